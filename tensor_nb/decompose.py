@@ -114,111 +114,88 @@ def rank_of(kind: str) -> int:
     "Tensor rank of a kind name or index formula."
     return len(formula_of(kind).split("=")[0].strip())
 
-@lru_cache(maxsize=None)
-def _orbit_layout(kind: str) -> dict[str, np.ndarray]:
-    """Representative flat index per symmetry orbit, Q folded onto them, and for every other entry its
-    representative and sign (sign 0: the formula forces the entry to vanish)."""
-    formula = formula_of(kind)
-    Q = change_of_basis(kind)
-    n = rank_of(kind)
-    reps, cols, others, other_rep, other_sign, seen = [], [], [], [], [], set()
-    for i in range(3 ** n):
-        if i in seen:
-            continue
-        idx = np.unravel_index(i, (3,) * n)
-        orbit: dict[int, set] = {}
-        for p, s in signed_permutations(formula):
-            orbit.setdefault(int(np.ravel_multi_index(tuple(idx[k] for k in p), (3,) * n)), set()).add(s)
-        seen.update(orbit)
-        if any(len(signs) > 1 for signs in orbit.values()):  # T_j = -T_j: a forced zero
-            others += list(orbit); other_rep += list(orbit); other_sign += [0] * len(orbit)
-            continue
-        sign = {j: signs.pop() for j, signs in orbit.items()}  # T_j = sign[j] * T_i
-        reps.append(i)
-        cols.append(sum(sign[j] * Q[:, j] for j in orbit))
-        rest = [j for j in orbit if j != i]
-        others += rest; other_rep += [i] * len(rest); other_sign += [sign[j] for j in rest]
-    return {"reps": np.array(reps), "folded": np.ascontiguousarray(np.stack(cols, axis=0)),
-            "others": np.array(others, dtype=int), "other_rep": np.array(other_rep, dtype=int),
-            "other_sign": np.array(other_sign, dtype=float), "Q": np.ascontiguousarray(Q)}
-
-def _numpy_view(T):
-    "(array, was_torch): a zero-copy numpy view of a CPU torch tensor without grad, else the input."
-    if isinstance(T, np.ndarray):
-        return T, False
-    if T.device.type == "cpu" and not T.requires_grad and T.dtype in (_torch().float32, _torch().float64):
-        return T.detach().numpy(), True
-    return T, False
-
 def _torch():
     import torch
     return torch
 
-def _check_input(T, n: int, what: str) -> None:
+def _numpy_view(T):
+    "(array, was_torch): a zero-copy numpy view of a CPU float torch tensor without grad, else the input."
+    if isinstance(T, np.ndarray):
+        return T, False
+    torch = _torch()
+    if T.device.type == "cpu" and not T.requires_grad and T.dtype in (torch.float32, torch.float64):
+        return T.numpy(), True
+    return T, False
+
+def _check_shape(T, n: int, what: str) -> None:
     shape = tuple(T.shape)
     if len(shape) < n or shape[len(shape) - n:] != (3,) * n:
         raise ValueError(f"{what}: expected a tensor ending in {n} axes of size 3, got shape {shape}")
-    finite = T.isfinite().all() if hasattr(T, "isfinite") else np.isfinite(T).all()
-    if not bool(finite):
-        raise ValueError(f"{what}: input contains NaN or inf")
+
+def _project(T, kind: str):
+    "(coefficients Q vec(T), relative index-symmetry violation, was_torch); numpy for numpy views, else torch."
+    n = rank_of(kind)
+    _check_shape(T, n, f"to_irreps({kind!r})")
+    Q = change_of_basis(kind)
+    A, was_torch = _numpy_view(T)
+    flat = A.reshape(*A.shape[:A.ndim - n], 3 ** n)
+    if isinstance(A, np.ndarray):
+        x = flat @ Q.T.astype(flat.dtype, copy=False)
+        total, kept = np.einsum("...i,...i->...", flat, flat), np.einsum("...i,...i->...", x, x)
+        viol = np.sqrt(np.maximum(total - kept, 0) / np.maximum(total, np.finfo(flat.dtype).tiny))
+        finite = np.isfinite(total).all()
+    else:
+        x = flat @ flat.new_tensor(Q).T
+        total, kept = (flat * flat).sum(-1).detach(), (x * x).sum(-1).detach()
+        viol = ((total - kept).clamp_min(0) / total.clamp_min(_torch().finfo(flat.dtype).tiny)).sqrt()
+        finite = bool(total.isfinite().all())
+    if not finite:
+        raise ValueError(f"to_irreps({kind!r}): input contains NaN or inf")
+    return x, viol, was_torch
+
+def _as_input_type(y, was_torch: bool):
+    return _torch().from_numpy(y) if was_torch else y
 
 def symmetry_violation(T, kind: str):
-    "Relative residual ||T - S T|| / ||T|| of each tensor against the kind's index symmetry, shape (...)."
-    n = rank_of(kind)
-    _check_input(T, n, f"symmetry_violation({kind!r})")
-    lay = _orbit_layout(kind)
-    A, _ = _numpy_view(T)
-    xp = np if isinstance(A, np.ndarray) else _torch()
-    flat = A.reshape(*A.shape[:A.ndim - n], 3 ** n)
-    if xp is np:
-        dev = np.take(flat, lay["others"], -1) - lay["other_sign"] * np.take(flat, lay["other_rep"], -1)
-        num, den = np.einsum("...i,...i->...", dev, dev), np.einsum("...i,...i->...", flat, flat)
-        return np.sqrt(num / np.maximum(den, np.finfo(flat.dtype).tiny))
-    dev = flat[..., lay["others"]] - flat.new_tensor(lay["other_sign"]) * flat[..., lay["other_rep"]]
-    den = (flat * flat).sum(-1).clamp_min(xp.finfo(flat.dtype).tiny)
-    return ((dev * dev).sum(-1) / den).sqrt()
+    "Relative residual ||T - S T|| / ||T|| of each tensor against the kind's index symmetry S, shape (...)."
+    _, viol, was_torch = _project(T, kind)
+    return _as_input_type(viol, was_torch)
 
-def to_irreps(T, kind: str, strict: bool = True, tol: float = 1e-6):
+def _default_tol(dtype) -> float:
+    return 1e-6 if "64" in str(dtype) else 3e-3
+
+def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
     """Harmonic coefficients (..., dim) of Cartesian tensors T (..., 3, ..., 3), e3nn basis, irreps(kind) order.
 
     numpy or torch, any batch shape, float32/float64; returns the input's type and dtype. ||result|| equals
     the Frobenius norm of T. strict=True raises ValueError when a tensor breaks the kind's index symmetry
-    by more than `tol` (relative); strict=False returns the coefficients of its symmetric part."""
-    n = rank_of(kind)
-    _check_input(T, n, f"to_irreps({kind!r})")
-    lay = _orbit_layout(kind)
-    if strict:
-        viol = symmetry_violation(T, kind)
-        if bool((viol > tol).any()):
-            worst = viol.reshape(-1).argmax()
-            raise ValueError(f"to_irreps({kind!r}): {int((viol > tol).sum())} tensor(s) break the index symmetry "
-                             f"{formula_of(kind)!r} (worst relative residual {float(viol.reshape(-1)[worst]):.3g} at "
-                             f"flat batch index {int(worst)}); symmetrize it or pass strict=False to project")
-    A, was_torch = _numpy_view(T)
-    batch = tuple(A.shape[:A.ndim - n])
-    flat = A.reshape(*batch, 3 ** n)
-    if isinstance(A, np.ndarray):
-        if strict:  # symmetric input: read one entry per orbit
-            x = np.take(flat, lay["reps"], -1) @ lay["folded"].astype(flat.dtype, copy=False)
-        else:
-            x = flat @ lay["Q"].T.astype(flat.dtype, copy=False)
-        return _torch().from_numpy(x) if was_torch else x
-    return flat @ flat.new_tensor(lay["Q"]).T
+    by more than `tol` (relative; default 1e-6 in float64, 3e-3 in float32); strict=False returns the
+    coefficients of its symmetric part."""
+    x, viol, was_torch = _project(T, kind)
+    tol = _default_tol(T.dtype) if tol is None else tol
+    if strict and bool((viol > tol).any()):
+        bad = viol.reshape(-1) > tol
+        worst = int(viol.reshape(-1).argmax())
+        raise ValueError(f"to_irreps({kind!r}): {int(bad.sum())} tensor(s) break the index symmetry "
+                         f"{formula_of(kind)!r} (worst relative residual {float(viol.reshape(-1)[worst]):.3g} at flat "
+                         f"batch index {worst}, tolerance {tol:g}); symmetrize them or pass strict=False to project")
+    return _as_input_type(x, was_torch)
 
 def from_irreps(x, kind: str):
     "Full Cartesian tensors (..., 3, ..., 3) from harmonic coefficients x (..., dim); numpy or torch, same type out."
-    n, Q = rank_of(kind), _orbit_layout(kind)["Q"]
-    if x.shape[-1:] != (Q.shape[0],):
+    n, Q = rank_of(kind), change_of_basis(kind)
+    if tuple(x.shape[-1:]) != (Q.shape[0],):
         raise ValueError(f"from_irreps({kind!r}): expected a last axis of size {Q.shape[0]} ({irreps(kind)}), got shape {tuple(x.shape)}")
     A, was_torch = _numpy_view(x)
     if isinstance(A, np.ndarray):
-        if not np.isfinite(A).all():
-            raise ValueError(f"from_irreps({kind!r}): input contains NaN or inf")
-        T = (A @ Q.astype(A.dtype, copy=False)).reshape(*A.shape[:-1], *(3,) * n)
-        return _torch().from_numpy(T) if was_torch else T
-    if not bool(A.isfinite().all()):
+        T = _as_input_type((A @ Q.astype(A.dtype, copy=False)).reshape(*A.shape[:-1], *(3,) * n), was_torch)
+        finite = np.isfinite(A).all()
+    else:
+        T = (A @ A.new_tensor(Q)).reshape(*A.shape[:-1], *(3,) * n)
+        finite = bool(A.detach().isfinite().all())
+    if not finite:
         raise ValueError(f"from_irreps({kind!r}): input contains NaN or inf")
-    return (A @ A.new_tensor(Q)).reshape(*A.shape[:-1], *(3,) * n)
+    return T
 
 def irreps_slices(kind: str) -> list[tuple[int, tuple[int, ...], slice]]:
     "(l, Young diagram, slice into the coefficient vector) for every irrep block of a kind."
