@@ -1,0 +1,88 @@
+"""Property tests of the harmonic decomposition: linearity, isometry, equivariance, round trips."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.spatial.transform import Rotation
+
+from tensor_nb.conventions import TENSOR_KINDS, full_to_voigt, voigt_to_full
+from tensor_nb.decompose import (change_of_basis, formula_of, from_irreps, irreps, rank_of,
+                                 symmetry_projector, to_irreps)
+from tensor_nb.irreps import wigner_D
+
+KINDS = ["dielectric", "piezoelectric", "elastic"]
+FORMULAS = ["ij", "ij=-ji", "ijk=jik", "ijk=jki", "ijk=-jik=-ikj", "ijkl=jilk", "ijkl=klij", "ijkl=-jikl=-ijlk"]
+finite = st.floats(-1e3, 1e3, allow_nan=False, width=64)
+
+
+def symmetric(kind: str, raw: np.ndarray) -> np.ndarray:
+    "Project raw numbers onto the tensors that obey the kind's index symmetry."
+    n = rank_of(kind)
+    return (raw.reshape(-1, 3 ** n) @ symmetry_projector(formula_of(kind))).reshape(-1, *(3,) * n)
+
+
+def act(T: np.ndarray, R: np.ndarray, n: int) -> np.ndarray:
+    "Apply R to each of the last n indices of T."
+    for k in range(n):
+        T = np.moveaxis(np.tensordot(T, R, axes=([T.ndim - n + k], [1])), -1, T.ndim - n + k)
+    return T
+
+
+@pytest.mark.parametrize("kind", KINDS + FORMULAS)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_round_trip_isometry_equivariance(kind, data):
+    n = rank_of(kind)
+    raw = data.draw(arrays(np.float64, (2, 3 ** n), elements=finite))
+    T = symmetric(kind, raw)
+    x = to_irreps(T, kind)
+    assert x.shape == (2, change_of_basis(kind).shape[0])
+    scale = max(1.0, np.abs(T).max())
+    assert np.abs(from_irreps(x, kind) - T).max() < 1e-12 * scale
+    assert np.allclose(np.linalg.norm(x, axis=1), np.linalg.norm(T.reshape(2, -1), axis=1), atol=1e-12 * scale)
+    quat = data.draw(arrays(np.float64, 4, elements=st.floats(-1, 1)).filter(lambda q: np.linalg.norm(q) > 0.1))
+    R = Rotation.from_quat(quat).as_matrix() * data.draw(st.sampled_from([1, -1]))
+    assert np.abs(to_irreps(act(T, R, n), kind) - x @ wigner_D(irreps(kind), R).T).max() < 1e-11 * scale
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_linear_and_type_preserving(kind, data):
+    n = rank_of(kind)
+    A, B = (symmetric(kind, data.draw(arrays(np.float64, (3, 3 ** n), elements=finite))) for _ in range(2))
+    a = data.draw(finite)
+    assert np.allclose(to_irreps(A + a * B, kind), to_irreps(A, kind) + a * to_irreps(B, kind), atol=1e-9 * (1 + abs(a)) * max(1, np.abs(A).max(), np.abs(B).max()))
+    t32 = torch.tensor(A, dtype=torch.float32)
+    x32 = to_irreps(t32, kind)
+    assert isinstance(x32, torch.Tensor) and x32.dtype == torch.float32 and x32.shape[:-1] == t32.shape[:-n]
+
+
+@pytest.mark.parametrize("kind", list(TENSOR_KINDS))
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_voigt_round_trip(kind, data):
+    k = TENSOR_KINDS[kind]
+    V = data.draw(arrays(np.float64, k.voigt_shape, elements=finite))
+    if k.rank == 4 or k.rank == 2:
+        V = V + V.T
+    assert np.allclose(full_to_voigt(voigt_to_full(V, kind), kind), V)
+    assert to_irreps(voigt_to_full(V, kind), kind).shape[-1] == change_of_basis(kind).shape[0]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_asymmetric_input_is_named_or_projected(kind):
+    n = rank_of(kind)
+    T = np.random.default_rng(0).normal(size=(4,) + (3,) * n)
+    with pytest.raises(ValueError, match="break the index symmetry"):
+        to_irreps(T, kind)
+    x = to_irreps(T, kind, strict=False)
+    assert np.allclose(from_irreps(x, kind), symmetric(kind, T.reshape(4, -1)))
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 3)), np.zeros((3, 3, 2))])
+def test_wrong_shape_is_named(bad):
+    with pytest.raises(ValueError, match="axes of size 3"):
+        to_irreps(bad, "dielectric")
