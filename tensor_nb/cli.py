@@ -121,6 +121,25 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/13_cli.ipynb
+def _data(args: argparse.Namespace) -> int:
+    from tensor_nb import data
+    if args.action == "list":
+        folder = data.data_dir(args.data_dir)
+        for name in data.list_snapshots(folder):
+            n = sum(1 for _ in data.read_records(next(folder.glob(f"{name}.jsonl*"))))
+            tasks = [t.name for t in data.TASKS.values() if t.snapshot == name]
+            print(f"{name:22s} {n:6d} records   tasks: {', '.join(tasks) or '-'}")
+        return 0
+    if not args.task:
+        raise ValueError(f"`data load` needs a task: {', '.join(data.TASKS)}")
+    ds = data.load_task(args.task, args.data_dir)
+    splits = data.dataset_splits(ds)
+    print(f"{args.task}: {len(ds)} usable records, {len(ds.excluded)} excluded "
+          f"({', '.join(sorted({f for r in ds.excluded for f in r.flags if f in data.EXCLUDE_FLAGS}))}), dropped {ds.dropped}")
+    print(f"splits: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()))
+    return 0
+
+# %% ../nbs/13_cli.ipynb
 def _pending(name: str, notebook: str):
     def run(args: argparse.Namespace) -> int:
         print(f"tensor-nb {name}: not available in this version yet (it arrives with {notebook})", file=sys.stderr)
@@ -142,8 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="write the offline demo report (HTML)", description="Decompose the example tensors and write DIR/report.html.")
     p.add_argument("--out", default="tensor_nb_demo", help="output folder (default: %(default)s)")
     p.set_defaults(run=_demo)
-    for name, notebook, text in [("data", "05_data", "list, load and validate datasets"),
-                                 ("train", "08_train", "train a model on a tensor task"),
+    p = sub.add_parser("data", help="list, load and validate datasets",
+                       description="List the data snapshots (`data list`) or convert and audit a task's dataset (`data load TASK`).")
+    p.add_argument("action", choices=["list", "load"])
+    p.add_argument("task", nargs="?", help="with `load`: one of the tasks in tensor_nb.data.TASKS")
+    p.add_argument("--data-dir", help="folder with the snapshots (default: $TENSOR_NB_DATA or ../shared/data)")
+    p.set_defaults(run=_data)
+    for name, notebook, text in [("train", "08_train", "train a model on a tensor task"),
                                  ("transfer", "10_transfer", "run pretraining / transfer experiments"),
                                  ("predict", "11_predict", "predict tensors for structures (CIF files)")]:
         p = sub.add_parser(name, help=text, description=text)
@@ -155,6 +179,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except ValueError as e:
+    except (ValueError, FileNotFoundError, ConnectionError) as e:
         print(f"tensor-nb {args.command}: error: {e}", file=sys.stderr)
         return 1
