@@ -17,7 +17,7 @@ import torch
 # %% auto 0
 __all__ = ['ELEMENT_FEATURE_NAMES', 'ELEMENT_FEATURE_GAPS', 'GRAPH_VERSION', 'element_features', 'CrystalGraph', 'neighbor_edges',
            'crystal_graph', 'gaussian_expansion', 'graph_symmetry_defects', 'CrystalHypergraph', 'crystal_hypergraph',
-           'GraphBatch', 'collate', 'pool', 'build_graphs']
+           'GraphBatch', 'collate', 'HypergraphBatch', 'collate_hypergraphs', 'pool', 'build_graphs']
 
 # %% ../nbs/06_graphs.ipynb
 ELEMENT_FEATURE_NAMES: tuple[str, ...] = ("Z", "group", "period", "block_s", "block_p", "block_d", "block_f",
@@ -212,7 +212,7 @@ class GraphBatch:
     batch: torch.Tensor
 
     def to(self, device) -> "GraphBatch":
-        return GraphBatch(self.num_graphs, *(getattr(self, f.name).to(device) for f in fields(self)[1:]))
+        return type(self)(self.num_graphs, *(getattr(self, f.name).to(device) for f in fields(self)[1:]))
 
 def collate(graphs: list[CrystalGraph]) -> GraphBatch:
     "Batch crystal graphs into one GraphBatch (node indices offset per graph)."
@@ -223,6 +223,23 @@ def collate(graphs: list[CrystalGraph]) -> GraphBatch:
     return GraphBatch(len(graphs), torch.cat([g.atomic_numbers for g in graphs]), torch.cat([g.node_features for g in graphs]),
                       torch.cat([g.edge_index + o for g, o in zip(graphs, offsets.tolist())], dim=1),
                       torch.cat([g.edge_vec for g in graphs]), torch.repeat_interleave(torch.arange(len(graphs)), sizes))
+
+@dataclass
+class HypergraphBatch(GraphBatch):
+    "A GraphBatch plus the hyperedges of its crystal hypergraphs (incidence offsets per graph)."
+    incidence: torch.Tensor = None
+    hyperedge_type: torch.Tensor = None
+    hyperedge_attr: torch.Tensor = None
+
+def collate_hypergraphs(hypergraphs: list[CrystalHypergraph]) -> HypergraphBatch:
+    "Batch crystal hypergraphs: nodes offset by the node count, hyperedges by the hyperedge count."
+    base = collate([h.graph for h in hypergraphs])
+    node_off = torch.cumsum(torch.tensor([0] + [h.graph.num_nodes for h in hypergraphs[:-1]]), 0)
+    edge_off = torch.cumsum(torch.tensor([0] + [len(h.hyperedge_type) for h in hypergraphs[:-1]]), 0)
+    inc = torch.cat([h.incidence + torch.tensor([[a], [b]]) for h, a, b in zip(hypergraphs, node_off.tolist(), edge_off.tolist())], dim=1)
+    return HypergraphBatch(**{f.name: getattr(base, f.name) for f in fields(base)}, incidence=inc,
+                           hyperedge_type=torch.cat([h.hyperedge_type for h in hypergraphs]),
+                           hyperedge_attr=torch.cat([h.hyperedge_attr for h in hypergraphs]))
 
 def pool(x: torch.Tensor, batch: torch.Tensor, num_graphs: int, reduce: str = "mean") -> torch.Tensor:
     "Per-graph mean, sum or max of node rows x (N, ...) by the batch vector."
