@@ -140,6 +140,18 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/13_cli.ipynb
+def _train(args: argparse.Namespace) -> int:
+    import torch
+    from tensor_nb.train import TrainConfig, train
+    torch.set_num_threads(args.threads)
+    cfg = TrainConfig(task=args.task, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                      seed=args.seed, train_fraction=args.fraction, model_kw=json.loads(args.model_kw))
+    res = train(cfg, args.out)
+    from tensor_nb.metrics import report
+    print(report(res["test"], res["baselines"], args.model))
+    return 0
+
+# %% ../nbs/13_cli.ipynb
 def _pending(name: str, notebook: str):
     def run(args: argparse.Namespace) -> int:
         print(f"tensor-nb {name}: not available in this version yet (it arrives with {notebook})", file=sys.stderr)
@@ -167,8 +179,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("task", nargs="?", help="with `load`: one of the tasks in tensor_nb.data.TASKS")
     p.add_argument("--data-dir", help="folder with the snapshots (default: $TENSOR_NB_DATA or ../shared/data)")
     p.set_defaults(run=_data)
-    for name, notebook, text in [("train", "08_train", "train a model on a tensor task"),
-                                 ("transfer", "10_transfer", "run pretraining / transfer experiments"),
+    p = sub.add_parser("train", help="train a model on a task", description="Train (or resume) a model; rerunning the same command resumes.")
+    p.add_argument("--task", required=True, help="a task of tensor_nb.data.TASKS, e.g. elastic, dielectric, piezoelectric")
+    p.add_argument("--model", default="seconv", help="seconv, segnn, se3transformer, cgcnn or chgcnn")
+    p.add_argument("--out", required=True, help="run folder (checkpoint.pt, model.pt, results.json)")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fraction", type=float, default=1.0, help="share of the training split (nested subsets)")
+    p.add_argument("--model-kw", default="{}", help='JSON of model size options, e.g. \'{"mul": 16, "lmax": 4}\'')
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(run=_train)
+    for name, notebook, text in [("transfer", "10_transfer", "run pretraining / transfer experiments"),
                                  ("predict", "11_predict", "predict tensors for structures (CIF files)")]:
         p = sub.add_parser(name, help=text, description=text)
         p.set_defaults(run=_pending(name, notebook))

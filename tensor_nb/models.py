@@ -59,7 +59,7 @@ def concat_layout(parts: list) -> tuple[o3.Irreps, torch.Tensor]:
 
 def segment_softmax(logits: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
     "Softmax of `logits` (E,) within groups given by `index` (E,), stable."
-    amax = logits.new_full((num_segments,), -torch.inf).scatter_reduce(0, index, logits, reduce="amax")
+    amax = logits.detach().new_full((num_segments,), -torch.inf).scatter_reduce(0, index, logits.detach(), reduce="amax")
     e = torch.exp(logits - amax[index])
     return e / logits.new_zeros(num_segments).index_add(0, index, e)[index]
 
@@ -126,16 +126,15 @@ class SE3TransformerLayer(nn.Module):
         self.key_lin = o3.Linear(self.tp_key.irreps_out, irreps_key)
         self.tp_value = uvu_tensor_product(irreps_in, irreps_sh, self.gate.irreps_in)
         self.value_lin = o3.Linear(self.tp_value.irreps_out, self.gate.irreps_in)
-        self.radial = FullyConnectedNet([num_basis, radial_hidden, self.tp_key.weight_numel + self.tp_value.weight_numel], torch.nn.functional.silu)
+        self.radial_key = FullyConnectedNet([num_basis, radial_hidden, self.tp_key.weight_numel], torch.nn.functional.silu)
+        self.radial_value = FullyConnectedNet([num_basis, radial_hidden, self.tp_value.weight_numel], torch.nn.functional.silu)
         self.self_interaction = o3.Linear(irreps_in, self.gate.irreps_in)
         self.scale = 1 / math.sqrt(irreps_key.dim)
 
     def forward(self, h: torch.Tensor, e: EdgeData) -> torch.Tensor:
-        w = self.radial(e.radial)
-        wk, wv = w[:, : self.tp_key.weight_numel], w[:, self.tp_key.weight_numel:]
         hn = h[e.neighbor]
-        k = self.key_lin(self.tp_key(hn, e.sh, wk))
-        v = self.value_lin(self.tp_value(hn, e.sh, wv))
+        k = self.key_lin(self.tp_key(hn, e.sh, self.radial_key(e.radial)))
+        v = self.value_lin(self.tp_value(hn, e.sh, self.radial_value(e.radial)))
         alpha = segment_softmax((self.query(h)[e.center] * k).sum(1) * self.scale, e.center, e.num_nodes)
         agg = v.new_zeros(e.num_nodes, v.shape[1]).index_add(0, e.center, alpha[:, None] * v)
         return self.gate(agg + self.self_interaction(h))
