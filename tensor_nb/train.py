@@ -24,7 +24,8 @@ from .metrics import baseline_metrics, tensor_metrics
 from .models import MODELS, count_parameters
 
 # %% auto 0
-__all__ = ['TrainConfig', 'TaskData', 'task_data', 'IrrepScaler', 'lr_factor', 'predict_coefficients', 'train', 'load_trained']
+__all__ = ['TrainConfig', 'TaskData', 'task_data', 'IrrepScaler', 'lr_factor', 'predict_coefficients', 'train', 'load_encoder',
+           'load_trained']
 
 # %% ../nbs/08_train.ipynb
 @dataclass
@@ -39,10 +40,12 @@ class TrainConfig:
     warmup_epochs: int = 3
     patience: int = 20
     grad_clip: float = 5.0
-    loss: str = "mse"            # "mse" or "huber"
+    loss: str = "huber"          # "huber" (delta 1 in normalised units: robust to the soft-mode outliers), "mse" or "l1"
     seed: int = 0
     train_fraction: float = 1.0  # learning curves: nested subsets of the training split
     model_kw: dict = field(default_factory=dict)
+    init_encoder: str = ""       # transfer: path of a model.pt whose encoder weights start this run
+    freeze_encoder: bool = False  # transfer: train only the new head
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
@@ -119,12 +122,17 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     tr, va, te = ([idx[m] for m in ids] for ids in (train_ids, data.splits["val"], data.splits["test"]))
     torch.manual_seed(config.seed)
     model = MODELS[config.model](data.kind, **config.model_kw)
+    if config.init_encoder:
+        load_encoder(model, config.init_encoder, config.freeze_encoder)
     scaler = IrrepScaler.fit(data.targets[tr], data.kind)
     y = scaler.transform(data.targets)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(tr) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
-    loss_fn = torch.nn.MSELoss() if config.loss == "mse" else torch.nn.HuberLoss(delta=1.0)
+    losses = {"mse": torch.nn.MSELoss(), "huber": torch.nn.HuberLoss(delta=1.0), "l1": torch.nn.L1Loss()}
+    if config.loss not in losses:
+        raise ValueError(f"loss must be one of {sorted(losses)}, got {config.loss!r}")
+    loss_fn = losses[config.loss]
     ckpt_path = out / "checkpoint.pt"
     state = {"epoch": 0, "best_val": float("inf"), "best_epoch": -1, "bad_epochs": 0, "history": [], "done": False}
     if ckpt_path.exists():
@@ -151,7 +159,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             opt.zero_grad(); loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             opt.step()
-            total += float(loss) * len(rows)
+            total += float(loss.detach()) * len(rows)
         val = float(loss_fn(predict_coefficients(model, [data.graphs[i] for i in va]), y[va]))
         state["history"].append({"epoch": epoch, "train_loss": total / len(tr), "val_loss": val})
         if val < state["best_val"]:
@@ -174,6 +182,18 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
                             "scaler": scaler.state(), "task": config.task})
     (out / "results.json").write_text(json.dumps(results, indent=1))
     return results
+
+def load_encoder(model: torch.nn.Module, path: str | Path, freeze: bool = False) -> None:
+    "Start `model`'s encoder from the encoder of a trained model.pt (same model type and size); optionally freeze it."
+    ck = torch.load(path, weights_only=True)
+    enc = {k[len("encoder."):]: v for k, v in ck["model"].items() if k.startswith("encoder.")}
+    try:
+        model.encoder.load_state_dict(enc)
+    except RuntimeError as e:
+        raise ValueError(f"the encoder in {path} ({ck['model_name']}, {ck['model_kw']}) does not fit this model: "
+                         "transfer needs the same model type and size options") from e
+    for p in model.encoder.parameters():
+        p.requires_grad_(not freeze)
 
 def load_trained(path: str | Path) -> tuple[torch.nn.Module, IrrepScaler, dict]:
     "A trained model, its target scaler and metadata from a model.pt written by `train` (weights_only load)."

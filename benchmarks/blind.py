@@ -1,0 +1,57 @@
+"""Blind training runs (no pretraining) for every tensor task and model; records results.
+
+Each run is `tensor_nb.train.train` with the settings below, resumable (rerun to continue). Results
+(test metrics beside the zero and mean predictors, command, git commit, data hash, wall time) are
+appended to benchmarks/results/blind.jsonl; run folders go to --runs (default ../runs).
+
+    python benchmarks/blind.py [--only seconv] [--tasks dielectric,piezoelectric] [--epochs 60]
+"""
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from tensor_nb.data import TASKS, data_dir
+from tensor_nb.train import TrainConfig, task_data, train
+
+SIZES = {"dielectric": {"lmax": 2}, "piezoelectric": {"lmax": 3}, "elastic": {"lmax": 4}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="seconv,cgcnn,segnn,se3transformer")
+    parser.add_argument("--tasks", default="dielectric,piezoelectric,elastic")
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs"))
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    out = Path(__file__).parent / "results" / "blind.jsonl"
+    for task in args.tasks.split(","):
+        data = task_data(task, progress=False)
+        snap = next(data_dir().glob(f"{TASKS[task].snapshot}.jsonl*"))
+        data_hash = hashlib.sha256(snap.read_bytes()).hexdigest()[:16]
+        for model in args.only.split(","):
+            kw = {} if model in ("cgcnn", "chgcnn") else SIZES[task]
+            cfg = TrainConfig(task=task, model=model, epochs=args.epochs, model_kw=kw)
+            run_dir = Path(args.runs) / f"{task}_{model}"
+            t0 = time.time()
+            res = train(cfg, run_dir, data, progress=False)
+            row = dict(task=task, model=model, commit=commit, data_sha256_16=data_hash, command=" ".join(sys.argv),
+                       run_dir=str(run_dir), wall_s=time.time() - t0, parameters=res["parameters"], n_train=res["n_train"],
+                       n_test=res["n_test"], epochs_run=res["epochs_run"], best_epoch=res["best_epoch"], config=res["config"],
+                       test=res["test"], baselines=res["baselines"])
+            with out.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            t, b = res["test"], res["baselines"]
+            print(f"{task:14s} {model:15s} mean comp. MAE {t['mean_component_mae']:.4g} (mean pred. {b['mean']['mean_component_mae']:.4g}, "
+                  f"zero {b['zero']['mean_component_mae']:.4g})  Fnorm {t['fnorm']:.4g}  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
