@@ -18,7 +18,8 @@ from .conventions import TENSOR_KINDS, tensor_kind, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 
 # %% auto 0
-__all__ = ['EXAMPLE_TENSORS', 'read_tensor', 'decomposition_report', 'write_demo_report', 'build_parser', 'main']
+__all__ = ['EXAMPLE_TENSORS', 'example_structures', 'read_tensor', 'decomposition_report', 'write_demo_report', 'build_parser',
+           'main']
 
 # %% ../nbs/13_cli.ipynb
 def _cubic(c11: float, c12: float, c44: float) -> np.ndarray:
@@ -46,6 +47,19 @@ EXAMPLE_TENSORS: dict[str, dict] = {
                      "source": "Bechmann, Phys. Rev. 110, 1060 (1958)"},
 }
 "Example material tensors in Voigt form (dielectric as 3x3), units as in `tensor_nb.conventions`."
+
+# %% ../nbs/13_cli.ipynb
+def example_structures() -> dict:
+    "The example materials built from their space groups and Wyckoff positions (room-temperature lattice constants)."
+    from pymatgen.core import Lattice, Structure
+    return {
+        "Si": Structure.from_spacegroup("Fd-3m", Lattice.cubic(5.431), ["Si"], [[0, 0, 0]]).get_primitive_structure(),
+        "NaCl": Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]).get_primitive_structure(),
+        "ZnO": Structure.from_spacegroup("P6_3mc", Lattice.hexagonal(3.25, 5.21), ["Zn", "O"], [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.382]]),
+        "alpha-quartz": Structure.from_spacegroup("P3_221", Lattice.hexagonal(4.913, 5.405), ["Si", "O"], [[0.470, 0, 1 / 6], [0.414, 0.268, 0.286]]),
+        "BaTiO3": Structure.from_spacegroup("P4mm", Lattice.tetragonal(3.992, 4.036), ["Ba", "Ti", "O", "O"],
+                                            [[0, 0, 0], [0.5, 0.5, 0.515], [0.5, 0.5, -0.024], [0.5, 0, 0.487]]),
+    }
 
 # %% ../nbs/13_cli.ipynb
 def read_tensor(spec: str, kind: str) -> np.ndarray:
@@ -108,6 +122,7 @@ def write_demo_report(out: Path) -> Path:
             parts.append(f"<h3>{kind} <code>{rep['irreps']}</code></h3><table><tr><th>l</th><th>Young</th><th>coefficients</th></tr>{rows}</table>"
                          + to_html(fig, include_plotlyjs=first, full_html=False))
             first = False
+    parts.append(_prediction_section())
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>tensor_nb demo</title><style>"
             "body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:2px 6px}"
             ".src{color:#666;font-size:90%}</style></head><body>"
@@ -115,6 +130,27 @@ def write_demo_report(out: Path) -> Path:
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+def _prediction_section() -> str:
+    "HTML tables of the shipped models' predictions for the example materials, beside measured values where known."
+    from tensor_nb.predict import predict, shipped_models
+    cards = shipped_models()
+    if not cards:
+        return "<h2>Predictions</h2><p>No trained models are shipped with this installation.</p>"
+    structures = example_structures()
+    html_parts = ["<h2>Predictions of the shipped models</h2><p>Voigt form, structure frame, symmetrised to each crystal's point group. "
+                  "Measured values (where listed above) for comparison.</p>"]
+    for task, card in cards.items():
+        voigt = predict(list(structures.values()), task, output="voigt")
+        test = card.get("test", {})
+        html_parts.append(f"<h3>{html.escape(task)} ({html.escape(card.get('unit', ''))}; test mean component MAE "
+                          f"{test.get('mean_component_mae', float('nan')):.3g}, mean predictor {card.get('mean_predictor_mae', float('nan')):.3g})</h3>")
+        for name, v in zip(structures, voigt):
+            measured = EXAMPLE_TENSORS.get(name, {}).get(card["kind"])
+            cell = lambda a: "<pre>" + html.escape(np.array2string(np.asarray(a), precision=2, suppress_small=True)) + "</pre>"
+            html_parts.append(f"<table><tr><th>{html.escape(name)} predicted</th><th>measured</th></tr><tr><td>{cell(v)}</td>"
+                              f"<td>{cell(measured) if measured is not None else '-'}</td></tr></table>")
+    return "".join(html_parts)
 
 def _demo(args: argparse.Namespace) -> int:
     print(write_demo_report(Path(args.out)))
@@ -152,12 +188,29 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/13_cli.ipynb
-def _pending(name: str, notebook: str):
-    def run(args: argparse.Namespace) -> int:
-        print(f"tensor-nb {name}: not available in this version yet (it arrives with {notebook})", file=sys.stderr)
-        return 2
-    return run
+def _transfer(args: argparse.Namespace) -> int:
+    import torch
+    from tensor_nb.metrics import report
+    from tensor_nb.transfer import run_transfer
+    torch.set_num_threads(args.threads)
+    results = run_transfer(args.chain, args.out, args.mode, args.model, args.epochs, args.fraction, args.seed)
+    for task, res in zip(args.chain, results):
+        print(f"== {task}\n" + report(res["test"], res["baselines"], args.model))
+    return 0
 
+def _predict(args: argparse.Namespace) -> int:
+    from tensor_nb.predict import predict
+    fmt = "voigt" if args.format == "json" else args.format
+    out = predict(list(args.files), args.task, not args.no_symmetrize, output=fmt, model_path=args.model_path)
+    if args.format == "json":
+        print(json.dumps({f: np.round(t, 6).tolist() for f, t in zip(args.files, out)}, indent=1))
+        return 0
+    for f, t in zip(args.files, out):
+        print(f"{f}:")
+        print(np.array2string(np.asarray(t), precision=4, suppress_small=True))
+    return 0
+
+# %% ../nbs/13_cli.ipynb
 def build_parser() -> argparse.ArgumentParser:
     "The `tensor-nb` argument parser with all subcommands."
     parser = argparse.ArgumentParser(prog="tensor-nb", description="Decompose, learn and predict tensorial properties of crystals.")
@@ -191,10 +244,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-kw", default="{}", help='JSON of model size options, e.g. \'{"mul": 16, "lmax": 4}\'')
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_train)
-    for name, notebook, text in [("transfer", "10_transfer", "run pretraining / transfer experiments"),
-                                 ("predict", "11_predict", "predict tensors for structures (CIF files)")]:
-        p = sub.add_parser(name, help=text, description=text)
-        p.set_defaults(run=_pending(name, notebook))
+    p = sub.add_parser("transfer", help="pretrain on a chain of tasks, then train the last one",
+                       description="Train TASK1 blind, then each next task from the previous encoder (e.g. elastic dielectric piezoelectric).")
+    p.add_argument("chain", nargs="+", help="tasks in order; the last is the target")
+    p.add_argument("--out", required=True)
+    p.add_argument("--mode", choices=["finetune", "freeze"], default="finetune")
+    p.add_argument("--model", default="seconv")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--fraction", type=float, default=1.0, help="share of the target's training split")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(run=_transfer)
+    p = sub.add_parser("predict", help="predict tensors for structures (CIF/POSCAR files)",
+                       description="Predict a tensor for each structure file with the shipped model of TASK (or --model-path).")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--task", required=True, help="elastic, dielectric or piezoelectric")
+    p.add_argument("--format", choices=["voigt", "full", "irreps", "json"], default="voigt")
+    p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
+    p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
+    p.set_defaults(run=_predict)
     return parser
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,10 +31,11 @@ def shipped_models() -> dict[str, dict]:
     return {p.stem: json.loads(p.read_text()) for p in sorted(ASSETS.glob("*.json"))}
 
 @lru_cache(maxsize=None)
-def _model(task: str):
-    path = ASSETS / f"{task}.pt"
+def _model(task: str, model_path: str | None = None):
+    path = Path(model_path) if model_path else ASSETS / f"{task}.pt"
     if not path.exists():
-        raise ValueError(f"no shipped model for task {task!r}; available: {', '.join(shipped_models()) or 'none'}")
+        raise ValueError(f"no model at {path}" if model_path else
+                         f"no shipped model for task {task!r}; available: {', '.join(shipped_models()) or 'none'}")
     return load_trained(path)
 
 def as_structure(item):
@@ -51,14 +52,16 @@ def as_structure(item):
         return AseAtomsAdaptor.get_structure(item)
     raise ValueError(f"cannot read a structure from {type(item).__name__}: pass a pymatgen Structure, ASE Atoms or a file path")
 
-def predict(structures, task: str, symmetrize_to_point_group: bool = True, batch_size: int = 32, output: str = "full") -> np.ndarray:
+def predict(structures, task: str, symmetrize_to_point_group: bool = True, batch_size: int = 32, output: str = "full",
+            model_path: str | None = None) -> np.ndarray:
     """Predicted tensors for one or many structures: (N, 3, 3), (N, 3, 3, 3) or (N, 3, 3, 3, 3) in each structure's
-    Cartesian frame (output='full'), Voigt arrays (output='voigt') or harmonic coefficients (output='irreps')."""
+    Cartesian frame (output='full'), Voigt arrays (output='voigt') or harmonic coefficients (output='irreps').
+    Uses the shipped model of `task`, or a model.pt written by `tensor_nb.train.train` (model_path)."""
     single = not isinstance(structures, (list, tuple))
     structs = [as_structure(s) for s in ([structures] if single else structures)]
     if not structs:
         raise ValueError("no structures given")
-    model, scaler, meta = _model(task)
+    model, scaler, meta = _model(task, str(model_path) if model_path else None)
     kind = meta["kind"]
     with torch.no_grad():
         coeffs = torch.cat([scaler.inverse(model(collate([crystal_graph(s) for s in structs[i:i + batch_size]])))
