@@ -273,3 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ConnectionError) as e:
         print(f"tensor-nb {args.command}: error: {e}", file=sys.stderr)
         return 1
+
+# %% ../nbs/13_cli.ipynb
+if __name__ == "__main__" and "__file__" in globals():  # `python -m tensor_nb.cli ...` (e.g. under torchrun)
+    raise SystemExit(main())

@@ -111,10 +111,22 @@ def _save(path: Path, state: dict) -> None:
     torch.save(state, buf)
     atomic_write_bytes(path, buf.getvalue())
 
+def _distributed() -> tuple[int, int]:
+    "(rank, world size); joins the process group when launched by torchrun (gloo on CPU, nccl on GPU)."
+    import os
+    dist = torch.distributed
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
 def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None, progress: bool = True) -> dict:
     """Train (or resume) a run; returns test metrics beside the zero and mean predictors. Writes
-    out_dir/checkpoint.pt every epoch, out_dir/model.pt (best weights) and out_dir/results.json at the end."""
+    out_dir/checkpoint.pt every epoch, out_dir/model.pt (best weights) and out_dir/results.json at the end.
+    Under `torchrun --nproc_per_node=N` each batch is split across the N processes (DistributedDataParallel)."""
     from tqdm.auto import tqdm
+    rank, world = _distributed()
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     data = data or task_data(config.task, progress=progress)
     idx = {m: i for i, m in enumerate(data.ids)}
@@ -127,6 +139,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     scaler = IrrepScaler.fit(data.targets[tr], data.kind)
     y = scaler.transform(data.targets)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
+    net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
     steps_per_epoch = math.ceil(len(tr) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     losses = {"mse": torch.nn.MSELoss(), "huber": torch.nn.HuberLoss(delta=1.0), "l1": torch.nn.L1Loss()}
@@ -144,7 +157,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     else:
         best_weights = copy.deepcopy(model.state_dict())
     t_start = time.time()
-    bar = tqdm(range(state["epoch"], config.epochs), desc=f"{config.model}/{config.task}", disable=not progress or state["done"])
+    bar = tqdm(range(state["epoch"], config.epochs), desc=f"{config.model}/{config.task}", disable=not progress or state["done"] or rank > 0)
     for epoch in bar:
         if state["done"]:
             break
@@ -155,11 +168,14 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             for g in opt.param_groups:
                 g["lr"] = config.lr * lr_factor(epoch * steps_per_epoch + b, config.warmup_epochs * steps_per_epoch, total_steps)
             rows = [tr[i] for i in order[b * config.batch_size:(b + 1) * config.batch_size].tolist()]
-            loss = loss_fn(model(collate([data.graphs[i] for i in rows])), y[rows])
+            if len(rows) < world:  # a last batch too small to split across processes
+                continue
+            mine = rows[rank::world]
+            loss = loss_fn(net(collate([data.graphs[i] for i in mine])), y[mine])
             opt.zero_grad(); loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             opt.step()
-            total += float(loss.detach()) * len(rows)
+            total += float(loss.detach()) * len(mine) * world
         val = float(loss_fn(predict_coefficients(model, [data.graphs[i] for i in va]), y[va]))
         state["history"].append({"epoch": epoch, "train_loss": total / len(tr), "val_loss": val})
         if val < state["best_val"]:
@@ -169,8 +185,11 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         state["epoch"] = epoch + 1
         state["done"] = state["bad_epochs"] >= config.patience or state["epoch"] >= config.epochs
         bar.set_postfix(train=f"{total / len(tr):.3f}", val=f"{val:.3f}")
-        _save(ckpt_path, {"config_key": config.key(), "model": model.state_dict(), "optimizer": opt.state_dict(),
-                          "best_model": best_weights, "state": state})
+        if rank == 0:
+            _save(ckpt_path, {"config_key": config.key(), "model": model.state_dict(), "optimizer": opt.state_dict(),
+                              "best_model": best_weights, "state": state})
+        if world > 1:
+            torch.distributed.barrier()
     model.load_state_dict(best_weights)
     pred = scaler.inverse(predict_coefficients(model, [data.graphs[i] for i in te])).double().numpy()
     pred_T = from_irreps(pred, data.kind)
@@ -178,9 +197,11 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
                "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "history": state["history"],
                "test": tensor_metrics(pred_T, data.tensors[te], data.kind),
                "baselines": baseline_metrics(data.tensors[tr], data.tensors[te], data.kind), "wall_time_s": time.time() - t_start}
-    _save(out / "model.pt", {"model": best_weights, "model_name": config.model, "kind": data.kind, "model_kw": dict(config.model_kw),
-                            "scaler": scaler.state(), "task": config.task})
-    (out / "results.json").write_text(json.dumps(results, indent=1))
+    results["processes"] = world
+    if rank == 0:
+        _save(out / "model.pt", {"model": best_weights, "model_name": config.model, "kind": data.kind, "model_kw": dict(config.model_kw),
+                                "scaler": scaler.state(), "task": config.task})
+        (out / "results.json").write_text(json.dumps(results, indent=1))
     return results
 
 def load_encoder(model: torch.nn.Module, path: str | Path, freeze: bool = False) -> None:
