@@ -248,9 +248,12 @@ class MLPHead(nn.Module):
 def cgcnn_model(kind: str = "scalar", **kw) -> TensorModel:
     """CGCNN for scalars (kind='scalar'), or the non-equivariant tensor baseline: an MLP on pooled invariant
     features that predicts the kind's harmonic coefficients as plain numbers (so the loss and metrics match)."""
-    enc = CGCNNEncoder(**kw)
+    return _invariant_model(CGCNNEncoder(**kw), kind)
+
+def _invariant_model(encoder: nn.Module, kind: str) -> TensorModel:
+    "An invariant encoder with an MLP head: one scalar, or every harmonic coefficient of a tensor kind as a plain number."
     out = 1 if kind == "scalar" else o3.Irreps(tensor_irreps(kind)).dim
-    return TensorModel(enc, MLPHead(enc.config["hidden"], out), None if kind == "scalar" else kind)
+    return TensorModel(encoder, MLPHead(encoder.config["hidden"], out), None if kind == "scalar" else kind)
 
 class CHGCNNEncoder(nn.Module):
     "Crystal hypergraph convolutions: nodes -> hyperedges (bonds, motifs) -> nodes; invariant."
@@ -285,9 +288,7 @@ class CHGCNNEncoder(nn.Module):
 
 def chgcnn_model(kind: str = "scalar", **kw) -> TensorModel:
     "CHGCNN on crystal hypergraphs (batches from `graphs.collate_hypergraphs`), for scalars or as a tensor baseline."
-    enc = CHGCNNEncoder(**kw)
-    out = 1 if kind == "scalar" else o3.Irreps(tensor_irreps(kind)).dim
-    return TensorModel(enc, MLPHead(enc.config["hidden"], out), None if kind == "scalar" else kind)
+    return _invariant_model(CHGCNNEncoder(**kw), kind)
 
 MODELS = {"seconv": lambda kind, **kw: equivariant_model(kind, "seconv", **kw),
           "segnn": lambda kind, **kw: equivariant_model(kind, "segnn", **kw),
