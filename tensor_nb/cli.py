@@ -172,7 +172,7 @@ def _data(args: argparse.Namespace) -> int:
     splits = data.dataset_splits(ds)
     print(f"{args.task}: {len(ds)} usable records, {len(ds.excluded)} excluded "
           f"({', '.join(sorted({f for r in ds.excluded for f in r.flags if f in data.EXCLUDE_FLAGS}))}), dropped {ds.dropped}")
-    print(f"splits: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()))
+    print("splits: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()))
     return 0
 
 # %% ../nbs/13_cli.ipynb

@@ -18,7 +18,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_to_full
 from .decompose import symmetry_violation
-from .symmetry import CRYSTAL_SYSTEMS, operations_of, symmetry_residual
+from .symmetry import symmetry_residual
 
 # %% auto 0
 __all__ = ['TASKS', 'EXCLUDE_FLAGS', 'CACHE_VERSION', 'MP_FIELDS', 'data_dir', 'list_snapshots', 'read_records', 'load_snapshot',

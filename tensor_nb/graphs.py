@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, fields
-from pathlib import Path
 from functools import lru_cache
 
 import numpy as np

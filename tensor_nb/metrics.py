@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import full_to_voigt, voigt_to_full
+from .conventions import full_to_voigt
 
 # %% auto 0
 __all__ = ['vrh_moduli', 'tensor_metrics', 'baseline_metrics', 'report']

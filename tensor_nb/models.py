@@ -14,7 +14,7 @@ from e3nn.math import soft_one_hot_linspace
 from e3nn.nn import FullyConnectedNet, Gate
 from torch import nn
 
-from .decompose import from_irreps, irreps as tensor_irreps, rank_of
+from .decompose import from_irreps, irreps as tensor_irreps
 from .graphs import GraphBatch, pool
 
 # %% auto 0

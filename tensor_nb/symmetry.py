@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .conventions import TENSOR_KINDS, VOIGT_PAIRS, tensor_kind
+from .conventions import tensor_kind
 from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
 
 # %% auto 0

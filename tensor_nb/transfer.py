@@ -5,9 +5,6 @@
 # %% ../nbs/10_transfer.ipynb 3
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import asdict
 from pathlib import Path
 
 from .train import TrainConfig, TaskData, task_data, train

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .conventions import TENSOR_KINDS, VOIGT_PAIRS, full_to_voigt, tensor_kind, voigt_to_full
+from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_to_full
 from .decompose import formula_of, irreps, irreps_slices, norms_per_l, rank_of, symmetry_projector, to_irreps
 from .young import dim_gl, dim_sn, hook_lengths, partitions, standard_tableaux, young_projector
 

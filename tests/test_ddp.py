@@ -3,7 +3,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 
 def test_torchrun_two_processes(data_dir, tmp_path):

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 ARGS = ["--task", "abo3_dielectric", "--epochs", "5", "--batch-size", "16", "--model-kw", '{"mul": 8, "lmax": 2, "num_layers": 1}']
 
