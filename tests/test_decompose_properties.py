@@ -86,3 +86,20 @@ def test_asymmetric_input_is_named_or_projected(kind):
 def test_wrong_shape_is_named(bad):
     with pytest.raises(ValueError, match="axes of size 3"):
         to_irreps(bad, "dielectric")
+
+
+@pytest.mark.parametrize("kind", KINDS + ["ijk=-jik=-ikj", "ijkl=jilk"])
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), scale=st.floats(1e-100, 1e100), break_at=st.integers(0, 5000))
+def test_fused_kernel_matches_matrix_product(kind, seed, scale, break_at):
+    "Large batches (fused numba kernel) give the small-batch path's coefficients and find the same broken tensor."
+    from tensor_nb.decompose import FUSED_MIN_ROWS, symmetry_violation
+    rng = np.random.default_rng(seed)
+    n, rows = rank_of(kind), FUSED_MIN_ROWS + 904
+    T = symmetric(kind, scale * rng.normal(size=(rows, 3 ** n)))
+    x = to_irreps(T, kind)
+    ref = np.concatenate([to_irreps(T[i:i + 1000], kind) for i in range(0, rows, 1000)])
+    assert np.allclose(x, ref, rtol=1e-12, atol=1e-12 * scale)
+    T[break_at].flat[1] += 0.1 * np.abs(T[break_at]).max() + 1e-300
+    viol = symmetry_violation(T, kind)
+    assert int(viol.argmax()) == break_at and np.isclose(viol[break_at], symmetry_violation(T[break_at], kind), rtol=1e-6)
