@@ -4,7 +4,7 @@ Each run is `tensor_nb.train.train` with the settings below, resumable (rerun to
 (test metrics beside the zero and mean predictors, command, git commit, data hash, wall time) are
 appended to benchmarks/results/blind.jsonl; run folders go to --runs (default ../runs).
 
-    python benchmarks/blind.py [--only seconv] [--tasks dielectric,piezoelectric] [--epochs 60]
+    python benchmarks/blind.py [--only seconv] [--tasks dielectric,piezoelectric] [--epochs 60] [--threads 2]
 """
 import argparse
 import hashlib
@@ -28,8 +28,9 @@ def main() -> None:
     parser.add_argument("--tasks", default="dielectric,piezoelectric,elastic")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs"))
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     out = Path(__file__).parent / "results" / "blind.jsonl"
     for task in args.tasks.split(","):
@@ -38,7 +39,7 @@ def main() -> None:
         data_hash = hashlib.sha256(snap.read_bytes()).hexdigest()[:16]
         for model in args.only.split(","):
             kw = {} if model in ("cgcnn", "chgcnn") else SIZES[task]
-            cfg = TrainConfig(task=task, model=model, epochs=args.epochs, model_kw=kw)
+            cfg = TrainConfig(task=task, model=model, epochs=args.epochs, model_kw=kw, patience=min(20, args.epochs))
             run_dir = Path(args.runs) / f"{task}_{model}"
             t0 = time.time()
             res = train(cfg, run_dir, data, progress=False)

@@ -1,12 +1,16 @@
-"""Transfer grid: blind vs. pretrained (frozen encoder + new head, or fine-tuned) on tensor targets.
+"""Transfer grid: blind training vs. pretrained encoders (scalar or tensor tasks, chains), frozen or fine-tuned,
+learning curves over training fractions, several seeds. One command regenerates it:
 
-The source encoder is a trained model.pt (default: the blind elastic SEConv run, lmax 4). For each
-target task and training fraction, three runs with the same architecture: blind, freeze, finetune;
-plus the chain elastic -> dielectric -> piezoelectric (fine-tuned). Rows (test metrics beside the
-zero and mean predictors, command, git commit, data hash, wall time) go to
-benchmarks/results/transfer.jsonl.
+    python benchmarks/transfer.py --model cgcnn --targets dielectric,piezoelectric,elastic \
+        --fractions 0.1,0.25,0.5,1 --seeds 0,1,2 [--epochs 30] [--threads 1]
 
-    python benchmarks/transfer.py --source ../runs/elastic_seconv/model.pt [--targets dielectric,piezoelectric] [--fractions 0.25,1]
+Sources are trained once (seed 0) on their whole training split, minus every material in a target's validation or
+test split (no leakage into the test of any target): band gap and formation energy (mp_scalar), elastic, dielectric,
+and the chain elastic -> dielectric (fine-tuned). Each target then runs blind and from each of its sources with the
+encoder frozen (new head only) or fine-tuned. Rows are appended as runs finish (seed-major: every target at seed 0
+first), each with the command, git commit, data hash, wall time, test metrics and the zero/mean predictors, to
+benchmarks/results/transfer.jsonl; `python benchmarks/summarize.py` tabulates mean and spread over seeds.
+Runs are resumable: rerunning the command skips finished runs (their folders under --runs hold results.json).
 """
 import argparse
 import hashlib
@@ -21,51 +25,76 @@ import torch
 from tensor_nb.data import TASKS, data_dir
 from tensor_nb.train import TrainConfig, task_data, train
 
+SOURCES = {"dielectric": ["band_gap", "formation_energy", "elastic"],
+           "piezoelectric": ["band_gap", "formation_energy", "elastic", "dielectric", "elastic-dielectric"],
+           "elastic": ["band_gap", "formation_energy"]}
+"Pretrained encoders tried for each target ('a-b' is the chain a -> b, fine-tuned)."
+
+SIZES = {"cgcnn": {}, "seconv": {"lmax": 4}}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", required=True, help="model.pt of the pretrained source model")
-    parser.add_argument("--source-task", default="elastic")
-    parser.add_argument("--targets", default="dielectric,piezoelectric")
-    parser.add_argument("--fractions", default="0.25,1")
+    parser.add_argument("--model", default="cgcnn", choices=sorted(SIZES))
+    parser.add_argument("--targets", default="dielectric,piezoelectric,elastic")
+    parser.add_argument("--fractions", default="0.1,0.25,0.5,1")
+    parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--source-epochs", type=int, default=10, help="epochs of the scalar pretraining runs (30k crystals)")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "transfer"))
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    src = torch.load(args.source, weights_only=True)
-    model, kw = src["model_name"], dict(src["model_kw"])
+    torch.set_num_threads(args.threads)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    out = Path(__file__).parent / "results" / "transfer.jsonl"
-    runs = Path(args.runs)
+    out, runs, kw = Path(__file__).parent / "results" / "transfer.jsonl", Path(args.runs) / args.model, SIZES[args.model]
+    targets = args.targets.split(",")
+    data = {t: task_data(t, progress=False) for t in {"elastic", "dielectric", "piezoelectric", *targets}}
+    held_out = {m for t in ("elastic", "dielectric", "piezoelectric") for m in data[t].splits["val"] + data[t].splits["test"]}
 
-    def record(target, mode, fraction, cfg, data, chain):
+    def data_hash(task: str) -> str:
+        snap = next(data_dir().glob(f"{TASKS[task].snapshot}.jsonl*"))
+        return hashlib.sha256(snap.read_bytes()).hexdigest()[:16]
+
+    def run(name: str, cfg: TrainConfig, task_data_, chain: list, mode: str, record: bool = True) -> Path:
+        folder = runs / name
+        done = (folder / "results.json").exists()
         t0 = time.time()
-        res = train(cfg, runs / f"{'-'.join(chain)}_{mode}_{fraction}", data, progress=False)
-        snap = next(data_dir().glob(f"{TASKS[target].snapshot}.jsonl*"))
-        row = dict(target=target, chain=chain, mode=mode, fraction=fraction, model=model, commit=commit, command=" ".join(sys.argv),
-                   data_sha256_16=hashlib.sha256(snap.read_bytes()).hexdigest()[:16], wall_s=time.time() - t0, n_train=res["n_train"],
-                   epochs_run=res["epochs_run"], test=res["test"], baselines=res["baselines"], config=res["config"])
-        with out.open("a") as f:
-            f.write(json.dumps(row) + "\n")
-        t, b = res["test"], res["baselines"]
-        print(f"{'->'.join(chain):40s} {mode:9s} {fraction:5.2f}  mean comp. MAE {t['mean_component_mae']:.4g} "
-              f"(mean {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s", flush=True)
-        return runs / f"{'-'.join(chain)}_{mode}_{fraction}" / "model.pt"
+        res = json.loads((folder / "results.json").read_text()) if done else train(cfg, folder, task_data_, progress=False)
+        if record and not done:
+            row = dict(target=cfg.task, chain=chain, mode=mode, fraction=cfg.train_fraction, seed=cfg.seed, model=args.model, commit=commit,
+                       command=" ".join(sys.argv), data_sha256_16=data_hash(cfg.task), wall_s=time.time() - t0, n_train=res["n_train"],
+                       epochs_run=res["epochs_run"], test=res["test"], baselines=res["baselines"], config=res["config"])
+            with out.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            t, b = res["test"], res["baselines"]
+            print(f"{'->'.join(chain):45s} {mode:8s} f={cfg.train_fraction:<4} seed {cfg.seed}  MAE {t['mean_component_mae']:.4g} "
+                  f"(mean {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})  {time.time() - t0:.0f} s", flush=True)
+        return folder / "model.pt"
 
-    for target in args.targets.split(","):
-        data = task_data(target, progress=False)
-        for fraction in [float(f) for f in args.fractions.split(",")]:
-            base = dict(task=target, model=model, epochs=args.epochs, patience=10, train_fraction=fraction, model_kw=kw)
-            record(target, "blind", fraction, TrainConfig(**base), data, [target])
-            for mode in ("freeze", "finetune"):
-                cfg = TrainConfig(**base, init_encoder=str(Path(args.source).resolve()), freeze_encoder=mode == "freeze")
-                record(target, mode, fraction, cfg, data, [args.source_task, target])
-    # the chain source -> dielectric -> piezoelectric, fine-tuned at every step
-    if "dielectric" in args.targets and "piezoelectric" in args.targets:
-        step = str(runs / f"{args.source_task}-dielectric_finetune_1.0" / "model.pt")
-        data = task_data("piezoelectric", progress=False)
-        cfg = TrainConfig(task="piezoelectric", model=model, epochs=args.epochs, patience=10, model_kw=kw, init_encoder=step)
-        record("piezoelectric", "finetune", 1.0, cfg, data, [args.source_task, "dielectric", "piezoelectric"])
+    # sources: trained once, without any target's validation or test materials
+    source_pt = {}
+    for src in sorted({s for t in targets for s in SOURCES[t]}, key=lambda s: s.count("-")):
+        steps = src.split("-")
+        previous = ""
+        for i, step in enumerate(steps):
+            if step not in data:
+                data[step] = task_data(step, progress=False)
+            own = set(data[step].splits["val"] + data[step].splits["test"])
+            epochs = args.source_epochs if TASKS[step].kind == "scalar" else args.epochs
+            cfg = TrainConfig(task=step, model=args.model, epochs=epochs, patience=10, model_kw=kw, init_encoder=previous)
+            previous = str(run(f"source_{'-'.join(steps[:i + 1])}", cfg, data[step].without(held_out - own), steps[:i + 1], "source", record=False))
+        source_pt[src] = previous
+        print(f"source {src}: {previous}", flush=True)
+
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        for target in targets:
+            for fraction in [float(f) for f in args.fractions.split(",")]:
+                base = dict(task=target, model=args.model, epochs=args.epochs, patience=10, train_fraction=fraction, model_kw=kw, seed=seed)
+                run(f"{target}_blind_{fraction}_{seed}", TrainConfig(**base), data[target], [target], "blind")
+                for src in SOURCES[target]:
+                    for mode in ("freeze", "finetune"):
+                        cfg = TrainConfig(**base, init_encoder=source_pt[src], freeze_encoder=mode == "freeze")
+                        run(f"{target}_{src}_{mode}_{fraction}_{seed}", cfg, data[target], src.split("-") + [target], mode)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def get_field(record: dict, dotted: str):
 # %% ../nbs/05_data.ipynb
 @dataclass(frozen=True)
 class Task:
-    "Where a tensor dataset lives: snapshot, field, tensor kind, and the frame the tensor is stored in."
+    "Where a dataset lives: snapshot, field, tensor kind (or 'scalar'), and the frame a tensor is stored in."
     name: str
     snapshot: str
     field: str
@@ -94,6 +94,8 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("abo3_elastic", "abo3_p4mm", "elastic_tensor.voigt_gpa", "elastic", "structure"),
     Task("abo3_dielectric", "abo3_p4mm", "dielectric_tensor.total", "dielectric", "structure"),
     Task("abo3_piezoelectric", "abo3_p4mm", "piezoelectric_tensor.e_voigt_c_per_m2", "piezoelectric", "structure"),
+    Task("band_gap", "mp_scalar", "band_gap", "scalar", "structure"),                          # eV, for scalar pretraining
+    Task("formation_energy", "mp_scalar", "formation_energy_per_atom", "scalar", "structure"),  # eV/atom
 ]}
 
 # %% ../nbs/05_data.ipynb
@@ -213,6 +215,12 @@ def make_record(record: dict, task: Task, symprec: float = 1e-2, frame_tol: floa
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     mid = str(record.get("material_id", "?"))
     structure = record_structure(record)
+    if task.kind == "scalar":  # a number: no frame, no symmetry audit (36k crystals would cost minutes of spglib)
+        value = get_field(record, task.field)
+        if value is None or not np.isfinite(float(value)):
+            raise ValueError(f"{mid}: {task.field} is missing or not a finite number ({value!r})")
+        return TensorRecord(mid, record.get("formula_pretty") or structure.composition.reduced_formula, structure, "scalar",
+                            np.array(float(value)), "", "", 0.0, 0.0)
     given = as_full(get_field(record, task.field), task.kind)
     flags = validate_tensor(given, task.kind, mid)
     if "index_asymmetry" in flags:  # small asymmetry (e.g. DFPT noise): keep the symmetric part
@@ -307,6 +315,7 @@ class Dataset:
         return len(self.records)
 
 def _dedupe(records: list[TensorRecord]) -> tuple[list[TensorRecord], int]:
+    "Drop repeated ids, and (tensor sets) repeated crystals; scalar sets (tens of thousands) are deduplicated by id only."
     from pymatgen.analysis.structure_matcher import StructureMatcher
     seen, by_formula, out = set(), {}, []
     matcher = StructureMatcher()
@@ -314,6 +323,8 @@ def _dedupe(records: list[TensorRecord]) -> tuple[list[TensorRecord], int]:
         if r.material_id in seen:
             continue
         seen.add(r.material_id)
+        if r.kind == "scalar":
+            out.append(r); continue
         same = by_formula.setdefault(r.structure.composition.reduced_formula, [])
         if any(matcher.fit(r.structure, o.structure) for o in same):
             continue

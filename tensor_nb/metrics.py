@@ -26,11 +26,12 @@ def vrh_moduli(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (kv + kr) / 2, (gv + gr) / 2
 
 def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
-    "Metrics of full Cartesian predictions vs. truth (N, 3, ..., 3): Voigt MAE per component and mean, Fnorm, EwT, K/G."
+    """Metrics of full Cartesian predictions vs. truth (N, 3, ..., 3): Voigt MAE per component and mean, Fnorm, EwT, K/G.
+    For kind 'scalar' (shape (N,)) the one 'component' is the number itself: mean_component_mae is its MAE."""
     pred, true = np.asarray(pred, dtype=float), np.asarray(true, dtype=float)
     if pred.shape != true.shape:
         raise ValueError(f"predictions {pred.shape} and targets {true.shape} differ in shape")
-    pv, tv = full_to_voigt(pred, kind), full_to_voigt(true, kind)
+    pv, tv = (pred.reshape(-1, 1), true.reshape(-1, 1)) if kind == "scalar" else (full_to_voigt(pred, kind), full_to_voigt(true, kind))
     comp = np.abs(pv - tv).mean(axis=0)
     err = np.linalg.norm((pred - true).reshape(len(pred), -1), axis=1)
     ref = np.linalg.norm(true.reshape(len(true), -1), axis=1)

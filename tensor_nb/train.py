@@ -56,17 +56,24 @@ class TaskData:
     kind: str
     ids: list
     graphs: list
-    targets: torch.Tensor      # (N, dim) float32 harmonic coefficients
-    tensors: np.ndarray        # (N, 3, ..., 3) float64 Cartesian truth
+    targets: torch.Tensor      # (N, dim) float32 harmonic coefficients; (N, 1) for scalars
+    tensors: np.ndarray        # (N, 3, ..., 3) float64 Cartesian truth; (N,) for scalars
     splits: dict
 
+    def without(self, ids) -> "TaskData":
+        "The same data with these materials removed from every split (e.g. another task's test set before pretraining)."
+        drop = set(ids)
+        return TaskData(self.kind, self.ids, self.graphs, self.targets, self.tensors,
+                        {k: [m for m in v if m not in drop] for k, v in self.splits.items()})
+
 def task_data(task: str, dataset: Dataset | None = None, progress: bool = True) -> TaskData:
-    "Load a task's dataset, its (cached) graphs, harmonic targets and splits."
+    "Load a task's dataset, its (cached) graphs, targets (harmonic coefficients, or (N, 1) for scalars) and splits."
     ds = dataset or load_task(task, progress=progress)
     tensors = np.stack([r.tensor for r in ds.records])
     graphs = build_graphs([r.structure for r in ds.records], progress=progress)
-    targets = torch.from_numpy(to_irreps(tensors, ds.task.kind)).float()
-    return TaskData(ds.task.kind, [r.material_id for r in ds.records], graphs, targets, tensors, dataset_splits(ds))
+    kind = ds.task.kind
+    targets = torch.from_numpy(tensors[:, None] if kind == "scalar" else to_irreps(tensors, kind)).float()
+    return TaskData(kind, [r.material_id for r in ds.records], graphs, targets, tensors, dataset_splits(ds))
 
 class IrrepScaler:
     "Per-irrep-block normalisation of harmonic targets: centre 0e blocks, divide each block by its RMS per component."
@@ -76,7 +83,7 @@ class IrrepScaler:
     @classmethod
     def fit(cls, y: torch.Tensor, kind: str) -> "IrrepScaler":
         shift, scale = torch.zeros(y.shape[1]), torch.ones(y.shape[1])
-        for l, _, sl in irreps_slices(kind):
+        for l, _, sl in ([(0, None, slice(0, 1))] if kind == "scalar" else irreps_slices(kind)):
             block = y[:, sl]
             if l == 0:
                 shift[sl] = block.mean(0)
@@ -192,7 +199,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             torch.distributed.barrier()
     model.load_state_dict(best_weights)
     pred = scaler.inverse(predict_coefficients(model, [data.graphs[i] for i in te])).double().numpy()
-    pred_T = from_irreps(pred, data.kind)
+    pred_T = pred[:, 0] if data.kind == "scalar" else from_irreps(pred, data.kind)
     results = {"config": asdict(config), "parameters": count_parameters(model), "n_train": len(tr), "n_val": len(va), "n_test": len(te),
                "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "history": state["history"],
                "test": tensor_metrics(pred_T, data.tensors[te], data.kind),
