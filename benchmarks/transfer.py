@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--targets", default="dielectric,piezoelectric,elastic")
     parser.add_argument("--fractions", default="0.1,0.25,0.5,1")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--sources", default="", help="only these sources (comma-separated, e.g. elastic,elastic-dielectric); default: all")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--source-epochs", type=int, default=10, help="epochs of the scalar pretraining runs (30k crystals)")
     parser.add_argument("--threads", type=int, default=2)
@@ -48,6 +49,7 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     out, runs, kw = Path(__file__).parent / "results" / "transfer.jsonl", Path(args.runs) / args.model, SIZES[args.model]
     targets = args.targets.split(",")
+    sources = {t: [s for s in SOURCES[t] if not args.sources or s in args.sources.split(",")] for t in targets}
     data = {t: task_data(t, progress=False) for t in {"elastic", "dielectric", "piezoelectric", *targets}}
     held_out = {m for t in ("elastic", "dielectric", "piezoelectric") for m in data[t].splits["val"] + data[t].splits["test"]}
 
@@ -73,7 +75,7 @@ def main() -> None:
 
     # sources: trained once, without any target's validation or test materials
     source_pt = {}
-    for src in sorted({s for t in targets for s in SOURCES[t]}, key=lambda s: s.count("-")):
+    for src in sorted({s for t in targets for s in sources[t]}, key=lambda s: s.count("-")):
         steps = src.split("-")
         previous = ""
         for i, step in enumerate(steps):
@@ -91,7 +93,7 @@ def main() -> None:
             for fraction in [float(f) for f in args.fractions.split(",")]:
                 base = dict(task=target, model=args.model, epochs=args.epochs, patience=10, train_fraction=fraction, model_kw=kw, seed=seed)
                 run(f"{target}_blind_{fraction}_{seed}", TrainConfig(**base), data[target], [target], "blind")
-                for src in SOURCES[target]:
+                for src in sources[target]:
                     for mode in ("freeze", "finetune"):
                         cfg = TrainConfig(**base, init_encoder=source_pt[src], freeze_encoder=mode == "freeze")
                         run(f"{target}_{src}_{mode}_{fraction}_{seed}", cfg, data[target], src.split("-") + [target], mode)
