@@ -181,6 +181,7 @@ def _train(args: argparse.Namespace) -> int:
     from tensor_nb.train import TrainConfig, train
     torch.set_num_threads(args.threads)
     cfg = TrainConfig(task=args.task, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                      loss=args.loss, target_scale=args.target_scale,
                       seed=args.seed, train_fraction=args.fraction, model_kw=json.loads(args.model_kw))
     res = train(cfg, args.out)
     from tensor_nb.metrics import report
@@ -241,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fraction", type=float, default=1.0, help="share of the training split (nested subsets)")
+    p.add_argument("--loss", choices=["huber", "mse", "l1"], default="huber")
+    p.add_argument("--target-scale", choices=["irrep", "global"], default="irrep", help="target normalisation (see 08_train)")
     p.add_argument("--model-kw", default="{}", help='JSON of model size options, e.g. \'{"mul": 16, "lmax": 4}\'')
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_train)

@@ -46,9 +46,14 @@ class TrainConfig:
     model_kw: dict = field(default_factory=dict)
     init_encoder: str = ""       # transfer: path of a model.pt whose encoder weights start this run
     freeze_encoder: bool = False  # transfer: train only the new head
+    target_scale: str = "irrep"   # "irrep": each irrep block to unit RMS; "global": one RMS for all (the metrics' weighting)
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        "Hash of the settings; options added later count only when changed, so older checkpoints still resume."
+        d = {k: v for k, v in asdict(self).items() if not (k in _LATER_OPTIONS and v == _LATER_OPTIONS[k])}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+_LATER_OPTIONS = {"target_scale": "irrep"}
 
 @dataclass
 class TaskData:
@@ -76,18 +81,22 @@ def task_data(task: str, dataset: Dataset | None = None, progress: bool = True) 
     return TaskData(kind, [r.material_id for r in ds.records], graphs, targets, tensors, dataset_splits(ds))
 
 class IrrepScaler:
-    "Per-irrep-block normalisation of harmonic targets: centre 0e blocks, divide each block by its RMS per component."
+    "Normalisation of harmonic targets: centre 0e blocks, divide each block by its RMS per component ('irrep') or all by one RMS ('global')."
     def __init__(self, kind: str, shift: torch.Tensor, scale: torch.Tensor):
         self.kind, self.shift, self.scale = kind, shift, scale
 
     @classmethod
-    def fit(cls, y: torch.Tensor, kind: str) -> "IrrepScaler":
+    def fit(cls, y: torch.Tensor, kind: str, mode: str = "irrep") -> "IrrepScaler":
+        if mode not in ("irrep", "global"):
+            raise ValueError(f"target_scale must be 'irrep' or 'global', got {mode!r}")
         shift, scale = torch.zeros(y.shape[1]), torch.ones(y.shape[1])
         for l, _, sl in ([(0, None, slice(0, 1))] if kind == "scalar" else irreps_slices(kind)):
             block = y[:, sl]
             if l == 0:
                 shift[sl] = block.mean(0)
             scale[sl] = ((block - shift[sl]) ** 2).sum(1).mean().div(2 * l + 1).sqrt().clamp_min(1e-8)
+        if mode == "global":
+            scale[:] = ((y - shift) ** 2).mean().sqrt().clamp_min(1e-8)
         return cls(kind, shift, scale)
 
     def transform(self, y: torch.Tensor) -> torch.Tensor:
@@ -143,7 +152,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     model = MODELS[config.model](data.kind, **config.model_kw)
     if config.init_encoder:
         load_encoder(model, config.init_encoder, config.freeze_encoder)
-    scaler = IrrepScaler.fit(data.targets[tr], data.kind)
+    scaler = IrrepScaler.fit(data.targets[tr], data.kind, config.target_scale)
     y = scaler.transform(data.targets)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
