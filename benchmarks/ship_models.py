@@ -1,7 +1,7 @@
 """Ship the best blind run of each tensor task inside the package, with a model card.
 
-"Best" is chosen on the validation loss (never on the test split) among the runs recorded in
-benchmarks/results/blind.jsonl; copies <run>/model.pt to tensor_nb/assets/<task>.pt and writes
+"Best" is the lowest validation mean component MAE (the headline metric; never the test split) among the runs
+recorded in benchmarks/results/blind.jsonl that carry validation metrics; copies <run>/model.pt to tensor_nb/assets/<task>.pt and writes
 tensor_nb/assets/<task>.json.
 
     python benchmarks/ship_models.py
@@ -21,17 +21,15 @@ def main() -> None:
     assets = ROOT / "tensor_nb" / "assets"
     assets.mkdir(exist_ok=True)
     for task in sorted({r["task"] for r in rows}):
-        candidates = []
-        for r in rows:
-            if r["task"] != task:
-                continue
-            res = json.loads((Path(r["run_dir"]) / "results.json").read_text())
-            candidates.append((min(h["val_loss"] for h in res["history"]), r))
+        candidates = [(r["val"]["mean_component_mae"], r) for r in rows
+                       if r["task"] == task and "val" in r and (Path(r["run_dir"]) / "model.pt").exists()]
+        if not candidates:
+            continue
         val, best = min(candidates, key=lambda c: c[0])
         kind = tensor_kind(task if task in ("elastic", "dielectric", "piezoelectric") else best["config"]["task"]).name
         shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
         card = {"task": task, "kind": kind, "unit": tensor_kind(kind).unit, "model": best["model"], "model_kw": best["config"]["model_kw"],
-                "parameters": best["parameters"], "selected_by": f"lowest validation loss among {[c[1]['model'] for c in candidates]} ({val:.4g})",
+                "parameters": best["parameters"], "selected_by": f"lowest validation mean component MAE among {[Path(c[1]['run_dir']).name for c in candidates]} ({val:.4g})",
                 "data": {"snapshot_sha256_16": best["data_sha256_16"], "n_train": best["n_train"], "n_test": best["n_test"],
                          "split": "70/15/15 by material id, stratified by crystal system, hashed order (seed 0)"},
                 "test": {k: best["test"][k] for k in ("mean_component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae") if k in best["test"]},
@@ -40,7 +38,7 @@ def main() -> None:
                 "training": {"command": best["command"], "config": best["config"], "commit": best["commit"], "wall_s": round(best["wall_s"])},
                 "date": time.strftime("%Y-%m-%d")}
         (assets / f"{task}.json").write_text(json.dumps(card, indent=1) + "\n")
-        print(f"{task}: shipped {best['model']} (val {val:.4g}); test mean component MAE {best['test']['mean_component_mae']:.4g} "
+        print(f"{task}: shipped {best['model']} (val MAE {val:.4g}); test mean component MAE {best['test']['mean_component_mae']:.4g} "
               f"vs mean predictor {card['mean_predictor_mae']:.4g}, zero {card['zero_predictor_mae']:.4g}")
 
 

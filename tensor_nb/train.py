@@ -138,7 +138,7 @@ def _distributed() -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None, progress: bool = True) -> dict:
-    """Train (or resume) a run; returns test metrics beside the zero and mean predictors. Writes
+    """Train (or resume) a run; returns validation and test metrics, the latter beside the zero and mean predictors. Writes
     out_dir/checkpoint.pt every epoch, out_dir/model.pt (best weights) and out_dir/results.json at the end.
     Under `torchrun --nproc_per_node=N` each batch is split across the N processes (DistributedDataParallel)."""
     from tqdm.auto import tqdm
@@ -207,11 +207,12 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         if world > 1:
             torch.distributed.barrier()
     model.load_state_dict(best_weights)
-    pred = scaler.inverse(predict_coefficients(model, [data.graphs[i] for i in te])).double().numpy()
-    pred_T = pred[:, 0] if data.kind == "scalar" else from_irreps(pred, data.kind)
+    def metrics_on(rows: list) -> dict:
+        pred = scaler.inverse(predict_coefficients(model, [data.graphs[i] for i in rows])).double().numpy()
+        return tensor_metrics(pred[:, 0] if data.kind == "scalar" else from_irreps(pred, data.kind), data.tensors[rows], data.kind)
     results = {"config": asdict(config), "parameters": count_parameters(model), "n_train": len(tr), "n_val": len(va), "n_test": len(te),
                "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "history": state["history"],
-               "test": tensor_metrics(pred_T, data.tensors[te], data.kind),
+               "val": metrics_on(va), "test": metrics_on(te),
                "baselines": baseline_metrics(data.tensors[tr], data.tensors[te], data.kind), "wall_time_s": time.time() - t_start}
     results["processes"] = world
     if rank == 0:
