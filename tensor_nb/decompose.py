@@ -135,9 +135,9 @@ FUSED_MIN_ROWS = 4096
 "Batches of at least this many tensors take the fused kernel (when numba is installed); smaller ones one BLAS product."
 
 @lru_cache(maxsize=None)
-def signed_orbits(formula: str) -> tuple[tuple[tuple[tuple[int, int], ...], ...], tuple[int, ...]]:
-    """(orbits, zeros) of the flat Cartesian indices under a formula's signed permutations: each orbit lists
-    (index, sign) of the entries forced equal up to sign, representative (sign +1) first; `zeros` are forced to 0."""
+def signed_orbits(formula: str) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Orbits of the flat Cartesian indices under a formula's signed permutations: each lists (index, sign) of the
+    entries forced equal up to sign, representative (sign +1) first. Entries forced to 0 (e.g. T_ii of 'ij=-ji') are in none."""
     P = symmetry_projector(formula)
     orbits, seen = [], set()
     for j in range(len(P)):
@@ -145,12 +145,12 @@ def signed_orbits(formula: str) -> tuple[tuple[tuple[tuple[int, int], ...], ...]
             members = np.flatnonzero(np.abs(P[j]) > 1e-12)
             seen.update(members.tolist())
             orbits.append(tuple((int(i), int(np.sign(P[j, i]))) for i in members))
-    return tuple(orbits), tuple(j for j in range(len(P)) if abs(P[j, j]) <= 1e-12)
+    return tuple(orbits)
 
 def _kernel_rows(kind: str, unroll: int) -> list[str]:
     "Straight-line statements for `unroll` consecutive tensors from row r: loads, orbit sums, coefficients, norms, excess over tolerance."
     Q = change_of_basis(kind)
-    orbits, zeros = signed_orbits(formula_of(kind))
+    orbits = signed_orbits(formula_of(kind))
     Qo = np.stack([Q[:, orbit[0][0]] for orbit in orbits], 1)  # coefficient of each orbit sum
     stages: list[list[str]] = [[], [], [], []]
     for u in range(unroll):
