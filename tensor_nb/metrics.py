@@ -10,20 +10,29 @@ import numpy as np
 from .conventions import full_to_voigt
 
 # %% auto 0
-__all__ = ['vrh_moduli', 'tensor_metrics', 'baseline_metrics', 'report']
+__all__ = ['vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report']
 
 # %% ../nbs/09_evaluate.ipynb
 def vrh_moduli(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "Voigt-Reuss-Hill bulk and shear moduli (GPa) of stiffness matrices (..., 6, 6) in GPa."
+    """Voigt-Reuss-Hill bulk and shear moduli (GPa) of stiffness matrices (..., 6, 6) in GPa.
+    A matrix that is not positive definite (mechanically unstable, e.g. a zero prediction) has no physical
+    compliance, hence no Reuss bound: its moduli are the Voigt averages (see `is_stable`)."""
     C = np.asarray(C_voigt, dtype=float)
+    stable = is_stable(C)
     kv = (C[..., 0, 0] + C[..., 1, 1] + C[..., 2, 2] + 2 * (C[..., 0, 1] + C[..., 1, 2] + C[..., 0, 2])) / 9
     gv = (C[..., 0, 0] + C[..., 1, 1] + C[..., 2, 2] - (C[..., 0, 1] + C[..., 1, 2] + C[..., 0, 2])
           + 3 * (C[..., 3, 3] + C[..., 4, 4] + C[..., 5, 5])) / 15
-    S = np.linalg.pinv(C)
+    S = np.linalg.inv(np.where(stable[..., None, None], C, np.eye(6)))
     kr = 1 / (S[..., 0, 0] + S[..., 1, 1] + S[..., 2, 2] + 2 * (S[..., 0, 1] + S[..., 1, 2] + S[..., 0, 2]))
     gr = 15 / (4 * (S[..., 0, 0] + S[..., 1, 1] + S[..., 2, 2]) - 4 * (S[..., 0, 1] + S[..., 1, 2] + S[..., 0, 2])
                + 3 * (S[..., 3, 3] + S[..., 4, 4] + S[..., 5, 5]))
-    return (kv + kr) / 2, (gv + gr) / 2
+    return np.where(stable, (kv + kr) / 2, kv), np.where(stable, (gv + gr) / 2, gv)
+
+def is_stable(C_voigt: np.ndarray) -> np.ndarray:
+    """Born stability of stiffness matrices (..., 6, 6): positive definite. The Voigt matrix and the Mandel
+    (orthonormal) form are congruent, so they have the same signature."""
+    C = np.asarray(C_voigt, dtype=float)
+    return np.linalg.eigvalsh((C + np.swapaxes(C, -1, -2)) / 2)[..., 0] > 0
 
 def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
     """Metrics of full Cartesian predictions vs. truth (N, 3, ..., 3): Voigt MAE per component and mean, Fnorm, EwT, K/G.
@@ -39,7 +48,8 @@ def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
            "fnorm": float(err.mean()), **{f"ewt_{t}": float(np.mean(err < t / 100 * ref)) for t in (25, 10, 5)}}
     if kind == "elastic":
         (kp, gp), (kt, gt) = vrh_moduli(pv), vrh_moduli(tv)
-        out.update(k_vrh_mae=float(np.abs(kp - kt).mean()), g_vrh_mae=float(np.abs(gp - gt).mean()))
+        out.update(k_vrh_mae=float(np.abs(kp - kt).mean()), g_vrh_mae=float(np.abs(gp - gt).mean()),
+                   share_unstable=float(np.mean(~is_stable(pv))))
     return out
 
 def baseline_metrics(train: np.ndarray, test: np.ndarray, kind: str) -> dict:
