@@ -12,6 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
+from summarize import latest_per_run, rows as result_rows
 from tensor_nb.conventions import tensor_kind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     results = ROOT / "benchmarks" / "results"
-    rows = [json.loads(l) for l in (results / "blind.jsonl").read_text().splitlines() if l.strip()]
+    rows = latest_per_run(result_rows("blind.jsonl"))
     symmetrised = {str(Path(r["model_path"]).resolve()): r["mae_symmetrised"]
                    for r in map(json.loads, (results / "prediction_symmetry.jsonl").read_text().splitlines())}
     assets = ROOT / "tensor_nb" / "assets"
@@ -38,7 +39,7 @@ def main() -> None:
                 "parameters": best["parameters"], "selected_by": f"lowest validation mean component MAE among {[Path(c[1]['run_dir']).name for c in candidates]} ({val:.4g})",
                 "data": {"snapshot_sha256_16": best["data_sha256_16"], "n_train": best["n_train"], "n_test": best["n_test"],
                          "split": "70/15/15 by material id, stratified by crystal system, hashed order (seed 0)"},
-                "test": {k: best["test"][k] for k in ("mean_component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae") if k in best["test"]},
+                "test": {k: best["test"][k] for k in ("mean_component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae", "share_unstable") if k in best["test"]},
                 "test_mean_component_mae_symmetrised": symmetrised.get(str((Path(best["run_dir"]) / "model.pt").resolve())),
                 "mean_predictor_mae": best["baselines"]["mean"]["mean_component_mae"],
                 "zero_predictor_mae": best["baselines"]["zero"]["mean_component_mae"],

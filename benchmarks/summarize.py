@@ -10,6 +10,14 @@ def rows(name: str) -> list:
     return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else []
 
 
+def latest_per_run(rs: list) -> list:
+    "The newest row of every run folder (reruns re-evaluate or reproduce it), with the wall time of its first run."
+    out = {}
+    for r in rs:
+        out[r["run_dir"]] = {**r, "wall_s": out.get(r["run_dir"], r)["wall_s"]}
+    return list(out.values())
+
+
 def fmt(m: dict, key: str = "mean_component_mae") -> str:
     return f"{m[key]:.4g}"
 
@@ -45,12 +53,14 @@ def main() -> None:
              "Test split (15 %, stratified by crystal system); mean component MAE in Voigt form (units of the task);",
              "EwT25 = share of test tensors with relative Frobenius error < 25 %.", "", "## Blind training", "",
              "Sorted by task and validation MAE (the shipped model is the first row of each task that has one); the run",
-             "name carries the options that differ from the defaults (`_global`: one target scale for all irreps).", "",
-             "| task | model | run | params | train | epochs | val MAE | mean comp. MAE | mean predictor | zero predictor | Fnorm | EwT25 | K_VRH MAE | G_VRH MAE | commit | wall s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in sorted(rows("blind.jsonl"), key=lambda r: (r["task"], r["val"]["mean_component_mae"] if "val" in r else float("inf"))):
+             "name carries the options that differ from the defaults (`_global`: one target scale for all irreps).",
+             "K_VRH, G_VRH: Hill moduli of the predicted elastic tensors (GPa); unstable: share of predictions that are not",
+             "positive definite, whose moduli are Voigt averages (rows without it used a pseudo-inverse Reuss bound).", "",
+             "| task | model | run | params | train | epochs | val MAE | mean comp. MAE | mean predictor | zero predictor | Fnorm | EwT25 | K_VRH MAE | G_VRH MAE | unstable | commit | wall s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(latest_per_run(rows("blind.jsonl")), key=lambda r: (r["task"], r["val"]["mean_component_mae"] if "val" in r else float("inf"))):
         t, b = r["test"], r["baselines"]
-        kg = (f"{t['k_vrh_mae']:.3g} | {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "- | -")
+        kg = (f"{t['k_vrh_mae']:.3g} | {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "- | -") + (f" | {t['share_unstable']:.1%}" if "share_unstable" in t else " | -")
         val = fmt(r["val"]) if "val" in r else "-"
         lines.append(f"| {r['task']} | {r['model']} | {Path(r['run_dir']).name} | {r['parameters']:,} | {r['n_train']} | {r['epochs_run']} | {val} | **{fmt(t)}** | {fmt(b['mean'])} | "
                      f"{fmt(b['zero'])} | {t['fnorm']:.4g} | {t['ewt_25']:.1%} | {kg} | {r['commit']} | {r['wall_s']:.0f} |")
@@ -66,7 +76,7 @@ def main() -> None:
               "Relative residual ||S T - T|| / ||T|| of raw test predictions (S: average over the point group), and the test mean",
               "component MAE before and after symmetrising (`benchmarks/prediction_symmetry.py`).", "",
               "| task | model | run | residual median | residual p95 | share > 1e-2 | MAE raw | MAE symmetrised |", "|---|---|---|---|---|---|---|---|"]
-    for r in rows("prediction_symmetry.jsonl"):
+    for r in {r["model_path"]: r for r in rows("prediction_symmetry.jsonl")}.values():  # newest measurement per model
         lines.append(f"| {r['task']} | {r['model']} | {Path(r['model_path']).parent.name} | {r['residual_median']:.2g} | {r['residual_p95']:.2g} | "
                      f"{r['share_above_1e_2']:.0%} | {r['mae_raw']:.4g} | {r['mae_symmetrised']:.4g} |")
     (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
