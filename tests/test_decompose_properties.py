@@ -15,7 +15,7 @@ from tensor_nb.irreps import wigner_D
 KINDS = ["dielectric", "piezoelectric", "elastic"]
 FORMULAS = ["ij", "ij=-ji", "ijk=jik", "ijk=jki", "ijk=-jik=-ikj", "ijkl=jilk", "ijkl=klij", "ijkl=-jikl=-ijlk"]
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=64)
-FUSED_ROWS = FUSED_MIN_ROWS + 904  # large enough for the fused kernel, not a multiple of its blocks
+FUSED_ROWS = FUSED_MIN_ROWS + 904  # takes the fused kernel; its 1000-row chunks take the matrix path
 
 
 def symmetric(kind: str, raw: np.ndarray) -> np.ndarray:
