@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import torch
 from .conventions import full_to_voigt
 from .decompose import from_irreps
 from .graphs import collate, crystal_graph
+from .metrics import is_stable
 from .symmetry import symmetrize
 from .train import load_trained
 
@@ -56,7 +58,8 @@ def predict(structures, task: str, symmetrize_to_point_group: bool = True, batch
             model_path: str | None = None) -> np.ndarray:
     """Predicted tensors for one or many structures: (N, 3, 3), (N, 3, 3, 3) or (N, 3, 3, 3, 3) in each structure's
     Cartesian frame (output='full'), Voigt arrays (output='voigt') or harmonic coefficients (output='irreps').
-    Uses the shipped model of `task`, or a model.pt written by `tensor_nb.train.train` (model_path)."""
+    Uses the shipped model of `task`, or a model.pt written by `tensor_nb.train.train` (model_path).
+    Warns when a predicted elastic tensor is not positive definite (a mechanically unstable answer for a real crystal)."""
     single = not isinstance(structures, (list, tuple))
     structs = [as_structure(s) for s in ([structures] if single else structures)]
     if not structs:
@@ -69,6 +72,10 @@ def predict(structures, task: str, symmetrize_to_point_group: bool = True, batch
     T = from_irreps(coeffs, kind)
     if symmetrize_to_point_group:
         T = np.stack([symmetrize(t, s, kind) for t, s in zip(T, structs)])
+    if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
+        bad = [structs[i].composition.reduced_formula for i in np.flatnonzero(~stable)]
+        warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): {', '.join(bad[:5])}",
+                      stacklevel=2)
     if output == "irreps":
         from tensor_nb.decompose import to_irreps
         out = to_irreps(T, kind)
