@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from summarize import latest_per_run, rows as result_rows
+from summarize import latest_per_run, rows as result_rows, run_name
 from tensor_nb.conventions import tensor_kind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ def main() -> None:
         kind = tensor_kind(task if task in ("elastic", "dielectric", "piezoelectric") else best["config"]["task"]).name
         shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
         card = {"task": task, "kind": kind, "unit": tensor_kind(kind).unit, "model": best["model"], "model_kw": best["config"]["model_kw"],
-                "parameters": best["parameters"], "selected_by": f"lowest validation mean component MAE among {[Path(c[1]['run_dir']).name for c in candidates]} ({val:.4g})",
+                "parameters": best["parameters"], "selected_by": f"lowest validation mean component MAE among {[run_name(c[1]['run_dir']) for c in candidates]} ({val:.4g})",
                 "data": {"snapshot_sha256_16": best["data_sha256_16"], "n_train": best["n_train"], "n_test": best["n_test"],
                          "split": "70/15/15 by material id, stratified by crystal system, hashed order (seed 0)"},
                 "test": {k: best["test"][k] for k in ("mean_component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae", "share_unstable") if k in best["test"]},

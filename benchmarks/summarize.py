@@ -18,6 +18,11 @@ def latest_per_run(rs: list) -> list:
     return list(out.values())
 
 
+def run_name(run_dir) -> str:
+    "A run folder relative to the runs root (e.g. `e80/elastic_seconv_global` for a run kept under runs/e80)."
+    return str(run_dir).split("/runs/", 1)[-1]
+
+
 def fmt(m: dict, key: str = "mean_component_mae") -> str:
     return f"{m[key]:.4g}"
 
@@ -62,7 +67,7 @@ def main() -> None:
         t, b = r["test"], r["baselines"]
         kg = (f"{t['k_vrh_mae']:.3g} | {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "- | -") + (f" | {t['share_unstable']:.1%}" if "share_unstable" in t else " | -")
         val = fmt(r["val"]) if "val" in r else "-"
-        lines.append(f"| {r['task']} | {r['model']} | {Path(r['run_dir']).name} | {r['parameters']:,} | {r['n_train']} | {r['epochs_run']} | {val} | **{fmt(t)}** | {fmt(b['mean'])} | "
+        lines.append(f"| {r['task']} | {r['model']} | {run_name(r['run_dir'])} | {r['parameters']:,} | {r['n_train']} | {r['epochs_run']} | {val} | **{fmt(t)}** | {fmt(b['mean'])} | "
                      f"{fmt(b['zero'])} | {t['fnorm']:.4g} | {t['ewt_25']:.1%} | {kg} | {r['commit']} | {r['wall_s']:.0f} |")
     lines += ["", "## Transfer from the blind elastic SEConv encoder (single runs)", "",
               "| target | chain | mode | train fraction | train | mean comp. MAE | mean predictor | zero predictor | EwT25 | commit | wall s |",
@@ -77,7 +82,7 @@ def main() -> None:
               "component MAE before and after symmetrising (`benchmarks/prediction_symmetry.py`).", "",
               "| task | model | run | residual median | residual p95 | share > 1e-2 | MAE raw | MAE symmetrised |", "|---|---|---|---|---|---|---|---|"]
     for r in {r["model_path"]: r for r in rows("prediction_symmetry.jsonl")}.values():  # newest measurement per model
-        lines.append(f"| {r['task']} | {r['model']} | {Path(r['model_path']).parent.name} | {r['residual_median']:.2g} | {r['residual_p95']:.2g} | "
+        lines.append(f"| {r['task']} | {r['model']} | {run_name(Path(r['model_path']).parent)} | {r['residual_median']:.2g} | {r['residual_p95']:.2g} | "
                      f"{r['share_above_1e_2']:.0%} | {r['mae_raw']:.4g} | {r['mae_symmetrised']:.4g} |")
     (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
