@@ -19,10 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    results = ROOT / "benchmarks" / "results"
     rows = latest_per_run(result_rows("blind.jsonl"))
-    symmetrised = {str(Path(r["model_path"]).resolve()): r["mae_symmetrised"]
-                   for r in map(json.loads, (results / "prediction_symmetry.jsonl").read_text().splitlines())}
+    symmetrised = {str(Path(r["model_path"]).resolve()): r["mae_symmetrised"] for r in result_rows("prediction_symmetry.jsonl")}
     assets = ROOT / "tensor_nb" / "assets"
     assets.mkdir(exist_ok=True)
     for task in sorted({r["task"] for r in rows}):
