@@ -1,51 +1,81 @@
-"""Ship the best blind run of each tensor task inside the package, with a model card.
+"""Ship the best equivariant run of each task inside the package, with a model card.
 
-"Best" is the lowest validation mean component MAE (the headline metric; never the test split) among the runs
-recorded in benchmarks/results/blind.jsonl that carry validation metrics; copies <run>/model.pt to tensor_nb/assets/<task>.pt and writes
-tensor_nb/assets/<task>.json. The card also gives the test MAE after point-group symmetrisation (what predict() returns
-by default) when benchmarks/prediction_symmetry.py has measured that run.
+"Best" is the lowest validation mean component MAE (never the test split) among the runs recorded in
+benchmarks/results/blind.jsonl and backbone.jsonl that carry validation metrics, restricted to E(3)-equivariant models
+(the invariant CGCNN/CHGCNN stay baselines). Copies <run>/model.pt to tensor_nb/assets/<task>.pt and writes
+tensor_nb/assets/<task>.json. Only full-data runs (training fraction 1) are shipped.
 
-    python benchmarks/ship_models.py
+    python benchmarks/ship_models.py [--tasks elastic,dielectric]
 """
+import argparse
 import json
 import shutil
 import time
 from pathlib import Path
 
 from summarize import latest_per_run, rows as result_rows, run_name
+from tensor_nb.backbone import BACKBONES
+from tensor_nb.checkpoint import load_model
 from tensor_nb.conventions import tensor_kind
+from tensor_nb.data import get_task
+from tensor_nb.models import EQUIVARIANT_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
+TEST_KEYS = ("mean_component_mae", "component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae",
+             "share_unstable", "n")
+
+
+def card_for(task: str, best: dict, candidates: list) -> dict:
+    "The model card of a shipped run (see the keys below); read with `tensor_nb.prediction.shipped_models`."
+    t = get_task(task)
+    meta = load_model(Path(best["run_dir"]) / "model.pt").meta
+    domain = meta.get("domain", {})
+    b = best["baselines"]
+    card = {"task": task, "kind": t.kind, "unit": tensor_kind(t.kind).unit, "per_atom": t.per_atom,
+            "model": best["model"] if best["model"] not in BACKBONES else f"head on {best['model']} ({best.get('mode', 'freeze')})",
+            "backbone": meta.get("backbone", ""),
+            "backbone_licence": BACKBONES[meta["backbone"]].licence if meta.get("backbone") else "",
+            "parameters": best["parameters"], "equivariance": "E(3): rotations and inversion (see 07a_backbone, 11_prediction)",
+            "selected_by": f"lowest validation mean component MAE among {len(candidates)} equivariant runs "
+                           f"({best['val']['mean_component_mae']:.4g}: {run_name(best['run_dir'])})",
+            "data": {"snapshot": t.snapshot, "snapshot_sha256_16": best["data_sha256_16"], "n_train": best["n_train"],
+                     "n_test": best["n_test"], "split": "70/15/15 by material id, stratified by crystal system, hashed order"},
+            "test": {k: best["test"][k] for k in TEST_KEYS if k in best["test"]},
+            "baselines": {**{name: m["mean_component_mae"] for name, m in b.items()},
+                          "mean_component_mae": b["mean"]["component_mae"]},
+            "domain": {"elements": len(domain.get("elements", [])),
+                       "decision": "warns for elements absent from the training crystals"
+                                   + ("; for crystals farther from the training crystals than their 99th percentile "
+                                      "(Mahalanobis distance of the mean invariant backbone features)" if "distance_p99" in domain else "")
+                                   + (f"; for crystals a logistic metal classifier on the same features calls metallic "
+                                      f"({domain['metal_training']}; held-out accuracy {domain['metal_accuracy']:.1%})"
+                                      if "metal_accuracy" in domain else "")},
+            "training": {"command": best["command"], "config": best["config"], "commit": best["commit"],
+                         "wall_s": round(best["wall_s"])},
+            "date": time.strftime("%Y-%m-%d")}
+    return card
 
 
 def main() -> None:
-    rows = latest_per_run(result_rows("blind.jsonl"))
-    symmetrised = {str(Path(r["model_path"]).resolve()): r["mae_symmetrised"] for r in result_rows("prediction_symmetry.jsonl")}
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="elastic,dielectric,piezoelectric,born_charges,electronic_dielectric")
+    args = parser.parse_args()
+    rows = latest_per_run(result_rows("blind.jsonl") + result_rows("backbone.jsonl"))
     assets = ROOT / "tensor_nb" / "assets"
-    assets.mkdir(exist_ok=True)
-    for task in sorted({r["task"] for r in rows}):
-        candidates = [(r["val"]["mean_component_mae"], r) for r in rows if r["task"] == task and "val" in r]
+    for task in args.tasks.split(","):
+        candidates = [r for r in rows if r["task"] == task and "val" in r and r.get("fraction", 1.0) == 1.0
+                      and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
+                      and (Path(r["run_dir"]) / "model.pt").exists()]
         if not candidates:
+            print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
-        val, best = min(candidates, key=lambda c: c[0])
-        if not (Path(best["run_dir"]) / "model.pt").exists():
-            print(f"{task}: the best run {best['run_dir']} is not on this machine; rerun `{best['command']}` (deterministic) and ship again")
-            continue
-        kind = tensor_kind(task if task in ("elastic", "dielectric", "piezoelectric") else best["config"]["task"]).name
+        best = min(candidates, key=lambda r: r["val"]["mean_component_mae"])
         shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
-        card = {"task": task, "kind": kind, "unit": tensor_kind(kind).unit, "model": best["model"], "model_kw": best["config"]["model_kw"],
-                "parameters": best["parameters"], "selected_by": f"lowest validation mean component MAE among {[run_name(c[1]['run_dir']) for c in candidates]} ({val:.4g})",
-                "data": {"snapshot_sha256_16": best["data_sha256_16"], "n_train": best["n_train"], "n_test": best["n_test"],
-                         "split": "70/15/15 by material id, stratified by crystal system, hashed order (seed 0)"},
-                "test": {k: best["test"][k] for k in ("mean_component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae", "share_unstable") if k in best["test"]},
-                "test_mean_component_mae_symmetrised": symmetrised.get(str((Path(best["run_dir"]) / "model.pt").resolve())),
-                "mean_predictor_mae": best["baselines"]["mean"]["mean_component_mae"],
-                "zero_predictor_mae": best["baselines"]["zero"]["mean_component_mae"],
-                "training": {"command": best["command"], "config": best["config"], "commit": best["commit"], "wall_s": round(best["wall_s"])},
-                "date": time.strftime("%Y-%m-%d")}
+        card = card_for(task, best, candidates)
         (assets / f"{task}.json").write_text(json.dumps(card, indent=1) + "\n")
-        print(f"{task}: shipped {best['model']} (val MAE {val:.4g}); test mean component MAE {best['test']['mean_component_mae']:.4g} "
-              f"vs mean predictor {card['mean_predictor_mae']:.4g}, zero {card['zero_predictor_mae']:.4g}")
+        print(f"{task}: shipped {card['model']} (val {best['val']['mean_component_mae']:.4g}); test "
+              f"{card['test']['mean_component_mae']:.4g} vs " + ", ".join(f"{k} {v:.4g}" for k, v in card["baselines"].items()
+                                                                      if not isinstance(v, list)))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from scipy.spatial.transform import Rotation
 from tensor_nb.conventions import TENSOR_KINDS, full_to_voigt, voigt_to_full
 from tensor_nb.decompose import (FUSED_MIN_ROWS, change_of_basis, formula_of, from_irreps, irreps, rank_of,
                                  symmetry_projector, symmetry_violation, to_irreps)
-from tensor_nb.irreps import wigner_D
+from tensor_nb.harmonics import wigner_D
 
 KINDS = ["dielectric", "piezoelectric", "elastic"]
 FORMULAS = ["ij", "ij=-ji", "ijk=jik", "ijk=jki", "ijk=-jik=-ikj", "ijkl=jilk", "ijkl=klij", "ijkl=-jikl=-ijlk"]

@@ -1,15 +1,91 @@
-"""predict() names mechanically unstable elastic predictions instead of returning them silently."""
+"""predict() of the shipped models: exactly E(3)-equivariant, symmetric, warned where it should be; `import tensor_nb` is enough."""
 import importlib
+import warnings
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
-from tensor_nb.cli import example_structures
+import tensor_nb
+from tensor_nb.conventions import rotate_tensor
+from tensor_nb.examples import example_structures
+from tensor_nb.prediction import shipped_models
+from tensor_nb.symmetry import symmetry_residual
 
-predict_module = importlib.import_module("tensor_nb.predict")  # the module, not the function tensor_nb exports
+prediction = importlib.import_module("tensor_nb.prediction")
+CARDS = shipped_models()
+GRAPH_TASKS = [t for t, c in CARDS.items() if not c.get("per_atom")]
+
+
+def transformed(s, Q):
+    "The crystal with every position sent through the orthogonal matrix Q (an improper Q: -Q, then inversion)."
+    if np.linalg.det(Q) > 0:
+        out = s.copy()
+        out.lattice = type(s.lattice)(s.lattice.matrix @ Q.T)
+        return out
+    return type(s)(type(s.lattice)(s.lattice.matrix @ (-Q).T), s.species, -s.frac_coords)
+
+
+def test_top_level_api():
+    s = example_structures()["ZnO"]
+    assert np.allclose(tensor_nb.predict(s, GRAPH_TASKS[0]), prediction.predict(s, GRAPH_TASKS[0]))
+    assert tensor_nb.irreps("elastic") == "2x0e+2x2e+4e"
+
+
+@pytest.mark.parametrize("task", list(CARDS))
+@pytest.mark.parametrize("det", [1, -1])
+@pytest.mark.parametrize("name", ["ZnO", "alpha-quartz", "BaTiO3", "Si"])
+def test_equivariance(task, det, name):
+    s = example_structures()[name]
+    Q = Rotation.random(random_state=11).as_matrix() * det
+    a, b = tensor_nb.predict(s, task), tensor_nb.predict(transformed(s, Q), task)
+    rank = np.asarray(a).ndim - (1 if CARDS[task].get("per_atom") else 0)
+    err = np.abs(rotate_tensor(a, Q, rank) - b).max() / max(np.abs(a).max(), 1e-12)
+    assert err < 1e-6, err
+
+
+@pytest.mark.parametrize("task", GRAPH_TASKS)
+def test_predictions_obey_the_point_group(task):
+    kind = CARDS[task]["kind"]
+    for name, s in example_structures().items():
+        t = tensor_nb.predict(s, task, symmetrize=False)
+        assert np.linalg.norm(t) < 1e-9 or symmetry_residual(t, s, kind) < 1e-6, (name, symmetry_residual(t, s, kind))
+
+
+def test_centrosymmetric_crystals_have_no_piezoelectricity():
+    if "piezoelectric" not in CARDS:
+        pytest.skip("no piezoelectric model shipped")
+    for name in ["Si", "NaCl"]:
+        assert np.abs(tensor_nb.predict(example_structures()[name], "piezoelectric", symmetrize=False)).max() < 1e-9
 
 
 def test_unstable_elastic_prediction_is_named(monkeypatch):
-    monkeypatch.setattr(predict_module, "is_stable", lambda C: np.zeros(np.shape(C)[:-2], bool))
+    if "elastic" not in CARDS:
+        pytest.skip("no elastic model shipped")
+    monkeypatch.setattr(prediction, "is_stable", lambda C: np.zeros(np.shape(C)[:-2], bool))
     with pytest.warns(UserWarning, match=r"1 of 1 predicted elastic tensors are not positive definite \(Born-unstable\): Si"):
-        predict_module.predict(example_structures()["Si"], "elastic")
+        tensor_nb.predict(example_structures()["Si"], "elastic")
+
+
+def test_out_of_domain_warnings_name_the_structure():
+    from pymatgen.core import Lattice, Structure
+    task = next((t for t in ("dielectric", "piezoelectric") if t in CARDS), None)
+    if task is None:
+        pytest.skip("no insulator model shipped")
+    metal = Structure.from_spacegroup("Fm-3m", Lattice.cubic(4.05), ["Al"], [[0, 0, 0]]).get_primitive_structure()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tensor_nb.predict(metal, task)
+    assert any("Al" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_born_charges_sum_to_zero_and_obey_site_symmetry():
+    if "born_charges" not in CARDS:
+        pytest.skip("no Born-charge model shipped")
+    from tensor_nb.symmetry import site_operations
+    for name in ["ZnO", "BaTiO3", "alpha-quartz"]:
+        s = example_structures()[name]
+        Z = tensor_nb.predict(s, "born_charges")
+        assert Z.shape == (len(s), 3, 3) and np.abs(Z.sum(0)).max() < 1e-9
+        for z, ops in zip(Z, site_operations(s)):
+            assert np.abs(np.einsum("gia,gjb,ab->gij", ops, ops, z) - z).max() < 1e-6 * max(1, np.abs(z).max())

@@ -1,0 +1,70 @@
+"""Heads on the pretrained SevenNet backbone: frozen or fine-tuned, at several training fractions and seeds.
+
+Each run is `tensor_nb.train.train` (resumable: rerun the same command to continue). A row per run (validation and
+test metrics beside the trivial predictors, settings, git commit, data hash, wall time) is appended to
+benchmarks/results/backbone.jsonl; run folders go to --runs (default ../runs/backbone).
+
+    python benchmarks/backbone.py --tasks elastic,dielectric --modes freeze --fractions 1 --seeds 0
+"""
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from tensor_nb.cache import file_hash
+from tensor_nb.data import data_dir, get_task
+from tensor_nb.train import TrainConfig, task_data, train
+
+HEAD = {"epochs": 150, "patience": 30, "lr": 2e-3, "weight_decay": 1e-2, "batch_size": 32, "target_scale": "global"}
+"Settings of every head run (chosen on the validation split of the elastic set)."
+FINETUNE = {"epochs": 30, "patience": 8, "lr": 5e-4}
+"Fine-tuning runs train the backbone's last blocks too: fewer epochs, a smaller learning rate."
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="elastic,dielectric,piezoelectric")
+    parser.add_argument("--backbone", default="sevennet-0")
+    parser.add_argument("--modes", default="freeze", help="freeze and/or finetune, comma-separated")
+    parser.add_argument("--fractions", default="1.0")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--loss", default="huber")
+    parser.add_argument("--model-kw", default='{"mul": 16}')
+    parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "backbone"))
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    out = Path(__file__).parent / "results" / "backbone.jsonl"
+    for task in args.tasks.split(","):
+        data = task_data(task, progress=False)
+        snapshot = data_dir() / f"{get_task(task).snapshot}.jsonl.gz"
+        for mode in args.modes.split(","):
+            for fraction in map(float, args.fractions.split(",")):
+                for seed in map(int, args.seeds.split(",")):
+                    settings = {**HEAD, **(FINETUNE if mode == "finetune" else {})}
+                    cfg = TrainConfig(task=task, model=args.backbone, seed=seed, train_fraction=fraction, loss=args.loss,
+                                      finetune=mode == "finetune", model_kw=json.loads(args.model_kw), **settings)
+                    run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}"
+                    t0 = time.time()
+                    res = train(cfg, run_dir, data, progress=False)
+                    row = dict(task=task, model=args.backbone, mode=mode, fraction=fraction, seed=seed, commit=commit,
+                               data_sha256_16=file_hash(snapshot)[:16], command=" ".join(sys.argv), run_dir=str(run_dir),
+                               wall_s=time.time() - t0, parameters=res["parameters"], n_train=res["n_train"],
+                               n_test=res["n_test"], epochs_run=res["epochs_run"], best_epoch=res["best_epoch"],
+                               config=res["config"], val=res["val"], test=res["test"], baselines=res["baselines"])
+                    with out.open("a") as f:
+                        f.write(json.dumps(row) + "\n")
+                    t, b = res["test"], res["baselines"]
+                    extra = (f"  K {t['k_vrh_mae']:.3g}  G {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "")
+                    print(f"{task:14s} {mode:8s} {fraction:4.0%} seed {seed}: test MAE {t['mean_component_mae']:.4g} "
+                          f"(mean pred. {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})"
+                          f"{extra}  val {res['val']['mean_component_mae']:.4g}  {time.time() - t0:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Every bad input gets a named error (a TensorNbError, i.e. a ValueError) or the right answer, and leaves nothing behind.
+
+The cases of issue 17, one test each, plus hypothesis fuzzing of the tensor entry points. CLI cases run the real
+console entry point in a subprocess and assert one line on stderr, a non-zero exit and no traceback.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pymatgen.core import DummySpecies, Lattice, Structure
+
+from tensor_nb.decompose import FUSED_MIN_ROWS, formula_of, fused_kernel, rank_of, symmetry_projector, to_irreps
+from tensor_nb.errors import (DataError, ModelFileError, SettingError, StructureError, TensorInputError, TensorNbError,
+                              UnknownNameError)
+from tensor_nb.examples import example_cif, example_structures
+
+ROWS = FUSED_MIN_ROWS + 10
+
+
+def symmetric(kind: str, n: int, seed: int = 0) -> np.ndarray:
+    rank = rank_of(kind)
+    raw = np.random.default_rng(seed).normal(size=(n, 3 ** rank)) @ symmetry_projector(formula_of(kind))
+    return raw.reshape(n, *(3,) * rank)
+
+
+def cli(*args, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
+    "Run `tensor-nb ARGS` as a user would; the result of the process."
+    return subprocess.run([sys.executable, "-m", "tensor_nb.cli", *args], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+# 1. cached kernels are verified, never trusted
+@pytest.mark.skipif(fused_kernel("dielectric") is None, reason="numba is not installed")
+def test_tampered_kernel_cache_is_rewritten(tmp_path, monkeypatch):
+    monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path))
+    T = symmetric("piezoelectric", ROWS)
+    expected = T.reshape(ROWS, -1) @ np.asarray(__import__("tensor_nb.decompose", fromlist=["x"]).change_of_basis("piezoelectric")).T
+    fused_kernel.cache_clear()
+    to_irreps(T, "piezoelectric")
+    (path,) = (tmp_path / "kernels").glob("to_irreps_*.py")
+    source = path.read_text()
+    for tampered in [source.replace("0.", "9.", 3), source + "\nraise SystemExit('ran code from the cache')\n", ""]:
+        path.write_text(tampered)
+        fused_kernel.cache_clear()
+        assert np.allclose(to_irreps(T, "piezoelectric"), expected)
+        assert path.read_text() == source  # rebuilt from the source generated in memory
+    fused_kernel.cache_clear()
+
+
+# 2. a diverging run exits non-zero and writes no model
+def test_diverging_training_fails_without_a_model(data_dir, tmp_path):
+    out = tmp_path / "run"
+    proc = cli("train", "--task", "abo3_dielectric", "--epochs", "3", "--lr", "1e12", "--batch-size", "16",
+               "--model-kw", '{"mul": 4, "lmax": 2, "num_layers": 1}', "--out", str(out),
+               env={"TENSOR_NB_DATA": str(data_dir), "TENSOR_NB_CACHE": str(tmp_path / "cache")})
+    assert_user_error(proc, "no model written")
+    assert not (out / "model.pt").exists()
+
+
+# 3. a cache that cannot be written never stops a computation
+def test_unwritable_cache_still_computes(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("TENSOR_NB_CACHE", str(blocker / "cache"))
+    fused_kernel.cache_clear()
+    T = symmetric("elastic", 5000)
+    with pytest.warns(UserWarning, match="not writable"):
+        x = to_irreps(T, "elastic")
+    assert x.shape == (5000, 21)
+    fused_kernel.cache_clear()
+
+
+def test_data_load_with_unwritable_cache(data_dir, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = cli("data", "load", "abo3_dielectric", "--data-dir", str(data_dir), env={"TENSOR_NB_CACHE": str(blocker / "c")})
+    assert proc.returncode == 0 and "usable records" in proc.stdout, proc.stderr
+
+
+# 4. structures are validated where they enter, with a message naming the structure and the problem
+def _bad_structures():
+    nacl = example_structures()["NaCl"]
+    flat = Structure(Lattice([[4, 0, 0], [0, 4, 0], [4, 4, 0]]), ["Na"], [[0, 0, 0]])
+    nan = Structure(Lattice.cubic(4), ["Na"], [[0, 0, 0]])
+    nan.lattice = Lattice(np.full((3, 3), np.nan))
+    return {"overlapping": (Structure(Lattice.cubic(4), ["Na", "Cl"], [[0, 0, 0], [0, 0, 0.01]]), "overlapping sites"),
+            "Og": (Structure(Lattice.cubic(4), ["Og", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Og"),
+            "Rf": (Structure(Lattice.cubic(4), ["Rf", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Rf"),
+            "dummy": (Structure(Lattice.cubic(4), [DummySpecies("X"), "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "not a chemical"),
+            "zero volume": (flat, "degenerate"), "NaN": (nan, "NaN or inf"),
+            "disordered": (nacl.copy(), "disordered")}
+
+
+@pytest.mark.parametrize("case", list(_bad_structures()))
+def test_bad_structures_are_named(case):
+    from tensor_nb.graphs import crystal_graph
+    from tensor_nb.prediction import predict, shipped_models
+    s, message = _bad_structures()[case]
+    if case == "disordered":
+        s.replace_species({"Na": {"Na": 0.5, "K": 0.5}})
+    for call in [lambda: crystal_graph(s)] + [lambda t=t: predict(s, t) for t in list(shipped_models())[:1]]:
+        with pytest.raises(StructureError, match=message):
+            call()
+
+
+# 5. every structure of a CIF is predicted
+def test_multi_structure_cif(tmp_path):
+    from tensor_nb.prediction import predict, shipped_models
+    task = next(t for t, c in shipped_models().items() if not c.get("per_atom"))
+    s = example_structures()
+    text = "\n".join(s[n].to(fmt="cif").replace("data_", f"data_{i}_", 1) for i, n in enumerate(["Si", "NaCl", "ZnO"]))
+    (tmp_path / "three.cif").write_text(text)
+    assert len(predict(tmp_path / "three.cif", task)) == 3
+    proc = cli("predict", str(tmp_path / "three.cif"), "--kind", task, "--format", "json")
+    assert proc.returncode == 0 and len(json.loads(proc.stdout)) == 3, proc.stderr
+
+
+# 6. names are names and folders must exist
+@pytest.mark.parametrize("name", ["*", "../../x", "/etc/passwd", "mp_*", ".."])
+def test_snapshot_names(name, data_dir):
+    from tensor_nb.data import load_snapshot
+    with pytest.raises(UnknownNameError):
+        load_snapshot(name, data_dir)
+
+
+def test_missing_data_dir_is_an_error(tmp_path):
+    from tensor_nb.data import data_dir
+    with pytest.raises(DataError, match="is not a folder"):
+        data_dir(tmp_path / "nope")
+    assert_user_error(cli("data", "list", "--data-dir", str(tmp_path / "nope")), "is not a folder")
+
+
+@pytest.mark.parametrize("mid", ["../x", "/etc/passwd", "a/b"])
+def test_csv_material_ids_are_names(tmp_path, mid):
+    from tensor_nb.data import load_folder
+    (tmp_path / "tensors.csv").write_text("material_id,frame," + ",".join(f"v{j}" for j in range(9)) +
+                                         f"\n{mid},structure,1,0,0,0,1,0,0,0,1\n")
+    with pytest.raises(DataError, match="not a plain name"):
+        load_folder(tmp_path, "dielectric")
+
+
+@pytest.mark.parametrize("task", ["../../x", "/tmp/model", "elastic/../../x"])
+def test_task_names_never_become_paths(task):
+    from tensor_nb.prediction import predict
+    with pytest.raises(UnknownNameError):
+        predict("ZnO", task)
+
+
+# 7. the CLI: one line, non-zero exit, no traceback, nothing left behind
+@pytest.mark.parametrize("args, message", [
+    (["train", "--task", "dielectric", "--model", "foo"], "model 'foo'"),
+    (["train", "--task", "dielectric", "--batch-size", "0"], "batch size must be >= 1"),
+    (["train", "--task", "dielectric", "--epochs", "0"], "epochs must be >= 1"),
+    (["train", "--task", "dielectric", "--fraction", "-1"], "training fraction must be > 0"),
+    (["train", "--task", "dielectric", "--threads", "0"], "--threads must be >= 1"),
+    (["train", "--task", "dielectric", "--model-kw", "{bad json"], "--model-kw must be a JSON"),
+    (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
+    (["train", "--task", "nope"], "task 'nope'"),
+    (["transfer", "elastic", "foo"], "task 'foo'"),
+    (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
+])
+def test_cli_user_errors(tmp_path, args, message):
+    out = tmp_path / "run"
+    proc = cli(*args, "--out", str(out))
+    assert_user_error(proc, message)
+    assert not out.exists()
+
+
+def test_cli_predict_and_demo_errors(tmp_path):
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "bad.cif").write_text("data_x\n_cell_length_a nonsense\n")
+    (tmp_path / "a-file").write_text("")
+    import pickle
+    (tmp_path / "model.pt").write_bytes(pickle.dumps({"a": 1}))
+    assert_user_error(cli("predict", str(tmp_path / "adir"), "--kind", "dielectric"), "not a file")
+    assert_user_error(cli("predict", str(tmp_path / "bad.cif"), "--kind", "dielectric"), "bad.cif")
+    assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--model-path", str(tmp_path / "model.pt")),
+                      "not a tensor_nb model file")
+    assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "0"), "--threads must be >= 1")
+    assert_user_error(cli("demo", "--out", str(tmp_path / "a-file")), "is not a folder")
+    assert_user_error(cli("decompose", "1,2,3", "--kind", "elastic"), "needs 36 Voigt numbers")
+
+
+def test_cli_predict_names_a_bad_file_and_predicts_the_rest(tmp_path):
+    (tmp_path / "bad.cif").write_text("not a cif")
+    proc = cli("predict", str(tmp_path / "bad.cif"), str(example_cif("ZnO")), "--kind", "dielectric", "--format", "json")
+    assert proc.returncode == 1 and "bad.cif" in proc.stderr and "Traceback" not in proc.stderr
+    assert [r["formula"] for r in json.loads(proc.stdout)] == ["ZnO"]
+
+
+# 9. one input step for every batch size and type
+@pytest.mark.parametrize("n", [3, ROWS])
+def test_one_behaviour_for_every_batch_size(n):
+    T = symmetric("elastic", n)
+    with pytest.raises(TensorInputError, match="complex"):
+        to_irreps(T + 0j, "elastic")
+    with pytest.raises(TensorInputError, match="complex"):
+        to_irreps(T + 0j, "elastic", strict=False)
+    assert to_irreps(T.astype(np.float16), "elastic").dtype == np.float32
+    assert np.allclose(to_irreps(T.tolist(), "elastic"), to_irreps(T, "elastic"))
+    x = to_irreps(T * 1e160, "elastic")
+    assert np.isfinite(x).all() and np.allclose(x / 1e160, to_irreps(T, "elastic"))
+    with pytest.raises(SettingError, match="tol"):
+        to_irreps(T, "elastic", tol=float("nan"))
+    with pytest.raises(TensorInputError, match="break the index symmetry"):
+        to_irreps(np.random.default_rng(0).normal(size=(n, 3, 3, 3, 3)), "elastic")
+    t = torch.tensor(T, dtype=torch.float32)
+    assert isinstance(to_irreps(t, "elastic"), torch.Tensor)
+
+
+@pytest.mark.parametrize("kind", ["elas", "Elastic", "abcd", "ij=kl", "", "ijklm"])
+def test_kind_names(kind):
+    with pytest.raises(UnknownNameError):
+        to_irreps(np.zeros((3, 3, 3, 3)), kind)
+
+
+# 10. settings outside their range
+def test_settings_out_of_range():
+    from tensor_nb.graphs import GraphSettings
+    from tensor_nb.symmetry import check_group, point_group_operations, symmetrize
+    for bad in (0, -3):
+        with pytest.raises(SettingError):
+            GraphSettings(max_neighbors=bad)
+    ops = point_group_operations("6mm")
+    with pytest.raises(TensorInputError, match="not a group"):
+        symmetrize(np.eye(3), ops[:5], "dielectric")
+    with pytest.raises(TensorInputError, match="not orthogonal"):
+        symmetrize(np.eye(3), ops * 1.1, "dielectric")
+    assert len(check_group(ops)) == 12
+
+
+def test_model_file_that_is_a_pickle(tmp_path):
+    from tensor_nb.checkpoint import load_model
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(ModelFileError):
+        load_model(tmp_path / "evil.pt")
+    assert not (tmp_path / "ran").exists()
+
+
+# fuzzing: whatever arrives, the answer is a named error or a result
+@settings(max_examples=60, deadline=None)
+@given(shape=st.lists(st.integers(0, 4), min_size=0, max_size=5), kind=st.sampled_from(["dielectric", "elastic", "piezoelectric", "born_charge"]),
+       dtype=st.sampled_from([np.float64, np.float32, np.int64, np.float16, np.complex128, bool]))
+def test_fuzz_to_irreps(shape, kind, dtype):
+    T = np.ones(shape, dtype=dtype)
+    try:
+        x = to_irreps(T, kind, strict=False)
+    except TensorNbError:
+        return
+    assert np.isfinite(np.asarray(x)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=30))
+def test_fuzz_names(text):
+    from tensor_nb.data import get_task
+    try:
+        get_task(text)
+    except TensorNbError:
+        return
