@@ -28,7 +28,7 @@ setuptools.setup(
     package_data={cfg["lib_name"]: ["assets/*", "assets/**/*"]},
     # JupyterLab page setting: Dash installs a source extension that makes JupyterLab offer a (failing) rebuild at
     # every start; nothing here needs it (see nbs/12_widgets.ipynb), so the build check is turned off.
-    data_files=[("etc/jupyter/labconfig", ["tensor_nb/assets/jupyter/page_config.json"])],
+    data_files=[("etc/jupyter/labconfig", ["tensor_nb/assets/jupyter/labconfig/page_config.json"])],
     python_requires=">=" + min_python,
     install_requires=requirements,
     extras_require={"dev": dev_requirements},

@@ -200,6 +200,11 @@ def _serve(args: argparse.Namespace) -> int:
     serve(port=args.port, host=args.host)
     return 0
 
+def _lab(args: argparse.Namespace) -> int:
+    import subprocess
+    from tensor_nb.widgets import lab_environment
+    return subprocess.call([sys.executable, "-m", "jupyterlab", *args.jupyter_args], env=lab_environment())
+
 # %% ../nbs/13_cli.ipynb
 def build_parser() -> argparse.ArgumentParser:
     "The `tensor-nb` argument parser with all subcommands."

@@ -60,24 +60,15 @@ def local_materials() -> dict:
 def voigt_table(T: np.ndarray, kind: str, title: str, table_id: str = ""):
     "A Dash table of a tensor in Voigt form with component names and unit; cells carry ids `<table_id>-<name>`."
     from dash import html
-
     V = full_to_voigt(np.asarray(T, float), kind)
+    zero = 1e-9 * max(np.abs(V).max(), 1e-300)  # symmetry-forbidden entries are zero up to rounding
     labels = voigt_labels(kind)
-    rows = [
-        html.Tr(
-            [
-                html.Td(
-                    [
-                        html.Span(labels[a, b], className="lab"),
-                        " ",
-                        html.Span(fmt(V[a, b]), className="val", id=f"{table_id}-{labels[a, b]}" if table_id else None),
-                    ]
-                )
-                for b in range(V.shape[1])
-            ]
-        )
-        for a in range(V.shape[0])
-    ]
+
+    def cell(a: int, b: int):
+        value = html.Span(fmt(V[a, b], zero), className="val", id=f"{table_id}-{labels[a, b]}" if table_id else None)
+        return html.Td([html.Span(labels[a, b], className="lab"), " ", value])
+
+    rows = [html.Tr([cell(a, b) for b in range(V.shape[1])]) for a in range(V.shape[0])]
     return html.Table([html.Caption(f"{title} ({tensor_kind(kind).unit})"), html.Tbody(rows)], className="voigt")
 
 
@@ -235,23 +226,22 @@ def _read_upload(contents: str, filename: str):
         return as_structures(path)
 
 def build_app():
-    "The explorer as a Dash app (Crystal Toolkit registered); `serve` runs it."
+    "The explorer as a Dash app with Crystal Toolkit's plugin; `serve` runs it."
     import crystal_toolkit.components as ctc
     import dash
-    from dash import Input, Output, State, dcc, html
+    from crystal_toolkit.core.plugin import CrystalToolkitPlugin
     from crystal_toolkit.settings import SETTINGS
+    from dash import Input, Output, State, dcc, html
+    from flask_caching import Cache
     _pymatgen_compat()
     examples = example_structures()
     local = local_materials()
-    app = dash.Dash(__name__, assets_folder=SETTINGS.ASSETS_PATH, title="tensor_nb explorer",
-                    suppress_callback_exceptions=True)
     first = next(iter(examples))
     structure_view = ctc.StructureMoleculeComponent(examples[first], id="structure")
     options = [{"label": f"example: {n}", "value": f"example:{n}"} for n in examples]
     options += [{"label": f"{mid} {entry['formula']} (DFT: {', '.join(t for t in DFT_TASKS if t in entry)})",
                  "value": f"local:{mid}"} for mid, entry in sorted(local.items())]
     layout = html.Div([
-        html.Style(_CSS) if hasattr(html, "Style") else html.Div(),
         html.H1("tensor_nb explorer"),
         html.P("Upload a structure file (CIF, POSCAR, ...) or pick a crystal; the shipped models predict its tensors."),
         html.Div([dcc.Upload(html.Button("Upload a structure file", id="upload-button"), id="upload"),
@@ -261,7 +251,11 @@ def build_app():
         html.Div([html.Div(structure_view.layout(size="420px"), style={"flex": "0 0 440px"}),
                   dcc.Loading(html.Div(id="panel", style={"flex": "1"}))], style={"display": "flex", "gap": "1em"}),
     ], style={"maxWidth": "1300px", "margin": "auto", "padding": "0 1em"})
-    ctc.register_crystal_toolkit(app=app, layout=layout)
+    # Crystal Toolkit's default cache type ("simple") was removed from Flask-Caching 2; its default CSS comes from CDNs
+    plugin = CrystalToolkitPlugin(layout=layout, cache=Cache(config={"CACHE_TYPE": "SimpleCache"}), use_default_css=False)
+    app = dash.Dash(__name__, assets_folder=SETTINGS.ASSETS_PATH, title="tensor_nb explorer", plugins=[plugin],
+                    suppress_callback_exceptions=True)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
 
     @app.callback(Output(structure_view.id(), "data"), Output("panel", "children"), Output("message", "children"),
                   Output("message", "style"), Input("pick", "value"), Input("upload", "contents"),

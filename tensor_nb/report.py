@@ -59,10 +59,10 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
     return T
 
 # %% ../nbs/12a_report.ipynb
-def fmt(x: float) -> str:
-    "A number to 4 significant figures; exact and rounded zeros as '0' (never '-0')."
+def fmt(x: float, zero: float = 1e-9) -> str:
+    "A number to 4 significant figures; anything below `zero` in magnitude (rounding noise) as '0', never '-0'."
     s = f"{float(x):.4g}"
-    return "0" if float(s) == 0 else s
+    return "0" if abs(float(x)) < zero or float(s) == 0 else s
 
 def young_modulus_range(C_voigt: np.ndarray, n: int = 2000) -> tuple[float, float]:
     "(min, max) of Young's modulus E(d) = 1/(d d : S : d d) over n quasi-uniform directions d, GPa."
@@ -143,12 +143,13 @@ def decomposition_report(T: np.ndarray, kind: str) -> dict:
 def voigt_table_html(T: np.ndarray, kind: str, title: str = "") -> str:
     "A labelled Voigt (or 3x3) table of a full tensor, with its unit."
     V = full_to_voigt(np.asarray(T, dtype=float), kind)
+    zero = 1e-9 * max(np.abs(V).max(), 1e-300)  # symmetry-forbidden entries are zero up to rounding
     labels = voigt_labels(kind)
     head = f"<caption>{html.escape(title)} ({html.escape(tensor_kind(kind).unit)})</caption>" if title else ""
     rows = "".join(
         "<tr>"
         + "".join(
-            f"<td title='{labels[a, b]}'><span class='lab'>{labels[a, b]}</span> {fmt(V[a, b])}</td>"
+            f"<td title='{labels[a, b]}'><span class='lab'>{labels[a, b]}</span> {fmt(V[a, b], zero)}</td>"
             for b in range(V.shape[1])
         )
         + "</tr>"

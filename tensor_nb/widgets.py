@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import html
+import os
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +21,11 @@ from .examples import EXAMPLE_TENSORS
 from .young import dim_gl, dim_sn, hook_lengths, partitions, standard_tableaux, young_projector
 
 # %% auto 0
-__all__ = ['young_diagram_html', 'young_summary_html', 'young_explorer', 'decomposition_figure', 'preset_tensors',
-           'decomposition_explorer', 'mae_heatmap', 'directional_values', 'tensor_surface_figure', 'structure_scene',
-           'scene_figure', 'structure_figure', 'material_explorer', 'born_charge_parts', 'born_charge_additions',
-           'born_charge_figure', 'born_charge_table_html', 'born_charge_explorer', 'save_figure']
+__all__ = ['JUPYTER_CONFIG', 'young_diagram_html', 'young_summary_html', 'young_explorer', 'decomposition_figure',
+           'preset_tensors', 'decomposition_explorer', 'mae_heatmap', 'directional_values', 'tensor_surface_figure',
+           'lab_environment', 'structure_scene', 'scene_figure', 'structure_figure', 'material_explorer',
+           'born_charge_parts', 'born_charge_additions', 'born_charge_figure', 'born_charge_table_html',
+           'born_charge_explorer', 'save_figure']
 
 # %% ../nbs/12_widgets.ipynb
 def young_diagram_html(shape: tuple, entries: list | None = None, size: int = 26) -> str:
@@ -261,6 +264,15 @@ def tensor_surface_figure(tensors: dict[str, np.ndarray], kind: str, quantity: s
     return fig
 
 # %% ../nbs/12_widgets.ipynb
+JUPYTER_CONFIG = Path(str(files("tensor_nb"))) / "assets" / "jupyter"
+"A Jupyter config folder shipped with the package: JupyterLab page settings (no build check)."
+
+def lab_environment(environ: dict | None = None) -> dict:
+    "The environment in which JupyterLab reads the package's settings (JUPYTER_CONFIG_PATH extended), see above."
+    env = dict(os.environ if environ is None else environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_CONFIG), env.get("JUPYTER_CONFIG_PATH")) if p)
+    return env
+
 def structure_scene(structure, scene_additions: dict | None = None) -> dict:
     """Crystal Toolkit's scene of a structure (JSON dict): atoms in its colours and radii, bonds from CrystalNN,
     coordination polyhedra, unit cell, axes; `scene_additions` (a scene dict) is drawn with it."""

@@ -37,10 +37,11 @@ def cli(*args, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess
 
 
 def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
+    "Non-zero exit, no traceback, and one error line (progress bars aside) that names the problem."
     assert proc.returncode != 0, proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("tensor-nb")]
+    assert len(errors) == 1 and message in errors[0], proc.stderr
 
 
 # 1. cached kernels are verified, never trusted

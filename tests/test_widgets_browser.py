@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tensor_nb.widgets import lab_environment
+
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -79,7 +81,8 @@ def lab(tmp_path_factory):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--IdentityProvider.token=",
                              "--allow-root", "--ServerApp.password=", f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"})
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=lab_environment({**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}))  # as `tensor-nb lab` does
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/api/status", proc)
     yield url

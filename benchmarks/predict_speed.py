@@ -1,0 +1,52 @@
+"""End-to-end speed of `tensor_nb.predict`: structures per second, with and without symmetrisation.
+
+Reads N structures of a task's test split (the elastic set by default), then times `predict` for every shipped
+model (backbone models) and for graph-model files given with --model-path (no backbone), on the same structures,
+after one warm-up call. Appends a row per model to benchmarks/results/predict_speed.jsonl.
+
+    python benchmarks/predict_speed.py [--n 200] [--model-path ../runs/x/model.pt ...]
+"""
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+
+from tensor_nb.checkpoint import load_model
+from tensor_nb.data import dataset_splits, load_task
+from tensor_nb.prediction import predict, shipped_models
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--task", default="elastic", help="whose test structures to predict")
+    parser.add_argument("--model-path", nargs="*", default=[])
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    ds = load_task(args.task, progress=False)
+    test = set(dataset_splits(ds)["test"])
+    structures = [r.structure for r in ds.records if r.material_id in test][:args.n]
+    atoms = sum(len(s) for s in structures) / len(structures)
+    out = Path(__file__).parent / "results" / "predict_speed.jsonl"
+    runs = [(task, None) for task in shipped_models()] + [(load_model(p).meta["task"], p) for p in args.model_path]
+    for task, path in runs:
+        predict(structures[:2], task, model_path=path)  # warm-up: model load, compilation
+        row = {"task": task, "model": load_model(path).meta["model_name"] if path else shipped_models()[task]["model"],
+               "backbone": bool(load_model(path).meta.get("backbone")) if path else bool(shipped_models()[task].get("backbone")),
+               "n": len(structures), "mean_atoms": atoms, "threads": args.threads, "commit": commit}
+        for symmetrize in (True, False):
+            t0 = time.perf_counter()
+            predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False)
+            row["per_s" if symmetrize else "per_s_unsymmetrised"] = len(structures) / (time.perf_counter() - t0)
+        with out.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
