@@ -48,12 +48,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 # %% ../nbs/13_cli.ipynb
 def _predict(args: argparse.Namespace) -> int:
-    import torch
     from tensor_nb.errors import StructureError
     from tensor_nb.prediction import get_model, predict, read_inputs
     from tensor_nb.report import fmt
 
-    torch.set_num_threads(args.threads)
+    _threads(args.threads)
     loaded = get_model(args.kind, args.model_path)  # a bad task or model file fails before any structure is read
     kind, task = loaded.meta["kind"], loaded.meta["task"]
     good, status = [], 0

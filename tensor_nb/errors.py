@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
-           'SettingError', 'TrainingError', 'check_name', 'check_range']
+           'SettingError', 'TrainingError', 'PredictionWarning', 'check_name', 'check_range']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -42,6 +42,10 @@ class SettingError(TensorNbError):
 
 class TrainingError(TensorNbError):
     "A training run that cannot produce a model (for example non-finite losses)."
+
+# %% ../nbs/00a_errors.ipynb
+class PredictionWarning(UserWarning):
+    "A prediction that was made but deserves less trust; the message names the structures and the reason."
 
 # %% ../nbs/00a_errors.ipynb
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

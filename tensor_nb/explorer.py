@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from .errors import TensorNbError
+from .errors import PredictionWarning, TensorNbError
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -177,7 +177,8 @@ def crystal_panel(structure, name: str, dft: dict | None = None):
     ]
     for task, card in shipped_models().items():
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("always", PredictionWarning)  # the caveats; library noise stays out
             T = predict(structure, task)
         kind = card["kind"]
         base = card.get("baselines", {})
@@ -214,7 +215,9 @@ _CSS = (".voigt{border-collapse:collapse;margin:.3em 1em .3em 0;display:inline-t
         ".voigt td{border:1px solid #ccc;padding:2px 6px;text-align:right;font:13px monospace}"
         ".lab{color:#888;font-size:85%} caption{font-weight:600;text-align:left}"
         ".caveat{background:#fff4e0;border-left:4px solid #e8a000;padding:.3em .6em;margin:.3em 0}"
-        ".src{color:#666;font-size:90%} body{font-family:system-ui,sans-serif}")
+        ".src{color:#666;font-size:90%} body{font-family:system-ui,sans-serif}"
+        "table.born{border-collapse:collapse} table.born td,table.born th{border:1px solid #ccc;padding:2px 8px;"
+        "text-align:right;font:13px monospace}")
 
 def _read_upload(contents: str, filename: str):
     "The structures of an uploaded file (a data URL), read by `structures.as_structures`."

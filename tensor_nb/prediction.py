@@ -18,7 +18,7 @@ import torch
 from .checkpoint import LoadedModel, load_model
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, StructureError, UnknownNameError, check_name
+from .errors import PredictionWarning, SettingError, StructureError, UnknownNameError, check_name
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .structures import as_structures, structure_label
@@ -151,7 +151,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     progress = len(structs) > batch_size if progress is None else progress
     coeffs, summaries = _coefficients(loaded, structs, batch_size, progress, dtype)
     for message in _domain_warnings(loaded, structs, labels, summaries):
-        warnings.warn(message, stacklevel=2)
+        warnings.warn(message, PredictionWarning, stacklevel=2)
     if meta.get("per_atom"):
         sizes = np.cumsum([0] + [len(s) for s in structs])
         T = [from_irreps(coeffs[a:b], kind) for a, b in zip(sizes[:-1], sizes[1:])]
@@ -166,6 +166,6 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
-                      f"{', '.join(bad[:5])}", stacklevel=2)
+                      f"{', '.join(bad[:5])}", PredictionWarning, stacklevel=2)
     out = to_irreps(T, kind) if output == "irreps" else full_to_voigt(T, kind) if output == "voigt" else T
     return out[0] if single else out

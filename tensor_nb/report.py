@@ -15,7 +15,7 @@ import numpy as np
 from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
-from .errors import TensorInputError, UnknownNameError
+from .errors import PredictionWarning, TensorInputError, UnknownNameError
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import is_stable, voigt_reuss, vrh_moduli
 
@@ -221,7 +221,8 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     for task in tasks or list(cards):
         card = cards[task]
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("always", PredictionWarning)  # the caveats; library noise stays out
             T = predict(structure, task)
         kind = card["kind"]
         entry = {

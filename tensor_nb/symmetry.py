@@ -5,6 +5,7 @@
 # %% ../nbs/04_pointgroups.ipynb 3
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -274,7 +275,9 @@ def _nearest_orthogonal(M: np.ndarray) -> np.ndarray:
 def _spglib_dataset(structure, symprec: float):
     import spglib
     cell = (np.asarray(structure.lattice.matrix), np.asarray(structure.frac_coords), list(structure.atomic_numbers))
-    data = spglib.get_symmetry_dataset(cell, symprec=symprec)
+    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
+        warnings.simplefilter("ignore", DeprecationWarning)
+        data = spglib.get_symmetry_dataset(cell, symprec=symprec)
     if data is None:
         raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the symmetry "
                              f"(symprec {symprec})", reason="no symmetry")
