@@ -7,6 +7,7 @@ Where Quarto exists, `nbdev_docs` builds the full site from nbs/_quarto.yml and 
 
     python .ci/docs.py [--out _docs] [--no-execute]
 """
+
 import argparse
 import html
 import json
@@ -35,15 +36,29 @@ def main() -> None:
     notebooks = sorted((ROOT / "nbs").glob("*.ipynb"), key=lambda p: (p.stem != "index", p.stem))
     links = []
     for nb in notebooks:
-        cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--output-dir", str(out.resolve()), str(nb)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "html",
+            "--output-dir",
+            str(out.resolve()),
+            str(nb),
+        ]
         if not args.no_execute:
             cmd[4:4] = ["--execute", "--ExecutePreprocessor.timeout=1200"]
         subprocess.run(cmd, check=True, cwd=nb.parent, capture_output=True)
         links.append(f"<li><a href='{nb.stem}.html' target='page'>{html.escape(title_of(nb))}</a></li>")
     (out / "site.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>tensor_nb</title><style>body{margin:0;display:flex;font-family:sans-serif}"
-        "nav{width:19em;padding:1em;background:#f4f4f4;height:100vh;overflow:auto} iframe{flex:1;border:0;height:100vh}</style></head>"
-        f"<body><nav><h3>tensor_nb</h3><ol start='0'>{''.join(links)}</ol></nav><iframe name='page' src='index.html'></iframe></body></html>")
+        "<!doctype html><html><head><meta charset='utf-8'><title>tensor_nb</title><style>"
+        "body{margin:0;display:flex;font-family:sans-serif}"
+        "nav{width:19em;padding:1em;background:#f4f4f4;height:100vh;overflow:auto}"
+        " iframe{flex:1;border:0;height:100vh}</style></head>"
+        f"<body><nav><h3>tensor_nb</h3><ol start='0'>{''.join(links)}</ol></nav>"
+        "<iframe name='page' src='index.html'></iframe></body></html>"
+    )
     print(f"{len(notebooks)} notebooks -> {out / 'site.html'}")
 
 

@@ -4,6 +4,7 @@ nbdev 2 renders the README through Quarto, which cannot be installed here (PyPI'
 downloads its binary at build time), so this small renderer keeps README and notebook in sync:
 markdown cells verbatim, code cells as fenced Python.
 """
+
 import json
 import sys
 from pathlib import Path

@@ -6,6 +6,7 @@ benchmarks/results/backbone.jsonl; run folders go to --runs (default ../runs/bac
 
     python benchmarks/backbone.py --tasks elastic,dielectric --modes freeze --fractions 1 --seeds 0
 """
+
 import argparse
 import json
 import subprocess
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--loss", default="huber")
     parser.add_argument("--model-kw", default='{"mul": 16}')
+    parser.add_argument("--moduli-weight", type=float, default=0.0, help="elastic: auxiliary K/G loss on MP binaries")
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "backbone"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -47,23 +49,55 @@ def main() -> None:
             for fraction in map(float, args.fractions.split(",")):
                 for seed in map(int, args.seeds.split(",")):
                     settings = {**HEAD, **(FINETUNE if mode == "finetune" else {})}
-                    cfg = TrainConfig(task=task, model=args.backbone, seed=seed, train_fraction=fraction, loss=args.loss,
-                                      finetune=mode == "finetune", model_kw=json.loads(args.model_kw), **settings)
-                    run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}"
+                    cfg = TrainConfig(
+                        task=task,
+                        model=args.backbone,
+                        seed=seed,
+                        train_fraction=fraction,
+                        loss=args.loss,
+                        finetune=mode == "finetune",
+                        model_kw=json.loads(args.model_kw),
+                        moduli_weight=args.moduli_weight if task == "elastic" else 0.0,
+                        **settings,
+                    )
+                    kw = "".join(f"_{k}{v}" for k, v in sorted(cfg.model_kw.items()) if k != "mul" or v != 16)
+                    kw += f"_moduli{cfg.moduli_weight:g}" if cfg.moduli_weight else ""
+                    run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}{kw}"
                     t0 = time.time()
                     res = train(cfg, run_dir, data, progress=False)
-                    row = dict(task=task, model=args.backbone, mode=mode, fraction=fraction, seed=seed, commit=commit,
-                               data_sha256_16=file_hash(snapshot)[:16], command=" ".join(sys.argv), run_dir=str(run_dir),
-                               wall_s=time.time() - t0, parameters=res["parameters"], n_train=res["n_train"],
-                               n_test=res["n_test"], epochs_run=res["epochs_run"], best_epoch=res["best_epoch"],
-                               config=res["config"], val=res["val"], test=res["test"], baselines=res["baselines"])
+                    row = dict(
+                        task=task,
+                        model=args.backbone,
+                        mode=mode,
+                        fraction=fraction,
+                        seed=seed,
+                        commit=commit,
+                        data_sha256_16=file_hash(snapshot)[:16],
+                        command=" ".join(sys.argv),
+                        run_dir=str(run_dir),
+                        wall_s=time.time() - t0,
+                        parameters=res["parameters"],
+                        n_train=res["n_train"],
+                        n_moduli=res["n_moduli"],
+                        n_test=res["n_test"],
+                        epochs_run=res["epochs_run"],
+                        best_epoch=res["best_epoch"],
+                        config=res["config"],
+                        val=res["val"],
+                        test=res["test"],
+                        baselines=res["baselines"],
+                    )
                     with out.open("a") as f:
                         f.write(json.dumps(row) + "\n")
                     t, b = res["test"], res["baselines"]
-                    extra = (f"  K {t['k_vrh_mae']:.3g}  G {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "")
-                    print(f"{task:14s} {mode:8s} {fraction:4.0%} seed {seed}: test MAE {t['mean_component_mae']:.4g} "
-                          f"(mean pred. {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})"
-                          f"{extra}  val {res['val']['mean_component_mae']:.4g}  {time.time() - t0:.0f} s", flush=True)
+                    extra = f"  K {t['k_vrh_mae']:.3g}  G {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else ""
+                    print(
+                        f"{task:14s} {mode:8s} {fraction:4.0%} seed {seed}: test MAE {t['mean_component_mae']:.4g} "
+                        f"(mean pred. {b['mean']['mean_component_mae']:.4g}, "
+                        f"zero {b['zero']['mean_component_mae']:.4g})"
+                        f"{extra}  val {res['val']['mean_component_mae']:.4g}  {time.time() - t0:.0f} s",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

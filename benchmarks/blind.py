@@ -4,8 +4,10 @@ Each run is `tensor_nb.train.train` with the settings below, resumable (rerun to
 (test metrics beside the zero and mean predictors, command, git commit, data hash, wall time) are
 appended to benchmarks/results/blind.jsonl; run folders go to --runs (default ../runs).
 
-    python benchmarks/blind.py [--only seconv] [--tasks dielectric,piezoelectric] [--epochs 60] [--threads 2] [--target-scale global] [--loss l1]
+    python benchmarks/blind.py [--only seconv] [--tasks dielectric,piezoelectric] [--epochs 60] [--threads 2]
+                               [--target-scale global] [--loss l1]
 """
+
 import argparse
 import hashlib
 import json
@@ -41,21 +43,48 @@ def main() -> None:
         data_hash = hashlib.sha256(snap.read_bytes()).hexdigest()[:16]
         for model in args.only.split(","):
             kw = {} if model in ("cgcnn", "chgcnn") else SIZES[task]
-            cfg = TrainConfig(task=task, model=model, epochs=args.epochs, model_kw=kw, patience=min(20, args.epochs),
-                              target_scale=args.target_scale, loss=args.loss)
-            variant = "".join(f"_{v}" for v, default in ((args.target_scale, "irrep"), (args.loss, "huber")) if v != default)
+            cfg = TrainConfig(
+                task=task,
+                model=model,
+                epochs=args.epochs,
+                model_kw=kw,
+                patience=min(20, args.epochs),
+                target_scale=args.target_scale,
+                loss=args.loss,
+            )
+            variant = "".join(
+                f"_{v}" for v, default in ((args.target_scale, "irrep"), (args.loss, "huber")) if v != default
+            )
             run_dir = Path(args.runs) / f"{task}_{model}{variant}"
             t0 = time.time()
             res = train(cfg, run_dir, data, progress=False)
-            row = dict(task=task, model=model, commit=commit, data_sha256_16=data_hash, command=" ".join(sys.argv),
-                       run_dir=str(run_dir), wall_s=time.time() - t0, parameters=res["parameters"], n_train=res["n_train"],
-                       n_test=res["n_test"], epochs_run=res["epochs_run"], best_epoch=res["best_epoch"], config=res["config"],
-                       val=res["val"], test=res["test"], baselines=res["baselines"])
+            row = dict(
+                task=task,
+                model=model,
+                commit=commit,
+                data_sha256_16=data_hash,
+                command=" ".join(sys.argv),
+                run_dir=str(run_dir),
+                wall_s=time.time() - t0,
+                parameters=res["parameters"],
+                n_train=res["n_train"],
+                n_test=res["n_test"],
+                epochs_run=res["epochs_run"],
+                best_epoch=res["best_epoch"],
+                config=res["config"],
+                val=res["val"],
+                test=res["test"],
+                baselines=res["baselines"],
+            )
             with out.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             t, b = res["test"], res["baselines"]
-            print(f"{task:14s} {model:15s} mean comp. MAE {t['mean_component_mae']:.4g} (mean pred. {b['mean']['mean_component_mae']:.4g}, "
-                  f"zero {b['zero']['mean_component_mae']:.4g})  Fnorm {t['fnorm']:.4g}  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s", flush=True)
+            print(
+                f"{task:14s} {model:15s} mean comp. MAE {t['mean_component_mae']:.4g} "
+                f"(mean pred. {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})  "
+                f"Fnorm {t['fnorm']:.4g}  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

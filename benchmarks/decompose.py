@@ -1,11 +1,12 @@
 """Benchmark tensor_nb.decompose.to_irreps against e3nn CartesianTensor.from_cartesian (cached rtp).
 
-Same process, same threads (2), float64, 100,000 random tensors per kind that obey the kind's index
-symmetry. Prints rates, ratios and the float64 round-trip error, and appends a JSON line to
+Same process, same threads (2), torch input in float64 and float32, 100,000 random tensors per kind that obey the
+kind's index symmetry. Prints rates, ratios and the round-trip error, and appends a JSON line to
 benchmarks/results/decompose.jsonl.
 
-    python benchmarks/decompose.py [--n 100000] [--repeats 20]
+    python benchmarks/decompose.py [--n 100000] [--repeats 20] [--dtypes float64,float32]
 """
+
 import argparse
 import json
 import subprocess
@@ -21,10 +22,13 @@ from tensor_nb.decompose import formula_of, from_irreps, rank_of, symmetry_proje
 
 def median_seconds(fn, repeats: int) -> float:
     "Median wall time of fn() over `repeats` calls, after two warm-up calls."
-    fn(); fn()
+    fn()
+    fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
     return float(np.median(times))
 
 
@@ -32,26 +36,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--dtypes", default="float64,float32")
     args = parser.parse_args()
     torch.set_num_threads(2)
     rng = np.random.default_rng(0)
     rows = []
-    for kind in ["dielectric", "piezoelectric", "elastic"]:
-        n = rank_of(kind)
-        T = torch.from_numpy((rng.normal(size=(args.n, 3 ** n)) @ symmetry_projector(formula_of(kind))).reshape(args.n, *(3,) * n))
-        ct = CartesianTensor(formula_of(kind))
-        rtp = ct.reduced_tensor_products().to(torch.float64)
-        t_e3nn = median_seconds(lambda: ct.from_cartesian(T, rtp), args.repeats)
-        t_strict = median_seconds(lambda: to_irreps(T, kind), args.repeats)
-        t_project = median_seconds(lambda: to_irreps(T, kind, strict=False), args.repeats)
-        round_trip = float((from_irreps(to_irreps(T, kind), kind) - T).abs().max())
-        row = dict(kind=kind, n=args.n, e3nn_per_s=args.n / t_e3nn, ours_strict_per_s=args.n / t_strict,
-                   ours_projecting_per_s=args.n / t_project, ratio_strict=t_e3nn / t_strict,
-                   ratio_projecting=t_e3nn / t_project, round_trip_max_abs=round_trip)
-        rows.append(row)
-        print(f"{kind:14s} e3nn {row['e3nn_per_s']:.3g}/s  to_irreps {row['ours_strict_per_s']:.3g}/s "
-              f"(x{row['ratio_strict']:.2f}, index symmetry checked)  strict=False {row['ours_projecting_per_s']:.3g}/s "
-              f"(x{row['ratio_projecting']:.2f})  round trip {round_trip:.1e}")
+    for dtype in args.dtypes.split(","):
+        for kind in ["dielectric", "piezoelectric", "elastic"]:
+            n = rank_of(kind)
+            T = rng.normal(size=(args.n, 3**n)) @ symmetry_projector(formula_of(kind))
+            T = torch.from_numpy(T).to(getattr(torch, dtype)).reshape(args.n, *(3,) * n)
+            ct = CartesianTensor(formula_of(kind))
+            rtp = ct.reduced_tensor_products().to(T.dtype)
+            t_e3nn = median_seconds(lambda: ct.from_cartesian(T, rtp), args.repeats)
+            t_strict = median_seconds(lambda: to_irreps(T, kind), args.repeats)
+            t_project = median_seconds(lambda: to_irreps(T, kind, strict=False), args.repeats)
+            round_trip = float((from_irreps(to_irreps(T, kind), kind) - T).abs().max())
+            row = dict(
+                kind=kind,
+                dtype=dtype,
+                n=args.n,
+                e3nn_per_s=args.n / t_e3nn,
+                ours_strict_per_s=args.n / t_strict,
+                ours_projecting_per_s=args.n / t_project,
+                ratio_strict=t_e3nn / t_strict,
+                ratio_projecting=t_e3nn / t_project,
+                round_trip_max_abs=round_trip,
+            )
+            rows.append(row)
+            print(
+                f"{kind:14s} {dtype} e3nn {row['e3nn_per_s']:.3g}/s  to_irreps {row['ours_strict_per_s']:.3g}/s "
+                f"(x{row['ratio_strict']:.2f}, index symmetry checked)  strict=False "
+                f"{row['ours_projecting_per_s']:.3g}/s (x{row['ratio_projecting']:.2f})  round trip {round_trip:.1e}"
+            )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     out = Path(__file__).parent / "results" / "decompose.jsonl"
     out.parent.mkdir(exist_ok=True)

@@ -5,6 +5,7 @@ elastic snapshot, single process; prints structures/s and appends to benchmarks/
 
     python benchmarks/graphs.py [--limit N]
 """
+
 import argparse
 import json
 import subprocess
@@ -42,11 +43,20 @@ def main() -> None:
     loop_edges = [per_site_loop(s) for s in sample]
     t_loop = (time.perf_counter() - t0) * len(structures) / len(sample)
     same = all(len(e) == crystal_graph(s).num_edges for e, s in zip(loop_edges, sample))
-    row = dict(structures=len(structures), sites_median=float(np.median([len(s) for s in structures])),
-               ours_per_s=len(structures) / t_ours, loop_per_s=len(structures) / t_loop, speedup=t_loop / t_ours,
-               same_edge_counts=same, edges_median=float(np.median([g.num_edges for g in graphs])))
-    print(f"crystal_graph: {row['ours_per_s']:.0f} structures/s; per-site get_neighbors loop: {row['loop_per_s']:.0f} structures/s "
-          f"(x{row['speedup']:.1f}, measured on {len(sample)}); same edge counts: {same}")
+    row = dict(
+        structures=len(structures),
+        sites_median=float(np.median([len(s) for s in structures])),
+        ours_per_s=len(structures) / t_ours,
+        loop_per_s=len(structures) / t_loop,
+        speedup=t_loop / t_ours,
+        same_edge_counts=same,
+        edges_median=float(np.median([g.num_edges for g in graphs])),
+    )
+    print(
+        f"crystal_graph: {row['ours_per_s']:.0f} structures/s; "
+        f"per-site get_neighbors loop: {row['loop_per_s']:.0f} structures/s "
+        f"(x{row['speedup']:.1f}, measured on {len(sample)}); same edge counts: {same}"
+    )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     out = Path(__file__).parent / "results" / "graphs.jsonl"
     with out.open("a") as f:

@@ -1,11 +1,12 @@
 """The seed's hypergraph comparison rerun: CGCNN (bonds only) vs CHGCNN (bonds and coordination motifs).
 
-The seed's talk reports band gap 0.257 -> 0.232 eV, log10 G_VRH 0.0826 -> 0.0813, log10 K_VRH 0.0688 -> 0.0623 (test MAE,
-bond-only -> bond & motif). Each run is `tensor-nb train` (resumable); a row per run goes to
+The seed's talk reports band gap 0.257 -> 0.232 eV, log10 G_VRH 0.0826 -> 0.0813, log10 K_VRH 0.0688 -> 0.0623
+(test MAE, bond-only -> bond & motif). Each run is `tensor-nb train` (resumable); a row per run goes to
 benchmarks/results/hypergraph.jsonl; run folders to --runs (default ../runs/hypergraph).
 
     python benchmarks/hypergraph.py [--tasks band_gap,log_k_vrh,log_g_vrh] [--models cgcnn,chgcnn] [--seeds 0]
 """
+
 import argparse
 import json
 import subprocess
@@ -41,21 +42,45 @@ def main() -> None:
         snapshot = data_dir() / f"{get_task(task).snapshot}.jsonl.gz"
         for model in args.models.split(","):
             for seed in map(int, args.seeds.split(",")):
-                cfg = TrainConfig(task=task, model=model, epochs=EPOCHS[task], patience=10, seed=seed, loss="l1",
-                                  target_scale="global")
+                cfg = TrainConfig(
+                    task=task,
+                    model=model,
+                    epochs=EPOCHS[task],
+                    patience=10,
+                    seed=seed,
+                    loss="l1",
+                    target_scale="global",
+                )
                 run_dir = Path(args.runs) / f"{task}_{model}_{seed}"
                 t0 = time.time()
                 res = train(cfg, run_dir, data, progress=False)
-                row = dict(task=task, model=model, seed=seed, commit=commit, data_sha256_16=file_hash(snapshot)[:16],
-                           command=" ".join(sys.argv), run_dir=str(run_dir), wall_s=time.time() - t0,
-                           parameters=res["parameters"], n_train=res["n_train"], n_test=res["n_test"],
-                           epochs_run=res["epochs_run"], val=res["val"], test=res["test"], baselines=res["baselines"],
-                           seed_talk={"bond_only": SEED_RESULTS[task][0], "bond_and_motif": SEED_RESULTS[task][1]})
+                row = dict(
+                    task=task,
+                    model=model,
+                    seed=seed,
+                    commit=commit,
+                    data_sha256_16=file_hash(snapshot)[:16],
+                    command=" ".join(sys.argv),
+                    run_dir=str(run_dir),
+                    wall_s=time.time() - t0,
+                    parameters=res["parameters"],
+                    n_train=res["n_train"],
+                    n_test=res["n_test"],
+                    epochs_run=res["epochs_run"],
+                    val=res["val"],
+                    test=res["test"],
+                    baselines=res["baselines"],
+                    seed_talk={"bond_only": SEED_RESULTS[task][0], "bond_and_motif": SEED_RESULTS[task][1]},
+                )
                 with out.open("a") as f:
                     f.write(json.dumps(row) + "\n")
-                print(f"{task:10s} {model:7s} seed {seed}: test MAE {res['test']['mean_component_mae']:.4g} (mean predictor "
-                      f"{res['baselines']['mean']['mean_component_mae']:.4g}; seed talk {SEED_RESULTS[task]})  "
-                      f"{time.time() - t0:.0f} s", flush=True)
+                print(
+                    f"{task:10s} {model:7s} seed {seed}: test MAE {res['test']['mean_component_mae']:.4g} "
+                    "(mean predictor "
+                    f"{res['baselines']['mean']['mean_component_mae']:.4g}; seed talk {SEED_RESULTS[task]})  "
+                    f"{time.time() - t0:.0f} s",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

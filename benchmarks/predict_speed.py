@@ -6,6 +6,7 @@ after one warm-up call. Appends a row per model to benchmarks/results/predict_sp
 
     python benchmarks/predict_speed.py [--n 200] [--model-path ../runs/x/model.pt ...]
 """
+
 import argparse
 import json
 import subprocess
@@ -30,15 +31,23 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     ds = load_task(args.task, progress=False)
     test = set(dataset_splits(ds)["test"])
-    structures = [r.structure for r in ds.records if r.material_id in test][:args.n]
+    structures = [r.structure for r in ds.records if r.material_id in test][: args.n]
     atoms = sum(len(s) for s in structures) / len(structures)
     out = Path(__file__).parent / "results" / "predict_speed.jsonl"
     runs = [(task, None) for task in shipped_models()] + [(load_model(p).meta["task"], p) for p in args.model_path]
     for task, path in runs:
         predict(structures[:2], task, model_path=path)  # warm-up: model load, compilation
-        row = {"task": task, "model": load_model(path).meta["model_name"] if path else shipped_models()[task]["model"],
-               "backbone": bool(load_model(path).meta.get("backbone")) if path else bool(shipped_models()[task].get("backbone")),
-               "n": len(structures), "mean_atoms": atoms, "threads": args.threads, "commit": commit}
+        row = {
+            "task": task,
+            "model": load_model(path).meta["model_name"] if path else shipped_models()[task]["model"],
+            "backbone": (
+                bool(load_model(path).meta.get("backbone")) if path else bool(shipped_models()[task].get("backbone"))
+            ),
+            "n": len(structures),
+            "mean_atoms": atoms,
+            "threads": args.threads,
+            "commit": commit,
+        }
         for symmetrize in (True, False):
             t0 = time.perf_counter()
             predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False)

@@ -7,6 +7,7 @@ Appends a row per model to benchmarks/results/prediction_symmetry.jsonl.
 
     python benchmarks/prediction_symmetry.py ../runs/backbone/elastic_sevennet-0_freeze_huber_1_0/model.pt
 """
+
 import argparse
 import json
 import subprocess
@@ -38,11 +39,18 @@ def main() -> None:
         raw = predict(structures, meta["task"], symmetrize=False, model_path=path, progress=True)
         residual = np.array([symmetry_residual(t, s, meta["kind"]) for t, s in zip(raw, structures)])
         sym = symmetrize_many(raw, structures, meta["kind"], meta["symprec"])
-        row = dict(task=meta["task"], model=meta["model_name"], model_path=str(Path(path).resolve()), commit=commit,
-                   n_test=len(records), residual_median=float(np.median(residual)),
-                   residual_p95=float(np.percentile(residual, 95)), share_above_1e_2=float(np.mean(residual > 1e-2)),
-                   mae_raw=tensor_metrics(raw, truth, meta["kind"])["mean_component_mae"],
-                   mae_symmetrised=tensor_metrics(sym, truth, meta["kind"])["mean_component_mae"])
+        row = dict(
+            task=meta["task"],
+            model=meta["model_name"],
+            model_path=str(Path(path).resolve()),
+            commit=commit,
+            n_test=len(records),
+            residual_median=float(np.median(residual)),
+            residual_p95=float(np.percentile(residual, 95)),
+            share_above_1e_2=float(np.mean(residual > 1e-2)),
+            mae_raw=tensor_metrics(raw, truth, meta["kind"])["mean_component_mae"],
+            mae_symmetrised=tensor_metrics(sym, truth, meta["kind"])["mean_component_mae"],
+        )
         with out.open("a") as f:
             f.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)

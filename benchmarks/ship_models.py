@@ -7,6 +7,7 @@ tensor_nb/assets/<task>.json. Only full-data runs (training fraction 1) are ship
 
     python benchmarks/ship_models.py [--tasks elastic,dielectric]
 """
+
 import argparse
 import json
 import shutil
@@ -18,11 +19,22 @@ from tensor_nb.backbone import BACKBONES
 from tensor_nb.checkpoint import load_model
 from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
+from tensor_nb.errors import ModelFileError
 from tensor_nb.models import EQUIVARIANT_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_KEYS = ("mean_component_mae", "component_mae", "fnorm", "ewt_25", "ewt_10", "ewt_5", "k_vrh_mae", "g_vrh_mae",
-             "share_unstable", "n")
+TEST_KEYS = (
+    "mean_component_mae",
+    "component_mae",
+    "fnorm",
+    "ewt_25",
+    "ewt_10",
+    "ewt_5",
+    "k_vrh_mae",
+    "g_vrh_mae",
+    "share_unstable",
+    "n",
+)
 
 
 def card_for(task: str, best: dict, candidates: list) -> dict:
@@ -31,29 +43,75 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
     meta = load_model(Path(best["run_dir"]) / "model.pt").meta
     domain = meta.get("domain", {})
     b = best["baselines"]
-    card = {"task": task, "kind": t.kind, "unit": tensor_kind(t.kind).unit, "per_atom": t.per_atom,
-            "model": best["model"] if best["model"] not in BACKBONES else f"head on {best['model']} ({best.get('mode', 'freeze')})",
-            "backbone": meta.get("backbone", ""),
-            "backbone_licence": BACKBONES[meta["backbone"]].licence if meta.get("backbone") else "",
-            "parameters": best["parameters"], "equivariance": "E(3): rotations and inversion (see 07a_backbone, 11_prediction)",
-            "selected_by": f"lowest validation mean component MAE among {len(candidates)} equivariant runs "
-                           f"({best['val']['mean_component_mae']:.4g}: {run_name(best['run_dir'])})",
-            "data": {"snapshot": t.snapshot, "snapshot_sha256_16": best["data_sha256_16"], "n_train": best["n_train"],
-                     "n_test": best["n_test"], "split": "70/15/15 by material id, stratified by crystal system, hashed order"},
-            "test": {k: best["test"][k] for k in TEST_KEYS if k in best["test"]},
-            "baselines": {**{name: m["mean_component_mae"] for name, m in b.items()},
-                          "mean_component_mae": b["mean"]["component_mae"]},
-            "domain": {"elements": len(domain.get("elements", [])),
-                       "decision": "warns for elements absent from the training crystals"
-                                   + ("; for crystals farther from the training crystals than their 99th percentile "
-                                      "(Mahalanobis distance of the mean invariant backbone features)" if "distance_p99" in domain else "")
-                                   + (f"; for crystals a logistic metal classifier on the same features calls metallic "
-                                      f"({domain['metal_training']}; held-out accuracy {domain['metal_accuracy']:.1%})"
-                                      if "metal_accuracy" in domain else "")},
-            "training": {"command": best["command"], "config": best["config"], "commit": best["commit"],
-                         "wall_s": round(best["wall_s"])},
-            "date": time.strftime("%Y-%m-%d")}
+    card = {
+        "task": task,
+        "kind": t.kind,
+        "unit": tensor_kind(t.kind).unit,
+        "per_atom": t.per_atom,
+        "model": (
+            best["model"]
+            if best["model"] not in BACKBONES
+            else f"head on {best['model']} ({best.get('mode', 'freeze')})"
+        ),
+        "backbone": meta.get("backbone", ""),
+        "backbone_licence": BACKBONES[meta["backbone"]].licence if meta.get("backbone") else "",
+        "parameters": best["parameters"],
+        "equivariance": "E(3): rotations and inversion (see 07a_backbone, 11_prediction)",
+        "selected_by": f"lowest validation mean component MAE among {len(candidates)} equivariant runs "
+        f"({best['val']['mean_component_mae']:.4g}: {run_name(best['run_dir'])})",
+        "data": {
+            "snapshot": t.snapshot,
+            "snapshot_sha256_16": best["data_sha256_16"],
+            "n_train": best["n_train"],
+            "n_test": best["n_test"],
+            "split": "70/15/15 by material id, stratified by crystal system, hashed order",
+        },
+        "test": {k: best["test"][k] for k in TEST_KEYS if k in best["test"]},
+        "baselines": {
+            **{name: m["mean_component_mae"] for name, m in b.items()},
+            "mean_component_mae": b["mean"]["component_mae"],
+        },
+        "domain": {
+            "elements": len(domain.get("elements", [])),
+            "decision": "warns for elements absent from the training crystals"
+            + (
+                "; for crystals farther from the training crystals than their 99th percentile "
+                "(Mahalanobis distance of the mean invariant backbone features)"
+                if "distance_p99" in domain
+                else ""
+            )
+            + (
+                f"; for crystals a logistic metal classifier on the same features calls metallic "
+                f"({domain['metal_training']}; held-out accuracy {domain['metal_accuracy']:.1%})"
+                if "metal_accuracy" in domain
+                else ""
+            ),
+        },
+        "ensemble_members": meta.get("model_kw", {}).get("members", 1),
+        "auxiliary_data": (
+            f"K_VRH and G_VRH of {best['n_moduli']} MP binaries (mp_binary_moduli), loss weight "
+            f"{best['config']['moduli_weight']:g}; the validation and test materials left out"
+            if best.get("n_moduli")
+            else ""
+        ),
+        "training": {
+            "command": best["command"],
+            "config": best["config"],
+            "commit": best["commit"],
+            "wall_s": round(best["wall_s"]),
+        },
+        "date": time.strftime("%Y-%m-%d"),
+    }
     return card
+
+
+def loadable(run: dict) -> bool:
+    "Whether a run's model file exists and is in this version's format."
+    try:
+        load_model(Path(run["run_dir"]) / "model.pt")
+        return True
+    except ModelFileError:
+        return False
 
 
 def main() -> None:
@@ -63,9 +121,15 @@ def main() -> None:
     rows = latest_per_run(result_rows("blind.jsonl") + result_rows("backbone.jsonl"))
     assets = ROOT / "tensor_nb" / "assets"
     for task in args.tasks.split(","):
-        candidates = [r for r in rows if r["task"] == task and "val" in r and r.get("fraction", 1.0) == 1.0
-                      and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
-                      and (Path(r["run_dir"]) / "model.pt").exists()]
+        candidates = [
+            r
+            for r in rows
+            if r["task"] == task
+            and "val" in r
+            and r.get("fraction", 1.0) == 1.0
+            and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
+            and loadable(r)
+        ]
         if not candidates:
             print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
@@ -73,9 +137,11 @@ def main() -> None:
         shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
         card = card_for(task, best, candidates)
         (assets / f"{task}.json").write_text(json.dumps(card, indent=1) + "\n")
-        print(f"{task}: shipped {card['model']} (val {best['val']['mean_component_mae']:.4g}); test "
-              f"{card['test']['mean_component_mae']:.4g} vs " + ", ".join(f"{k} {v:.4g}" for k, v in card["baselines"].items()
-                                                                      if not isinstance(v, list)))
+        print(
+            f"{task}: shipped {card['model']} (val {best['val']['mean_component_mae']:.4g}); test "
+            f"{card['test']['mean_component_mae']:.4g} vs "
+            + ", ".join(f"{k} {v:.4g}" for k, v in card["baselines"].items() if not isinstance(v, list))
+        )
 
 
 if __name__ == "__main__":

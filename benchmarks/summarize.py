@@ -1,4 +1,5 @@
 """Write benchmarks/results/summary.md from the blind and transfer result files (no numbers typed by hand)."""
+
 import json
 from pathlib import Path
 
@@ -28,18 +29,23 @@ def fmt(m: dict, key: str = "mean_component_mae") -> str:
 
 
 def learning_curves(all_rows: list) -> list:
-    "Mean and spread (min-max) over seeds of the test mean component MAE, per target, model, source/mode and training fraction."
+    "Mean and spread (min-max) over seeds of the test MAE, per target, model, source/mode and training fraction."
     groups: dict = {}
     for r in all_rows:
         if "seed" in r:
             key = (r["target"], r["model"], " -> ".join(r["chain"][:-1]) or "-", r["mode"])
             groups.setdefault(key, {}).setdefault(r["fraction"], []).append(r)
     fractions = sorted({f for g in groups.values() for f in g})
-    lines = ["", "## Learning curves: blind vs. pretrained, frozen vs. fine-tuned", "",
-             "Test mean component MAE, mean over seeds with [min, max] and the number of seeds; the mean and zero predictors",
-             "use the same training subset (their MAE changes slightly with it).", "",
-             "| target | model | pretrained on | mode | " + " | ".join(f"{f:.0%} of train" for f in fractions) + " |",
-             "|---|---|---|---|" + "---|" * len(fractions)]
+    lines = [
+        "",
+        "## Learning curves: blind vs. pretrained, frozen vs. fine-tuned",
+        "",
+        "Test mean component MAE, mean over seeds with [min, max] and the number of seeds; the mean and zero",
+        "predictors use the same training subset (their MAE changes slightly with it).",
+        "",
+        "| target | model | pretrained on | mode | " + " | ".join(f"{f:.0%} of train" for f in fractions) + " |",
+        "|---|---|---|---|" + "---|" * len(fractions),
+    ]
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2] != "-", k[2], k[3])):
         cells = []
         for f in fractions:
@@ -49,46 +55,81 @@ def learning_curves(all_rows: list) -> list:
         if key[2] == "-":  # baselines beside the blind row
             for b in ("mean", "zero"):
                 vals = [[r["baselines"][b]["mean_component_mae"] for r in groups[key].get(f, [])] for f in fractions]
-                lines.append(f"| {key[0]} | {b} predictor | - | - | " + " | ".join(f"{sum(v) / len(v):.4g}" if v else "-" for v in vals) + " |")
+                lines.append(
+                    f"| {key[0]} | {b} predictor | - | - | "
+                    + " | ".join(f"{sum(v) / len(v):.4g}" if v else "-" for v in vals)
+                    + " |"
+                )
     return lines
 
 
+def head_label(r: dict) -> str:
+    "A backbone run's variant: mode, ensemble members, auxiliary moduli."
+    members = r["config"]["model_kw"].get("members", 1)
+    return (f"SevenNet-0 head, {r['mode']}" + (f", {members} members" if members > 1 else "")
+            + (", + binary moduli" if r["config"].get("moduli_weight") else ""))
+
+
+def best_blind(blind_rows: list) -> list:
+    "The run with the lowest validation MAE of each (task, blind model)."
+    best: dict = {}
+    for r in blind_rows:
+        k = (r["task"], r["model"])
+        if k not in best or r["val"]["mean_component_mae"] < best[k]["val"]["mean_component_mae"]:
+            best[k] = r
+    return list(best.values())
+
+
 def backbone_table(all_rows: list, blind_rows: list) -> list:
-    "Frozen vs fine-tuned SevenNet heads vs blind models at every training fraction: test MAE (mean [min, max] over seeds), wall time."
+    "Backbone heads vs blind models at every training fraction: test MAE (mean [min, max] over seeds), wall time."
     groups: dict = {}
     for r in all_rows:
-        groups.setdefault((r["task"], f"SevenNet-0 head, {r['mode']}"), {}).setdefault(r["fraction"], []).append(r)
-    for r in blind_rows:
+        groups.setdefault((r["task"], head_label(r)), {}).setdefault(r["fraction"], []).append(r)
+    for r in best_blind(blind_rows):
         groups.setdefault((r["task"], f"blind {r['model']}"), {}).setdefault(r.get("fraction", 1.0), []).append(r)
     fractions = sorted({f for g in groups.values() for f in g})
-    lines = ["", "## Pretrained backbone: frozen vs fine-tuned vs blind", "",
-             "Test mean component MAE, mean over seeds with [min, max], the number of seeds and the mean wall time per run on",
-             "2 CPU cores; blind rows: the best recorded run of each model (one seed). The trivial predictors on the full split",
-             "close each task.", "",
-             "| task | model | " + " | ".join(f"{f:.0%} of train" for f in fractions) + " |",
-             "|---|---|" + "---|" * len(fractions)]
+    lines = [
+        "",
+        "## Pretrained backbone: frozen vs fine-tuned vs blind",
+        "",
+        "Test mean component MAE, mean over seeds with [min, max], the number of seeds and the mean wall time per",
+        "run on 2 CPU cores; blind rows: the best recorded run of each model on validation (one seed). The trivial",
+        "predictors on the full split close each task.",
+        "",
+        "| task | model | " + " | ".join(f"{f:.0%} of train" for f in fractions) + " |",
+        "|---|---|" + "---|" * len(fractions),
+    ]
     for key in sorted(groups, key=lambda k: (k[0], not k[1].startswith("SevenNet"), k[1])):
         cells = []
         for f in fractions:
             rs = groups[key].get(f, [])
             m = [r["test"]["mean_component_mae"] for r in rs]
-            cells.append(f"{sum(m) / len(m):.4g} [{min(m):.3g}, {max(m):.3g}] n={len(m)}, {sum(r['wall_s'] for r in rs) / len(rs):.0f} s"
-                         if m else "-")
+            wall = sum(r["wall_s"] for r in rs) / max(1, len(rs))
+            cells.append(f"{sum(m) / len(m):.4g} [{min(m):.3g}, {max(m):.3g}] n={len(m)}, {wall:.0f} s" if m else "-")
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
     for task in sorted({k[0] for k in groups}):
         full = [r for k, g in groups.items() if k[0] == task for r in g.get(1.0, [])]
         if full:
             b = full[0]["baselines"]
-            lines.append(f"| {task} | trivial predictors | " + ", ".join(f"{n} {m['mean_component_mae']:.4g}" for n, m in b.items())
-                         + " |" + " |" * (len(fractions) - 1))
+            lines.append(
+                f"| {task} | trivial predictors | "
+                + ", ".join(f"{n} {m['mean_component_mae']:.4g}" for n, m in b.items())
+                + " |"
+                + " |" * (len(fractions) - 1)
+            )
     return lines
 
 
 def hypergraph_table(all_rows: list) -> list:
     "The seed talk's CGCNN vs CHGCNN comparison beside this project's runs."
-    lines = ["", "## Hypergraphs: CGCNN (bonds) vs CHGCNN (bonds and coordination motifs)", "",
-             "| task | seed: bonds | seed: bonds + motifs | CGCNN | CHGCNN | mean predictor | train | wall s (CGCNN, CHGCNN) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## Hypergraphs: CGCNN (bonds) vs CHGCNN (bonds and coordination motifs)",
+        "",
+        "| task | seed: bonds | seed: bonds + motifs | CGCNN | CHGCNN | mean predictor | train "
+        "| wall s (CGCNN, CHGCNN) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     by_task: dict = {}
     for r in all_rows:
         by_task.setdefault(r["task"], {})[r["model"]] = r
@@ -96,44 +137,82 @@ def hypergraph_table(all_rows: list) -> list:
         any_run = next(iter(runs.values()))
         cell = lambda m: f"{runs[m]['test']['mean_component_mae']:.4g}" if m in runs else "-"
         walls = ", ".join(f"{runs[m]['wall_s']:.0f}" if m in runs else "-" for m in ("cgcnn", "chgcnn"))
-        lines.append(f"| {task} | {any_run['seed_talk']['bond_only']} | {any_run['seed_talk']['bond_and_motif']} | {cell('cgcnn')} | "
-                     f"{cell('chgcnn')} | {any_run['baselines']['mean']['mean_component_mae']:.4g} | {any_run['n_train']} | {walls} |")
+        seed = any_run["seed_talk"]
+        lines.append(
+            f"| {task} | {seed['bond_only']} | {seed['bond_and_motif']} | {cell('cgcnn')} | {cell('chgcnn')} | "
+            f"{any_run['baselines']['mean']['mean_component_mae']:.4g} | {any_run['n_train']} | {walls} |"
+        )
     return lines
 
 
 def main() -> None:
-    lines = ["# Results", "", "Generated by `python benchmarks/summarize.py` from the result files in this folder.",
-             "Test split (15 %, stratified by crystal system); mean component MAE in Voigt form (units of the task);",
-             "EwT25 = share of test tensors with relative Frobenius error < 25 %.", "", "## Blind training", "",
-             "Sorted by task and validation MAE (the shipped model is the first row of each task that has one); the run",
-             "name carries the options that differ from the defaults (`_global`: one target scale for all irreps).",
-             "K_VRH, G_VRH: Hill moduli of the predicted elastic tensors (GPa); unstable: share of predictions that are not",
-             "positive definite, whose moduli are Voigt averages (rows without it used a pseudo-inverse Reuss bound).", "",
-             "| task | model | run | params | train | epochs | val MAE | mean comp. MAE | mean predictor | zero predictor | Fnorm | EwT25 | K_VRH MAE | G_VRH MAE | unstable | commit | wall s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in sorted(latest_per_run(rows("blind.jsonl")), key=lambda r: (r["task"], r["val"]["mean_component_mae"] if "val" in r else float("inf"))):
+    lines = [
+        "# Results",
+        "",
+        "Generated by `python benchmarks/summarize.py` from the result files in this folder.",
+        "Test split (15 %, stratified by crystal system); mean component MAE in Voigt form (units of the task);",
+        "EwT25 = share of test tensors with relative Frobenius error < 25 %.",
+        "",
+        "## Blind training",
+        "",
+        "Sorted by task and validation MAE (the shipped model is the first row of each task that has one); the run",
+        "name carries the options that differ from the defaults (`_global`: one target scale for all irreps).",
+        "K_VRH, G_VRH: Hill moduli of the predicted elastic tensors (GPa); unstable: share of predictions that are not",
+        "positive definite, whose moduli are Voigt averages (rows without it used a pseudo-inverse Reuss bound).",
+        "",
+        "| task | model | run | params | train | epochs | val MAE | mean comp. MAE | mean predictor | zero predictor "
+        "| Fnorm | EwT25 | K_VRH MAE | G_VRH MAE | unstable | commit | wall s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(
+        latest_per_run(rows("blind.jsonl")),
+        key=lambda r: (r["task"], r["val"]["mean_component_mae"] if "val" in r else float("inf")),
+    ):
         t, b = r["test"], r["baselines"]
-        kg = (f"{t['k_vrh_mae']:.3g} | {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "- | -") + (f" | {t['share_unstable']:.1%}" if "share_unstable" in t else " | -")
+        kg = (f"{t['k_vrh_mae']:.3g} | {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else "- | -") + (
+            f" | {t['share_unstable']:.1%}" if "share_unstable" in t else " | -"
+        )
         val = fmt(r["val"]) if "val" in r else "-"
-        lines.append(f"| {r['task']} | {r['model']} | {run_name(r['run_dir'])} | {r['parameters']:,} | {r['n_train']} | {r['epochs_run']} | {val} | **{fmt(t)}** | {fmt(b['mean'])} | "
-                     f"{fmt(b['zero'])} | {t['fnorm']:.4g} | {t['ewt_25']:.1%} | {kg} | {r['commit']} | {r['wall_s']:.0f} |")
-    lines += ["", "## Transfer from the blind elastic SEConv encoder (single runs)", "",
-              "| target | chain | mode | train fraction | train | mean comp. MAE | mean predictor | zero predictor | EwT25 | commit | wall s |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['task']} | {r['model']} | {run_name(r['run_dir'])} | {r['parameters']:,} | {r['n_train']} | "
+            f"{r['epochs_run']} | {val} | **{fmt(t)}** | {fmt(b['mean'])} | {fmt(b['zero'])} | {t['fnorm']:.4g} | "
+            f"{t['ewt_25']:.1%} | {kg} | {r['commit']} | {r['wall_s']:.0f} |"
+        )
+    lines += [
+        "",
+        "## Transfer from the blind elastic SEConv encoder (single runs)",
+        "",
+        "| target | chain | mode | train fraction | train | mean comp. MAE | mean predictor | zero predictor | EwT25 "
+        "| commit | wall s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in [r for r in rows("transfer.jsonl") if "seed" not in r]:  # seeded grid rows: learning-curve table below
         t, b = r["test"], r["baselines"]
-        lines.append(f"| {r['target']} | {' -> '.join(r['chain'])} | {r['mode']} | {r['fraction']:.2f} | {r['n_train']} | **{fmt(t)}** | "
-                     f"{fmt(b['mean'])} | {fmt(b['zero'])} | {t['ewt_25']:.1%} | {r['commit']} | {r['wall_s']:.0f} |")
+        lines.append(
+            f"| {r['target']} | {' -> '.join(r['chain'])} | {r['mode']} | {r['fraction']:.2f} | {r['n_train']} | "
+            f"**{fmt(t)}** | {fmt(b['mean'])} | {fmt(b['zero'])} | {t['ewt_25']:.1%} | {r['commit']} | "
+            f"{r['wall_s']:.0f} |"
+        )
     lines += learning_curves(rows("transfer.jsonl"))
-    lines += backbone_table(latest_per_run(rows("backbone.jsonl")), [r for r in latest_per_run(rows("blind.jsonl")) if "val" in r])
+    lines += backbone_table(
+        latest_per_run(rows("backbone.jsonl")), [r for r in latest_per_run(rows("blind.jsonl")) if "val" in r]
+    )
     lines += hypergraph_table(latest_per_run(rows("hypergraph.jsonl")))
-    lines += ["", "## Do predictions obey the crystal's point group?", "",
-              "Relative residual ||S T - T|| / ||T|| of raw test predictions (S: average over the point group), and the test mean",
-              "component MAE before and after symmetrising (`benchmarks/prediction_symmetry.py`).", "",
-              "| task | model | run | residual median | residual p95 | share > 1e-2 | MAE raw | MAE symmetrised |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Do predictions obey the crystal's point group?",
+        "",
+        "Relative residual ||S T - T|| / ||T|| of raw test predictions (S: average over the point group), and the",
+        "test mean component MAE before and after symmetrising (`benchmarks/prediction_symmetry.py`).",
+        "",
+        "| task | model | run | residual median | residual p95 | share > 1e-2 | MAE raw | MAE symmetrised |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in {r["model_path"]: r for r in rows("prediction_symmetry.jsonl")}.values():  # newest measurement per model
-        lines.append(f"| {r['task']} | {r['model']} | {run_name(Path(r['model_path']).parent)} | {r['residual_median']:.2g} | {r['residual_p95']:.2g} | "
-                     f"{r['share_above_1e_2']:.0%} | {r['mae_raw']:.4g} | {r['mae_symmetrised']:.4g} |")
+        lines.append(
+            f"| {r['task']} | {r['model']} | {run_name(Path(r['model_path']).parent)} | {r['residual_median']:.2g} | "
+            f"{r['residual_p95']:.2g} | {r['share_above_1e_2']:.0%} | {r['mae_raw']:.4g} | {r['mae_symmetrised']:.4g} |"
+        )
     (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

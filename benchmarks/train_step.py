@@ -7,6 +7,7 @@ Reference from the project brief: MatTen's public elastic model trains ~8 struct
 
     python benchmarks/train_step.py [--models seconv,segnn,se3transformer,cgcnn] [--compile]
 """
+
 import argparse
 import json
 import subprocess
@@ -46,15 +47,30 @@ def main() -> None:
                 out = net(batch)
                 target = torch.zeros_like(out) if target is None or target.shape != out.shape else target
                 loss = torch.nn.functional.mse_loss(out, target)
-                opt.zero_grad(); loss.backward(); opt.step()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
                 if i >= 2:
                     times.append(time.perf_counter() - t0)
             step = float(np.median(times))
-            row = dict(model=name, compiled=compiled, parameters=count_parameters(model), batch=32, atoms=int(batch.atomic_numbers.shape[0]),
-                       edges=int(batch.edge_index.shape[1]), steps_per_s=1 / step, structures_per_s=32 / step, vs_matten_8_per_s=32 / step / 8)
+            row = dict(
+                model=name,
+                compiled=compiled,
+                parameters=count_parameters(model),
+                batch=32,
+                atoms=int(batch.atomic_numbers.shape[0]),
+                edges=int(batch.edge_index.shape[1]),
+                steps_per_s=1 / step,
+                structures_per_s=32 / step,
+                vs_matten_8_per_s=32 / step / 8,
+            )
             rows.append(row)
-            print(f"{name:15s} compiled={compiled!s:5s} {row['parameters']:8,d} params  {row['steps_per_s']:.2f} steps/s  "
-                  f"{row['structures_per_s']:.1f} structures/s  (x{row['vs_matten_8_per_s']:.1f} MatTen's 8/s)", flush=True)
+            print(
+                f"{name:15s} compiled={compiled!s:5s} {row['parameters']:8,d} params  "
+                f"{row['steps_per_s']:.2f} steps/s  "
+                f"{row['structures_per_s']:.1f} structures/s  (x{row['vs_matten_8_per_s']:.1f} MatTen's 8/s)",
+                flush=True,
+            )
     out = Path(__file__).parent / "results" / "train_step.jsonl"
     with out.open("a") as f:
         f.write(json.dumps(dict(commit=commit, date=time.strftime("%Y-%m-%d"), threads=2, rows=rows)) + "\n")

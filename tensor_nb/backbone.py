@@ -297,13 +297,15 @@ class BackboneHead(nn.Module):
 # %% ../nbs/07a_backbone.ipynb
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
-    def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False):
+    def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
+                 members: int = 1):
         super().__init__()
         from tensor_nb.decompose import irreps as tensor_irreps, rank_of
         self.spec, self.kind, self.per_atom, self.finetune = backbone_spec(backbone), kind, per_atom, finetune
         self.sign = 1 if kind == "scalar" else (-1) ** rank_of(kind)
         target = "1x0e" if kind == "scalar" else tensor_irreps(kind)
-        self.head = BackboneHead(self.spec.feature_irreps, target, mul, per_atom)
+        self.heads = nn.ModuleList(BackboneHead(self.spec.feature_irreps, target, mul, per_atom)
+                                   for _ in range(members))
         self.blocks, self._copies = None, {}
         if finetune:  # the trainable blocks are part of this model (and of its file)
             self.blocks = SevenNetBlocks(backbone, torch.float32)
@@ -319,11 +321,23 @@ class BackboneModel(nn.Module):
             out = out - (mean / torch.bincount(batch, minlength=num_graphs)[:, None].to(out.dtype))[batch]
         return out
 
+    def fit_normalisation(self, x: torch.Tensor, scalars: torch.Tensor | None = None) -> None:
+        "Set every head's input normalisation from training node features and crystal scalars."
+        for head in self.heads:
+            head.fit_normalisation(x, scalars)
+
+    def members(self, x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
+                scalars: torch.Tensor | None = None) -> torch.Tensor:
+        "Every head's normalised coefficients, (members, N, dim)."
+        return torch.stack([self._average(head(x, batch, num_graphs, scalars), head(x_inv, batch, num_graphs, scalars),
+                                          batch, num_graphs) for head in self.heads])
+
     def forward(self, x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
                 scalars: torch.Tensor | None = None) -> torch.Tensor:
-        "Normalised coefficients from node features of the crystals and of their inversions."
-        return self._average(self.head(x, batch, num_graphs, scalars), self.head(x_inv, batch, num_graphs, scalars),
-                             batch, num_graphs)
+        """Normalised coefficients from node features of the crystals and of their inversions: the mean of the
+        heads; in training mode every head's own (members, N, dim), so that each learns from its own loss."""
+        y = self.members(x, x_inv, batch, num_graphs, scalars)
+        return y if self.training and len(self.heads) > 1 else y.mean(0)
 
     def forward_blocks(self, g: dict, g_inv: dict, x_in: torch.Tensor, x_in_inv: torch.Tensor,
                        scalars: torch.Tensor | None = None) -> torch.Tensor:

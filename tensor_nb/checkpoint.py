@@ -56,7 +56,7 @@ class IrrepScaler:
         return {"kind": self.kind, "shift": self.shift, "scale": self.scale}
 
 # %% ../nbs/07b_checkpoint.ipynb
-MODEL_FORMAT = "tensor_nb-model-2"
+MODEL_FORMAT = "tensor_nb-model-3"
 "Format tag of model files; files without it are refused."
 
 def save_model(path: str | Path, model: torch.nn.Module, scaler: IrrepScaler, meta: dict) -> None:

@@ -166,6 +166,7 @@ def _train(args: argparse.Namespace) -> int:
         train_fraction=args.fraction,
         model_kw=_model_kw(args.model_kw),
         finetune=args.finetune,
+        moduli_weight=args.moduli_weight,
     ).check()
     res = train(cfg, args.out)
     from tensor_nb.data import get_task
@@ -289,8 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fraction", type=float, default=1.0, help="share of the training split (nested subsets)")
     p.add_argument("--loss", default="huber", help="huber, mse or l1")
     p.add_argument("--target-scale", default="irrep", help="irrep or global (see 07b_checkpoint)")
-    p.add_argument("--model-kw", default="{}", help='JSON of model size options, e.g. \'{"mul": 16, "lmax": 4}\'')
+    p.add_argument("--model-kw", default="{}",
+                   help='JSON of model options, e.g. \'{"mul": 16, "lmax": 4}\'; an ensemble of backbone heads: '
+                        '\'{"members": 5}\'')
     p.add_argument("--finetune", action="store_true", help="backbone models: train the backbone's last blocks too")
+    p.add_argument("--moduli-weight", type=float, default=0.0,
+                   help="elastic: weight of the auxiliary K/G loss on the MP binaries (see 08_train)")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_train)
 

@@ -255,7 +255,8 @@ def build_app():
                   dcc.Loading(html.Div(id="panel", style={"flex": "1"}))], style={"display": "flex", "gap": "1em"}),
     ], style={"maxWidth": "1300px", "margin": "auto", "padding": "0 1em"})
     # Crystal Toolkit's default cache type ("simple") was removed from Flask-Caching 2; its default CSS comes from CDNs
-    plugin = CrystalToolkitPlugin(layout=layout, cache=Cache(config={"CACHE_TYPE": "SimpleCache"}), use_default_css=False)
+    plugin = CrystalToolkitPlugin(layout=layout, cache=Cache(config={"CACHE_TYPE": "SimpleCache"}),
+                                  use_default_css=False)
     app = dash.Dash(__name__, assets_folder=SETTINGS.ASSETS_PATH, title="tensor_nb explorer", plugins=[plugin],
                     suppress_callback_exceptions=True)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")

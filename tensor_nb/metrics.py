@@ -10,30 +10,35 @@ import numpy as np
 from .conventions import full_to_voigt
 
 # %% auto 0
-__all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report', 'element_baseline']
+__all__ = ['voigt_reuss', 'hill_moduli_torch', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report',
+           'element_baseline']
 
 # %% ../nbs/09_evaluate.ipynb
+def _bounds(C, S) -> tuple:
+    "(K_V, G_V, K_R, G_R) from stiffness C and compliance S (..., 6, 6), numpy or torch (the formulas' one home)."
+    def tr(M):
+        return M[..., 0, 0] + M[..., 1, 1] + M[..., 2, 2]
+    def off(M):
+        return M[..., 0, 1] + M[..., 1, 2] + M[..., 0, 2]
+    def shear(M):
+        return M[..., 3, 3] + M[..., 4, 4] + M[..., 5, 5]
+    return ((tr(C) + 2 * off(C)) / 9, (tr(C) - off(C) + 3 * shear(C)) / 15,
+            1 / (tr(S) + 2 * off(S)), 15 / (4 * tr(S) - 4 * off(S) + 3 * shear(S)))
+
 def voigt_reuss(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(K_V, G_V, K_R, G_R) of stiffness matrices (..., 6, 6) in GPa: Voigt and Reuss bounds of the bulk and shear
     moduli. A matrix that is not positive definite has no physical compliance: its Reuss bounds are NaN."""
     C = np.asarray(C_voigt, dtype=float)
     stable = is_stable(C)
-    kv = (C[..., 0, 0] + C[..., 1, 1] + C[..., 2, 2] + 2 * (C[..., 0, 1] + C[..., 1, 2] + C[..., 0, 2])) / 9
-    gv = (
-        C[..., 0, 0]
-        + C[..., 1, 1]
-        + C[..., 2, 2]
-        - (C[..., 0, 1] + C[..., 1, 2] + C[..., 0, 2])
-        + 3 * (C[..., 3, 3] + C[..., 4, 4] + C[..., 5, 5])
-    ) / 15
-    S = np.linalg.inv(np.where(stable[..., None, None], C, np.eye(6)))
-    kr = 1 / (S[..., 0, 0] + S[..., 1, 1] + S[..., 2, 2] + 2 * (S[..., 0, 1] + S[..., 1, 2] + S[..., 0, 2]))
-    gr = 15 / (
-        4 * (S[..., 0, 0] + S[..., 1, 1] + S[..., 2, 2])
-        - 4 * (S[..., 0, 1] + S[..., 1, 2] + S[..., 0, 2])
-        + 3 * (S[..., 3, 3] + S[..., 4, 4] + S[..., 5, 5])
-    )
+    kv, gv, kr, gr = _bounds(C, np.linalg.inv(np.where(stable[..., None, None], C, np.eye(6))))
     return kv, gv, np.where(stable, kr, np.nan), np.where(stable, gr, np.nan)
+
+def hill_moduli_torch(C_voigt):
+    """Differentiable K_VRH, G_VRH of torch stiffness matrices (..., 6, 6), for training losses: the compliance is
+    that of C + 1e-3 GPa * I, so an unstable prediction gives a large, finite loss instead of NaN."""
+    import torch
+    kv, gv, kr, gr = _bounds(C_voigt, torch.linalg.inv(C_voigt + 1e-3 * torch.eye(6, dtype=C_voigt.dtype)))
+    return (kv + kr) / 2, (gv + gr) / 2
 
 
 def vrh_moduli(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

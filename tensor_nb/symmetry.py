@@ -18,7 +18,7 @@ from .errors import StructureError, TensorInputError, UnknownNameError, check_ra
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'point_group_operations', 'conjugacy_classes', 'character_table',
            'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
            'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
-           'allowed_irreps', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'voigt_mask']
+           'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -379,6 +379,11 @@ def allowed_irreps(point_group: str, kind: str) -> np.ndarray:
     "Projector (dim, dim) onto the harmonic coefficients (e3nn basis, irreps(kind) order) allowed by the point group."
     Q = change_of_basis(kind)
     return Q @ _standard_projector(point_group, rank_of(kind)) @ Q.T
+
+# %% ../nbs/04_pointgroups.ipynb
+def is_polar(structure_or_ops, symprec: float = SYMPREC) -> bool:
+    "Whether a point group (structure, symbol or matrices) fixes a direction, i.e. allows a polarisation."
+    return bool(np.abs(operations_of(structure_or_ops, symprec).mean(0)).max() > 1e-6)
 
 # %% ../nbs/04_pointgroups.ipynb
 def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:

@@ -21,16 +21,18 @@ from .backbone import BACKBONES, BackboneModel, batch_graphs, crystal_scalars, n
 from .cache import atomic_write_bytes
 from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encoder, save_model
 from .data import TensorRecord, dataset_splits, get_task, load_task, training_subset
+from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TrainingError, UnknownNameError, check_name, check_range
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
-from .metrics import baseline_metrics, element_baseline, tensor_metrics
+from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
 from .symmetry import SYMPREC
 
 # %% auto 0
-__all__ = ['LOSSES', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs', 'BackboneInputs', 'model_inputs',
-           'lr_factor', 'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'train']
+__all__ = ['LOSSES', 'MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs', 'BackboneInputs',
+           'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluate',
+           'metal_classifier', 'training_domain', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
@@ -57,6 +59,7 @@ class TrainConfig:
     target_scale: str = "irrep"   # "irrep": each irrep block to unit RMS; "global": one RMS for all
     finetune: bool = False        # backbone models: train the backbone's last blocks too
     graph: dict = field(default_factory=lambda: GraphSettings().as_dict())  # graph models: how crystals become graphs
+    moduli_weight: float = 0.0    # elastic: weight of the auxiliary K_VRH/G_VRH loss on extra crystals (see below)
 
     def key(self) -> str:
         "Hash of the settings; options added later count only when changed, so older checkpoints still resume."
@@ -82,6 +85,9 @@ class TrainConfig:
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
         check_name(self.loss, "loss", LOSSES)
         check_name(self.target_scale, "target scale", TARGET_SCALES)
+        check_range(self.moduli_weight, "moduli weight", 0)
+        if self.moduli_weight and task.kind != "elastic":
+            raise SettingError(f"moduli_weight applies to elastic tasks only, not {self.task!r}")
         GraphSettings(**self.graph)
         if self.finetune and not self.backbone:
             raise SettingError("finetune applies to backbone models only (sevennet-0, sevennet-l3i5)")
@@ -101,7 +107,7 @@ class TrainConfig:
                 "per_atom": per_atom, "graph": dict(self.graph), "backbone": self.backbone, "finetune": self.finetune,
                 "symprec": SYMPREC}
 
-_LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict()}
+_LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0}
 
 # %% ../nbs/08_train.ipynb
 @dataclass
@@ -186,6 +192,34 @@ def model_inputs(config: TrainConfig, data: TaskData, model: torch.nn.Module, pr
     if config.backbone:
         return BackboneInputs(data.structures, config.backbone, config.finetune, progress)
     return GraphInputs(data.structures, GraphSettings(**config.graph), getattr(model, "hypergraph", False), progress)
+
+# %% ../nbs/08_train.ipynb
+MODULI_TASKS = ("log_k_vrh", "log_g_vrh")
+"The scalar tasks (log10 GPa) whose crystals give the auxiliary moduli."
+
+@dataclass
+class ModuliData:
+    "Extra crystals with K_VRH and G_VRH (GPa) for an elastic run's auxiliary loss, with their model inputs."
+    ids: list
+    moduli: torch.Tensor   # (N, 2): K_VRH, G_VRH in GPa
+    inputs: object         # what `model_inputs` builds for their structures
+
+def moduli_data(config: TrainConfig, elastic: TaskData, model: torch.nn.Module, progress: bool = True) -> ModuliData:
+    "The crystals of MODULI_TASKS with both moduli, minus the elastic validation and test materials."
+    k, g = (task_data(t, progress=progress) for t in MODULI_TASKS)
+    held = set(elastic.splits["val"]) | set(elastic.splits["test"])
+    shear = dict(zip(g.ids, g.tensors))
+    keep = [i for i, m in enumerate(k.ids) if m not in held and m in shear]
+    moduli = torch.tensor([[10 ** float(k.tensors[i]), 10 ** float(shear[k.ids[i]])] for i in keep])
+    sub = TaskData("scalar", [k.ids[i] for i in keep], [k.structures[i] for i in keep], moduli, [], {})
+    return ModuliData(sub.ids, moduli, model_inputs(config, sub, model, progress))
+
+def moduli_loss(out: torch.Tensor, scaler: IrrepScaler, moduli: torch.Tensor, loss_fn) -> torch.Tensor:
+    "Loss between the Hill moduli of predicted elastic coefficients (normalised, (..., N, 21)) and `moduli` (N, 2)."
+    C = full_to_voigt(from_irreps(scaler.inverse(out), "elastic"), "elastic")
+    pred = torch.stack(hill_moduli_torch(C), -1)
+    unit = float(scaler.scale[0])  # the l = 0 scale of the targets, GPa
+    return loss_fn(pred / unit, (moduli / unit).expand_as(pred))
 
 # %% ../nbs/08_train.ipynb
 def lr_factor(step: int, warmup: int, total: int) -> float:
@@ -333,9 +367,10 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         load_encoder(model, config.init_encoder, config.freeze_encoder)
     inputs = model_inputs(config, data, model, progress and rank == 0)
     if config.backbone:  # input normalisation of the head, from the training crystals
-        model.head.fit_normalisation(torch.cat([inputs.feats[i]["x"] for i in tr]), inputs.scalars[tr])
+        model.fit_normalisation(torch.cat([inputs.feats[i]["x"] for i in tr]), inputs.scalars[tr])
     scaler = IrrepScaler.fit(data.targets[data.rows(tr)], data.kind, config.target_scale, center=not data.per_atom)
     y = scaler.transform(data.targets)
+    extra = moduli_data(config, data, model, progress and rank == 0) if config.moduli_weight else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     opt = torch.optim.AdamW(
@@ -344,6 +379,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
     steps_per_epoch = math.ceil(len(tr) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
+    extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
     loss_fn = LOSSES[config.loss]()
     ckpt_path = out / "checkpoint.pt"
     state = {"epoch": 0, "best_val": float("inf"), "best_epoch": -1, "bad_epochs": 0, "history": [], "done": False}
@@ -368,6 +404,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             break
         model.train()
         order = torch.randperm(len(tr), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        if extra is not None:
+            extra_order = torch.randperm(len(extra.ids), generator=torch.Generator().manual_seed(config.seed + epoch))
         total = 0.0
         for b in range(steps_per_epoch):
             for g in opt.param_groups:
@@ -378,7 +416,12 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             if len(batch) < world:  # a last batch too small to split across processes
                 continue
             mine = batch[rank::world]
-            loss = loss_fn(inputs(net, mine), y[data.rows(mine)])
+            pred = inputs(net, mine)  # (members, N, dim) for an ensemble in training mode
+            loss = loss_fn(pred, y[data.rows(mine)].expand_as(pred))
+            if extra is not None:
+                rows = extra_order[b * extra_batch:(b + 1) * extra_batch][rank::world].tolist()
+                loss = loss + config.moduli_weight * moduli_loss(extra.inputs(net, rows), scaler, extra.moduli[rows],
+                                                                 loss_fn)
             _check_finite(float(loss.detach()), "training loss", config, epoch)
             opt.zero_grad()
             loss.backward()
@@ -415,6 +458,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         "config": asdict(config),
         "parameters": count_parameters(model),
         "n_train": len(tr),
+        "n_moduli": len(extra.ids) if extra is not None else 0,
         "n_val": len(va),
         "n_test": len(te),
         "best_epoch": state["best_epoch"],

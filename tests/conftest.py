@@ -1,4 +1,5 @@
 """Shared pytest set-up: markers and the location of the shared data snapshots."""
+
 from pathlib import Path
 
 import pytest

@@ -1,8 +1,10 @@
-"""Every bad input gets a named error (a TensorNbError, i.e. a ValueError) or the right answer, and leaves nothing behind.
+"""Every bad input gets a named error (a TensorNbError, i.e. a ValueError) or the right answer, and leaves nothing
+behind.
 
 The cases of issue 17, one test each, plus hypothesis fuzzing of the tensor entry points. CLI cases run the real
 console entry point in a subprocess and assert one line on stderr, a non-zero exit and no traceback.
 """
+
 import json
 import os
 import subprocess
@@ -17,8 +19,15 @@ from hypothesis import strategies as st
 from pymatgen.core import DummySpecies, Lattice, Structure
 
 from tensor_nb.decompose import FUSED_MIN_ROWS, formula_of, fused_kernel, rank_of, symmetry_projector, to_irreps
-from tensor_nb.errors import (DataError, ModelFileError, SettingError, StructureError, TensorInputError, TensorNbError,
-                              UnknownNameError)
+from tensor_nb.errors import (
+    DataError,
+    ModelFileError,
+    SettingError,
+    StructureError,
+    TensorInputError,
+    TensorNbError,
+    UnknownNameError,
+)
 from tensor_nb.examples import example_cif, example_structures
 
 ROWS = FUSED_MIN_ROWS + 10
@@ -26,14 +35,20 @@ ROWS = FUSED_MIN_ROWS + 10
 
 def symmetric(kind: str, n: int, seed: int = 0) -> np.ndarray:
     rank = rank_of(kind)
-    raw = np.random.default_rng(seed).normal(size=(n, 3 ** rank)) @ symmetry_projector(formula_of(kind))
+    raw = np.random.default_rng(seed).normal(size=(n, 3**rank)) @ symmetry_projector(formula_of(kind))
     return raw.reshape(n, *(3,) * rank)
 
 
 def cli(*args, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
     "Run `tensor-nb ARGS` as a user would; the result of the process."
-    return subprocess.run([sys.executable, "-m", "tensor_nb.cli", *args], capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **(env or {})}, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "tensor_nb.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
@@ -49,7 +64,10 @@ def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
 def test_tampered_kernel_cache_is_rewritten(tmp_path, monkeypatch):
     monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path))
     T = symmetric("piezoelectric", ROWS)
-    expected = T.reshape(ROWS, -1) @ np.asarray(__import__("tensor_nb.decompose", fromlist=["x"]).change_of_basis("piezoelectric")).T
+    expected = (
+        T.reshape(ROWS, -1)
+        @ np.asarray(__import__("tensor_nb.decompose", fromlist=["x"]).change_of_basis("piezoelectric")).T
+    )
     fused_kernel.cache_clear()
     to_irreps(T, "piezoelectric")
     (path,) = (tmp_path / "kernels").glob("to_irreps_*.py")
@@ -65,9 +83,22 @@ def test_tampered_kernel_cache_is_rewritten(tmp_path, monkeypatch):
 # 2. a diverging run exits non-zero and writes no model
 def test_diverging_training_fails_without_a_model(data_dir, tmp_path):
     out = tmp_path / "run"
-    proc = cli("train", "--task", "abo3_dielectric", "--epochs", "3", "--lr", "1e12", "--batch-size", "16",
-               "--model-kw", '{"mul": 4, "lmax": 2, "num_layers": 1}', "--out", str(out),
-               env={"TENSOR_NB_DATA": str(data_dir), "TENSOR_NB_CACHE": str(tmp_path / "cache")})
+    proc = cli(
+        "train",
+        "--task",
+        "abo3_dielectric",
+        "--epochs",
+        "3",
+        "--lr",
+        "1e12",
+        "--batch-size",
+        "16",
+        "--model-kw",
+        '{"mul": 4, "lmax": 2, "num_layers": 1}',
+        "--out",
+        str(out),
+        env={"TENSOR_NB_DATA": str(data_dir), "TENSOR_NB_CACHE": str(tmp_path / "cache")},
+    )
     assert_user_error(proc, "no model written")
     assert not (out / "model.pt").exists()
 
@@ -88,7 +119,9 @@ def test_unwritable_cache_still_computes(tmp_path, monkeypatch):
 def test_data_load_with_unwritable_cache(data_dir, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    proc = cli("data", "load", "abo3_dielectric", "--data-dir", str(data_dir), env={"TENSOR_NB_CACHE": str(blocker / "c")})
+    proc = cli(
+        "data", "load", "abo3_dielectric", "--data-dir", str(data_dir), env={"TENSOR_NB_CACHE": str(blocker / "c")}
+    )
     assert proc.returncode == 0 and "usable records" in proc.stdout, proc.stderr
 
 
@@ -98,18 +131,25 @@ def _bad_structures():
     flat = Structure(Lattice([[4, 0, 0], [0, 4, 0], [4, 4, 0]]), ["Na"], [[0, 0, 0]])
     nan = Structure(Lattice.cubic(4), ["Na"], [[0, 0, 0]])
     nan.lattice = Lattice(np.full((3, 3), np.nan))
-    return {"overlapping": (Structure(Lattice.cubic(4), ["Na", "Cl"], [[0, 0, 0], [0, 0, 0.01]]), "overlapping sites"),
-            "Og": (Structure(Lattice.cubic(4), ["Og", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Og"),
-            "Rf": (Structure(Lattice.cubic(4), ["Rf", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Rf"),
-            "dummy": (Structure(Lattice.cubic(4), [DummySpecies("X"), "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "not a chemical"),
-            "zero volume": (flat, "degenerate"), "NaN": (nan, "NaN or inf"),
-            "disordered": (nacl.copy(), "disordered")}
+    return {
+        "overlapping": (Structure(Lattice.cubic(4), ["Na", "Cl"], [[0, 0, 0], [0, 0, 0.01]]), "overlapping sites"),
+        "Og": (Structure(Lattice.cubic(4), ["Og", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Og"),
+        "Rf": (Structure(Lattice.cubic(4), ["Rf", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Rf"),
+        "dummy": (
+            Structure(Lattice.cubic(4), [DummySpecies("X"), "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]),
+            "not a chemical",
+        ),
+        "zero volume": (flat, "degenerate"),
+        "NaN": (nan, "NaN or inf"),
+        "disordered": (nacl.copy(), "disordered"),
+    }
 
 
 @pytest.mark.parametrize("case", list(_bad_structures()))
 def test_bad_structures_are_named(case):
     from tensor_nb.graphs import crystal_graph
     from tensor_nb.prediction import predict, shipped_models
+
     s, message = _bad_structures()[case]
     if case == "disordered":
         s.replace_species({"Na": {"Na": 0.5, "K": 0.5}})
@@ -121,6 +161,7 @@ def test_bad_structures_are_named(case):
 # 5. every structure of a CIF is predicted
 def test_multi_structure_cif(tmp_path):
     from tensor_nb.prediction import predict, shipped_models
+
     task = next(t for t, c in shipped_models().items() if not c.get("per_atom"))
     s = example_structures()
     text = "\n".join(s[n].to(fmt="cif").replace("data_", f"data_{i}_", 1) for i, n in enumerate(["Si", "NaCl", "ZnO"]))
@@ -134,12 +175,14 @@ def test_multi_structure_cif(tmp_path):
 @pytest.mark.parametrize("name", ["*", "../../x", "/etc/passwd", "mp_*", ".."])
 def test_snapshot_names(name, data_dir):
     from tensor_nb.data import load_snapshot
+
     with pytest.raises(UnknownNameError):
         load_snapshot(name, data_dir)
 
 
 def test_missing_data_dir_is_an_error(tmp_path):
     from tensor_nb.data import data_dir
+
     with pytest.raises(DataError, match="is not a folder"):
         data_dir(tmp_path / "nope")
     assert_user_error(cli("data", "list", "--data-dir", str(tmp_path / "nope")), "is not a folder")
@@ -148,8 +191,10 @@ def test_missing_data_dir_is_an_error(tmp_path):
 @pytest.mark.parametrize("mid", ["../x", "/etc/passwd", "a/b"])
 def test_csv_material_ids_are_names(tmp_path, mid):
     from tensor_nb.data import load_folder
-    (tmp_path / "tensors.csv").write_text("material_id,frame," + ",".join(f"v{j}" for j in range(9)) +
-                                         f"\n{mid},structure,1,0,0,0,1,0,0,0,1\n")
+
+    (tmp_path / "tensors.csv").write_text(
+        "material_id,frame," + ",".join(f"v{j}" for j in range(9)) + f"\n{mid},structure,1,0,0,0,1,0,0,0,1\n"
+    )
     with pytest.raises(DataError, match="not a plain name"):
         load_folder(tmp_path, "dielectric")
 
@@ -157,23 +202,27 @@ def test_csv_material_ids_are_names(tmp_path, mid):
 @pytest.mark.parametrize("task", ["../../x", "/tmp/model", "elastic/../../x"])
 def test_task_names_never_become_paths(task):
     from tensor_nb.prediction import predict
+
     with pytest.raises(UnknownNameError):
         predict("ZnO", task)
 
 
 # 7. the CLI: one line, non-zero exit, no traceback, nothing left behind
-@pytest.mark.parametrize("args, message", [
-    (["train", "--task", "dielectric", "--model", "foo"], "model 'foo'"),
-    (["train", "--task", "dielectric", "--batch-size", "0"], "batch size must be >= 1"),
-    (["train", "--task", "dielectric", "--epochs", "0"], "epochs must be >= 1"),
-    (["train", "--task", "dielectric", "--fraction", "-1"], "training fraction must be > 0"),
-    (["train", "--task", "dielectric", "--threads", "0"], "--threads must be >= 1"),
-    (["train", "--task", "dielectric", "--model-kw", "{bad json"], "--model-kw must be a JSON"),
-    (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
-    (["train", "--task", "nope"], "task 'nope'"),
-    (["transfer", "elastic", "foo"], "task 'foo'"),
-    (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--task", "dielectric", "--model", "foo"], "model 'foo'"),
+        (["train", "--task", "dielectric", "--batch-size", "0"], "batch size must be >= 1"),
+        (["train", "--task", "dielectric", "--epochs", "0"], "epochs must be >= 1"),
+        (["train", "--task", "dielectric", "--fraction", "-1"], "training fraction must be > 0"),
+        (["train", "--task", "dielectric", "--threads", "0"], "--threads must be >= 1"),
+        (["train", "--task", "dielectric", "--model-kw", "{bad json"], "--model-kw must be a JSON"),
+        (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
+        (["train", "--task", "nope"], "task 'nope'"),
+        (["transfer", "elastic", "foo"], "task 'foo'"),
+        (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
+    ],
+)
 def test_cli_user_errors(tmp_path, args, message):
     out = tmp_path / "run"
     proc = cli(*args, "--out", str(out))
@@ -186,11 +235,14 @@ def test_cli_predict_and_demo_errors(tmp_path):
     (tmp_path / "bad.cif").write_text("data_x\n_cell_length_a nonsense\n")
     (tmp_path / "a-file").write_text("")
     import pickle
+
     (tmp_path / "model.pt").write_bytes(pickle.dumps({"a": 1}))
     assert_user_error(cli("predict", str(tmp_path / "adir"), "--kind", "dielectric"), "not a file")
     assert_user_error(cli("predict", str(tmp_path / "bad.cif"), "--kind", "dielectric"), "bad.cif")
-    assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--model-path", str(tmp_path / "model.pt")),
-                      "not a tensor_nb model file")
+    assert_user_error(
+        cli("predict", "ZnO", "--kind", "dielectric", "--model-path", str(tmp_path / "model.pt")),
+        "not a tensor_nb model file",
+    )
     assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "0"), "--threads must be >= 1")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file")), "is not a folder")
     assert_user_error(cli("decompose", "1,2,3", "--kind", "elastic"), "needs 36 Voigt numbers")
@@ -198,7 +250,9 @@ def test_cli_predict_and_demo_errors(tmp_path):
 
 def test_cli_predict_names_a_bad_file_and_predicts_the_rest(tmp_path):
     (tmp_path / "bad.cif").write_text("not a cif")
-    proc = cli("predict", str(tmp_path / "bad.cif"), str(example_cif("ZnO")), "--kind", "dielectric", "--format", "json")
+    proc = cli(
+        "predict", str(tmp_path / "bad.cif"), str(example_cif("ZnO")), "--kind", "dielectric", "--format", "json"
+    )
     assert proc.returncode == 1 and "bad.cif" in proc.stderr and "Traceback" not in proc.stderr
     assert [r["formula"] for r in json.loads(proc.stdout)] == ["ZnO"]
 
@@ -233,6 +287,7 @@ def test_kind_names(kind):
 def test_settings_out_of_range():
     from tensor_nb.graphs import GraphSettings
     from tensor_nb.symmetry import check_group, point_group_operations, symmetrize
+
     for bad in (0, -3):
         with pytest.raises(SettingError):
             GraphSettings(max_neighbors=bad)
@@ -251,6 +306,7 @@ def test_model_file_that_is_a_pickle(tmp_path):
     class Evil:
         def __reduce__(self):
             return (os.system, (f"touch {tmp_path / 'ran'}",))
+
     (tmp_path / "evil.pt").write_bytes(pickle.dumps(Evil()))
     with pytest.raises(ModelFileError):
         load_model(tmp_path / "evil.pt")
@@ -259,8 +315,11 @@ def test_model_file_that_is_a_pickle(tmp_path):
 
 # fuzzing: whatever arrives, the answer is a named error or a result
 @settings(max_examples=60, deadline=None)
-@given(shape=st.lists(st.integers(0, 4), min_size=0, max_size=5), kind=st.sampled_from(["dielectric", "elastic", "piezoelectric", "born_charge"]),
-       dtype=st.sampled_from([np.float64, np.float32, np.int64, np.float16, np.complex128, bool]))
+@given(
+    shape=st.lists(st.integers(0, 4), min_size=0, max_size=5),
+    kind=st.sampled_from(["dielectric", "elastic", "piezoelectric", "born_charge"]),
+    dtype=st.sampled_from([np.float64, np.float32, np.int64, np.float16, np.complex128, bool]),
+)
 def test_fuzz_to_irreps(shape, kind, dtype):
     T = np.ones(shape, dtype=dtype)
     try:
@@ -274,6 +333,7 @@ def test_fuzz_to_irreps(shape, kind, dtype):
 @given(text=st.text(max_size=30))
 def test_fuzz_names(text):
     from tensor_nb.data import get_task
+
     try:
         get_task(text)
     except TensorNbError:

@@ -1,4 +1,5 @@
 """Property tests of the harmonic decomposition: linearity, isometry, equivariance, round trips."""
+
 import numpy as np
 import pytest
 import torch
@@ -8,8 +9,17 @@ from hypothesis.extra.numpy import arrays
 from scipy.spatial.transform import Rotation
 
 from tensor_nb.conventions import TENSOR_KINDS, full_to_voigt, voigt_to_full
-from tensor_nb.decompose import (FUSED_MIN_ROWS, change_of_basis, formula_of, from_irreps, irreps, rank_of,
-                                 symmetry_projector, symmetry_violation, to_irreps)
+from tensor_nb.decompose import (
+    FUSED_MIN_ROWS,
+    change_of_basis,
+    formula_of,
+    from_irreps,
+    irreps,
+    rank_of,
+    symmetry_projector,
+    symmetry_violation,
+    to_irreps,
+)
 from tensor_nb.harmonics import wigner_D
 
 KINDS = ["dielectric", "piezoelectric", "elastic"]
@@ -21,7 +31,7 @@ FUSED_ROWS = FUSED_MIN_ROWS + 904  # takes the fused kernel; its 1000-row chunks
 def symmetric(kind: str, raw: np.ndarray) -> np.ndarray:
     "Project raw numbers onto the tensors that obey the kind's index symmetry."
     n = rank_of(kind)
-    return (raw.reshape(-1, 3 ** n) @ symmetry_projector(formula_of(kind))).reshape(-1, *(3,) * n)
+    return (raw.reshape(-1, 3**n) @ symmetry_projector(formula_of(kind))).reshape(-1, *(3,) * n)
 
 
 def act(T: np.ndarray, R: np.ndarray, n: int) -> np.ndarray:
@@ -36,7 +46,7 @@ def act(T: np.ndarray, R: np.ndarray, n: int) -> np.ndarray:
 @given(data=st.data())
 def test_round_trip_isometry_equivariance(kind, data):
     n = rank_of(kind)
-    raw = data.draw(arrays(np.float64, (2, 3 ** n), elements=finite))
+    raw = data.draw(arrays(np.float64, (2, 3**n), elements=finite))
     T = symmetric(kind, raw)
     x = to_irreps(T, kind)
     assert x.shape == (2, change_of_basis(kind).shape[0])
@@ -53,9 +63,13 @@ def test_round_trip_isometry_equivariance(kind, data):
 @given(data=st.data())
 def test_linear_and_type_preserving(kind, data):
     n = rank_of(kind)
-    A, B = (symmetric(kind, data.draw(arrays(np.float64, (3, 3 ** n), elements=finite))) for _ in range(2))
+    A, B = (symmetric(kind, data.draw(arrays(np.float64, (3, 3**n), elements=finite))) for _ in range(2))
     a = data.draw(finite)
-    assert np.allclose(to_irreps(A + a * B, kind), to_irreps(A, kind) + a * to_irreps(B, kind), atol=1e-9 * (1 + abs(a)) * max(1, np.abs(A).max(), np.abs(B).max()))
+    assert np.allclose(
+        to_irreps(A + a * B, kind),
+        to_irreps(A, kind) + a * to_irreps(B, kind),
+        atol=1e-9 * (1 + abs(a)) * max(1, np.abs(A).max(), np.abs(B).max()),
+    )
     t32 = torch.tensor(A, dtype=torch.float32)
     x32 = to_irreps(t32, kind)
     assert isinstance(x32, torch.Tensor) and x32.dtype == torch.float32 and x32.shape[:-1] == t32.shape[:-n]
@@ -91,15 +105,17 @@ def test_wrong_shape_is_named(bad):
 
 @pytest.mark.parametrize("kind", KINDS + ["ijk=-jik=-ikj", "ijkl=jilk"])
 @settings(max_examples=5, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), scale=st.floats(1e-100, 1e100), break_at=st.integers(0, FUSED_ROWS - 1))
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(1e-100, 1e100), break_at=st.integers(0, FUSED_ROWS - 1))
 def test_fused_kernel_matches_matrix_product(kind, seed, scale, break_at):
     "Large batches (fused numba kernel) give the small-batch path's coefficients and find the same broken tensor."
     rng = np.random.default_rng(seed)
     n, rows = rank_of(kind), FUSED_ROWS
-    T = symmetric(kind, scale * rng.normal(size=(rows, 3 ** n)))
+    T = symmetric(kind, scale * rng.normal(size=(rows, 3**n)))
     x = to_irreps(T, kind)
-    ref = np.concatenate([to_irreps(T[i:i + 1000], kind) for i in range(0, rows, 1000)])
+    ref = np.concatenate([to_irreps(T[i : i + 1000], kind) for i in range(0, rows, 1000)])
     assert np.allclose(x, ref, rtol=1e-12, atol=1e-12 * scale)
     T[break_at].flat[1] += 0.1 * np.abs(T[break_at]).max() + 1e-300
     viol = symmetry_violation(T, kind)
-    assert int(viol.argmax()) == break_at and np.isclose(viol[break_at], symmetry_violation(T[break_at], kind), rtol=1e-6)
+    assert int(viol.argmax()) == break_at and np.isclose(
+        viol[break_at], symmetry_violation(T[break_at], kind), rtol=1e-6
+    )

@@ -1,4 +1,6 @@
-"""predict() of the shipped models: exactly E(3)-equivariant, symmetric, warned where it should be; `import tensor_nb` is enough."""
+"""predict() of the shipped models: exactly E(3)-equivariant, symmetric, warned where it should be;
+`import tensor_nb` is enough."""
+
 import importlib
 import warnings
 
@@ -63,12 +65,15 @@ def test_unstable_elastic_prediction_is_named(monkeypatch):
     if "elastic" not in CARDS:
         pytest.skip("no elastic model shipped")
     monkeypatch.setattr(prediction, "is_stable", lambda C: np.zeros(np.shape(C)[:-2], bool))
-    with pytest.warns(UserWarning, match=r"1 of 1 predicted elastic tensors are not positive definite \(Born-unstable\): Si"):
+    with pytest.warns(
+        UserWarning, match=r"1 of 1 predicted elastic tensors are not positive definite \(Born-unstable\): Si"
+    ):
         tensor_nb.predict(example_structures()["Si"], "elastic")
 
 
 def test_out_of_domain_warnings_name_the_structure():
     from pymatgen.core import Lattice, Structure
+
     task = next((t for t in ("dielectric", "piezoelectric") if t in CARDS), None)
     if task is None:
         pytest.skip("no insulator model shipped")
@@ -83,6 +88,7 @@ def test_born_charges_sum_to_zero_and_obey_site_symmetry():
     if "born_charges" not in CARDS:
         pytest.skip("no Born-charge model shipped")
     from tensor_nb.symmetry import site_operations
+
     for name in ["ZnO", "BaTiO3", "alpha-quartz"]:
         s = example_structures()[name]
         Z = tensor_nb.predict(s, "born_charges")

@@ -1,4 +1,5 @@
 """Killing `tensor-nb train` and rerunning the same command ends with the same metrics as an uninterrupted run."""
+
 import json
 import os
 import signal
@@ -7,12 +8,28 @@ import sys
 import time
 from pathlib import Path
 
-
-ARGS = ["--task", "abo3_dielectric", "--epochs", "5", "--batch-size", "16", "--model-kw", '{"mul": 8, "lmax": 2, "num_layers": 1}']
+ARGS = [
+    "--task",
+    "abo3_dielectric",
+    "--epochs",
+    "5",
+    "--batch-size",
+    "16",
+    "--model-kw",
+    '{"mul": 8, "lmax": 2, "num_layers": 1}',
+]
 
 
 def run_train(out: Path, env: dict) -> subprocess.Popen:
-    cmd = [sys.executable, "-c", "from tensor_nb.cli import main; raise SystemExit(main())", "train", *ARGS, "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from tensor_nb.cli import main; raise SystemExit(main())",
+        "train",
+        *ARGS,
+        "--out",
+        str(out),
+    ]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -5,6 +5,7 @@ Young and decomposition explorers react to their controls, the structure and Bor
 `tensor-nb serve`: a CIF uploaded in the browser gives the same numbers as `tensor-nb predict`; every view is
 screenshotted. Screenshots go to tests/artifacts/.
 """
+
 import json
 import os
 import shutil
@@ -23,14 +24,25 @@ from tensor_nb.widgets import lab_environment
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-CELLS = ["from tensor_nb.widgets import *\nfrom tensor_nb.examples import example_structures\n"
-         "from tensor_nb.prediction import shipped_models\nm = example_structures()",
-         "young_explorer()", "decomposition_explorer('elastic')",
-         "c = shipped_models()['elastic']\nmae_heatmap({'model': c['test']['component_mae'], "
-         "'mean predictor': c['baselines']['mean_component_mae']}, 'elastic')",
-         "structure_figure(m['BaTiO3'])", "born_charge_explorer({n: m[n] for n in ['BaTiO3', 'ZnO']})"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+CELLS = [
+    "from tensor_nb.widgets import *\nfrom tensor_nb.examples import example_structures\n"
+    "from tensor_nb.prediction import shipped_models\nm = example_structures()",
+    "young_explorer()",
+    "decomposition_explorer('elastic')",
+    "c = shipped_models()['elastic']\nmae_heatmap({'model': c['test']['component_mae'], "
+    "'mean predictor': c['baselines']['mean_component_mae']}, 'elastic')",
+    "structure_figure(m['BaTiO3'])",
+    "born_charge_explorer({n: m[n] for n in ['BaTiO3', 'ZnO']})",
+]
 
 
 def free_port() -> int:
@@ -64,6 +76,7 @@ def browser():
     if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed")
     from playwright.sync_api import sync_playwright
+
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -74,15 +87,33 @@ def browser():
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
-    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None} for c in CELLS],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None} for c in CELLS
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (root / "widgets.ipynb").write_text(json.dumps(nb))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--IdentityProvider.token=",
-                             "--allow-root", "--ServerApp.password=", f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=lab_environment({**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}))  # as `tensor-nb lab` does
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--IdentityProvider.token=",
+            "--allow-root",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.ip=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=lab_environment({**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}),
+    )  # as `tensor-nb lab` does
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/api/status", proc)
     yield url
@@ -92,8 +123,11 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def explorer():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tensor_nb.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tensor_nb.cli", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_for(url, proc, 300)
     yield url
@@ -135,6 +169,7 @@ def test_explorer_upload_matches_cli(browser, explorer, tmp_path):
     from tensor_nb.conventions import full_to_voigt, voigt_labels
     from tensor_nb.examples import example_cif
     from tensor_nb.report import fmt
+
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(explorer)
     page.wait_for_selector("#crystal-title", timeout=300_000)
@@ -143,8 +178,12 @@ def test_explorer_upload_matches_cli(browser, explorer, tmp_path):
     page.locator("#upload input[type=file]").set_input_files(str(cif))
     page.wait_for_function("document.querySelector('#crystal-title').innerText.includes('BaTiO3.cif')", timeout=300_000)
     page.screenshot(path=str(ARTIFACTS / "explorer_uploaded.png"), full_page=True)
-    cli = subprocess.run([sys.executable, "-m", "tensor_nb.cli", "predict", str(cif), "--kind", "elastic", "--format", "json"],
-                         capture_output=True, text=True, timeout=600)
+    cli = subprocess.run(
+        [sys.executable, "-m", "tensor_nb.cli", "predict", str(cif), "--kind", "elastic", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     voigt = np.array(json.loads(cli.stdout)[0]["voigt"])
     labels = voigt_labels("elastic")
     for a, b in [(0, 0), (0, 1), (2, 2), (3, 3), (0, 2)]:
