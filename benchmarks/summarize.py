@@ -66,7 +66,7 @@ def learning_curves(all_rows: list) -> list:
 def head_label(r: dict) -> str:
     "A backbone run's variant: mode, ensemble members, auxiliary moduli."
     members = r["config"]["model_kw"].get("members", 1)
-    return (f"SevenNet-0 head, {r['mode']}" + (f", {members} members" if members > 1 else "")
+    return (f"{r['model']} head, {r['mode']}" + (f", {members} members" if members > 1 else "")
             + (", + binary moduli" if r["config"].get("moduli_weight") else ""))
 
 
@@ -99,7 +99,7 @@ def backbone_table(all_rows: list, blind_rows: list) -> list:
         "| task | model | " + " | ".join(f"{f:.0%} of train" for f in fractions) + " |",
         "|---|---|" + "---|" * len(fractions),
     ]
-    for key in sorted(groups, key=lambda k: (k[0], not k[1].startswith("SevenNet"), k[1])):
+    for key in sorted(groups, key=lambda k: (k[0], k[1].startswith("blind"), k[1])):
         cells = []
         for f in fractions:
             rs = groups[key].get(f, [])
