@@ -195,6 +195,12 @@ def _transfer(args: argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/13_cli.ipynb
+def _models(args: argparse.Namespace) -> int:
+    from tensor_nb.prediction import models_table
+    print(models_table())
+    return 0
+
+# %% ../nbs/13_cli.ipynb
 def _serve(args: argparse.Namespace) -> int:
     from tensor_nb.explorer import serve
     serve(port=args.port, host=args.host)
@@ -241,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_predict)
+
+    p = sub.add_parser(
+        "models",
+        help="the shipped models and their test errors beside trivial predictors",
+        description="Print the shipped models (one per task) as a markdown table read from their model cards.",
+    )
+    p.set_defaults(run=_models)
 
     p = sub.add_parser(
         "demo",

@@ -18,14 +18,15 @@ import torch
 from .checkpoint import LoadedModel, load_model
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
-from .errors import PredictionWarning, SettingError, StructureError, UnknownNameError, check_name
+from .errors import (ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError,
+                              check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
 # %% auto 0
-__all__ = ['ASSETS', 'OUTPUTS', 'shipped_models', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
+__all__ = ['ASSETS', 'OUTPUTS', 'shipped_models', 'get_model', 'models_table', 'read_inputs', 'mahalanobis', 'predict']
 
 # %% ../nbs/11_prediction.ipynb
 ASSETS = Path(str(files("tensor_nb"))) / "assets"
@@ -46,9 +47,25 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
     else:
         path = ASSETS / f"{check_name(task, 'task', shipped_models())}.pt"
     if not path.is_file():
-        from tensor_nb.errors import ModelFileError
         raise ModelFileError(f"{path}: no such model file")
     return _load(str(path), path.stat().st_mtime)
+
+# %% ../nbs/11_prediction.ipynb
+def models_table(cards: dict[str, dict] | None = None) -> str:
+    "A markdown table of the shipped models: test mean component MAE beside the best trivial predictor."
+    cards = shipped_models() if cards is None else cards
+    lines = ["| task | model | test MAE | best trivial predictor | ratio | K / G VRH MAE |",
+             "|---|---|---|---|---|---|"]
+    for task, c in cards.items():
+        mae, unit = c["test"]["mean_component_mae"], "" if c["unit"] == "dimensionless" else " " + c["unit"]
+        name, base = min(((k, v) for k, v in c["baselines"].items() if not isinstance(v, list)), key=lambda kv: kv[1])
+        members = c.get("ensemble_members", 1)
+        model = c["model"] + (f", {members} heads" if members > 1 else "")
+        model += ", + binary moduli" if c.get("auxiliary_data") else ""
+        kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
+              else "-")
+        lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")
+    return "\n".join(lines)
 
 # %% ../nbs/11_prediction.ipynb
 def read_inputs(items) -> tuple[list, list[str], bool]:

@@ -3,6 +3,7 @@
 
 import importlib
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from scipy.spatial.transform import Rotation
 import tensor_nb
 from tensor_nb.conventions import rotate_tensor
 from tensor_nb.examples import example_structures
-from tensor_nb.prediction import shipped_models
+from tensor_nb.prediction import models_table, shipped_models
 from tensor_nb.symmetry import symmetry_residual
 
 prediction = importlib.import_module("tensor_nb.prediction")
@@ -95,3 +96,9 @@ def test_born_charges_sum_to_zero_and_obey_site_symmetry():
         assert Z.shape == (len(s), 3, 3) and np.abs(Z.sum(0)).max() < 1e-9
         for z, ops in zip(Z, site_operations(s)):
             assert np.abs(np.einsum("gia,gjb,ab->gij", ops, ops, z) - z).max() < 1e-6 * max(1, np.abs(z).max())
+
+
+def test_readme_shows_the_shipped_models():
+    "The README's table of shipped models is the one the model cards give (`tensor-nb models`)."
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    assert models_table() in readme.read_text(), "README's shipped-models table is stale: paste `tensor-nb models`"
