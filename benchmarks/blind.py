@@ -65,7 +65,7 @@ def main() -> None:
                 data_sha256_16=data_hash,
                 command=" ".join(sys.argv),
                 run_dir=str(run_dir),
-                wall_s=time.time() - t0,
+                wall_s=max(time.time() - t0, res["train_time_s"]),
                 parameters=res["parameters"],
                 n_train=res["n_train"],
                 n_test=res["n_test"],

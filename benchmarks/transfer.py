@@ -108,7 +108,7 @@ def main() -> None:
                 commit=commit,
                 command=" ".join(sys.argv),
                 data_sha256_16=data_hash(cfg.task),
-                wall_s=time.time() - t0,
+                wall_s=max(time.time() - t0, res["train_time_s"]),
                 n_train=res["n_train"],
                 epochs_run=res["epochs_run"],
                 test=res["test"],

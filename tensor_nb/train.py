@@ -403,6 +403,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         if state["done"]:
             break
         model.train()
+        t_epoch = time.time()
         order = torch.randperm(len(tr), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
         if extra is not None:
             extra_order = torch.randperm(len(extra.ids), generator=torch.Generator().manual_seed(config.seed + epoch))
@@ -430,7 +431,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             total += float(loss.detach()) * len(mine) * world
         val = float(loss_fn(predict_coefficients(model, inputs, va), y[data.rows(va)]))
         _check_finite(val, "validation loss", config, epoch)
-        state["history"].append({"epoch": epoch, "train_loss": total / len(tr), "val_loss": val})
+        state["history"].append({"epoch": epoch, "train_loss": total / len(tr), "val_loss": val,
+                                 "seconds": round(time.time() - t_epoch, 2)})
         if val < state["best_val"]:
             state.update(best_val=val, best_epoch=epoch, bad_epochs=0)
             best_weights = copy.deepcopy(model.state_dict())
@@ -468,6 +470,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         "test": test_metrics,
         "baselines": baselines,
         "wall_time_s": time.time() - t_start,
+        "train_time_s": sum(h.get("seconds", 0.0) for h in state["history"]),  # every epoch, across resumes
         "processes": world,
     }
     if rank == 0:
