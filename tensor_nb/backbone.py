@@ -12,9 +12,12 @@ from functools import lru_cache
 import numpy as np
 import torch
 from e3nn import o3
+from e3nn.nn import Gate
 from torch import nn
+from tqdm.auto import tqdm
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
+from .decompose import irreps as tensor_irreps, rank_of
 from .errors import StructureError, check_name
 from .graphs import neighbor_edges, structure_key
 from .structures import structure_label
@@ -187,7 +190,6 @@ def node_features(structures: list, name: str = "sevennet-0", use_cache: bool = 
                   batch_size: int = 16) -> list[dict]:
     """Per structure: {'x', 'inv_x': node features of it and of its inversion (n_atoms, irreps_out.dim);
     'x_in', 'inv_x_in': inputs of the first trainable block}, float32, cached per structure."""
-    from tqdm.auto import tqdm
     backbone_spec(name)
     keys = [cache_key("features", FEATURE_VERSION, name, structure_key(s)) for s in structures]
     sub = f"features/{name}"
@@ -229,7 +231,6 @@ def self_products(irreps_in: o3.Irreps, lmax: int) -> o3.TensorProduct:
 
 def _gate(irreps_out: o3.Irreps):
     "A gated nonlinearity producing irreps_out (all parities 'e')."
-    from e3nn.nn import Gate
     scalars = o3.Irreps([(m, ir) for m, ir in irreps_out if ir.l == 0])
     gated = o3.Irreps([(m, ir) for m, ir in irreps_out if ir.l > 0])
     return Gate(scalars, [nn.functional.silu], o3.Irreps(f"{gated.num_irreps}x0e"), [torch.sigmoid], gated)
@@ -300,7 +301,6 @@ class BackboneModel(nn.Module):
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
                  members: int = 1):
         super().__init__()
-        from tensor_nb.decompose import irreps as tensor_irreps, rank_of
         self.spec, self.kind, self.per_atom, self.finetune = backbone_spec(backbone), kind, per_atom, finetune
         self.sign = 1 if kind == "scalar" else (-1) ** rank_of(kind)
         target = "1x0e" if kind == "scalar" else tensor_irreps(kind)

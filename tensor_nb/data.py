@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from itertools import permutations, product
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -189,7 +190,6 @@ def align_to_structure(tensor, structure, kind: str, frame: str = "ieee") -> np.
 
 # %% ../nbs/05_data.ipynb
 def _proper_axis_permutations() -> np.ndarray:
-    from itertools import permutations, product
     mats = []
     for p in permutations(range(3)):
         for signs in product((1, -1), repeat=3):

@@ -9,6 +9,7 @@ import hashlib
 import re
 import sys
 import types
+from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -385,7 +386,6 @@ def voigt_entries(kind: str) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
 def exact_surd(c: float, tol: float = 1e-12):
     "c as a sympy sign * sqrt(p/q), with p/q read off c**2; TensorInputError if no such surd is within tol."
     import sympy
-    from fractions import Fraction
     f = Fraction(c * c).limit_denominator(100_000)
     surd = sympy.sign(c) * sympy.sqrt(sympy.Rational(f.numerator, f.denominator))
     if abs(float(surd) - c) > tol:
