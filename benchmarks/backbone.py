@@ -9,15 +9,12 @@ benchmarks/results/backbone.jsonl; run folders go to --runs (default ../runs/bac
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-from tensor_nb.cache import file_hash
-from tensor_nb.data import data_dir, get_task
+from record import append_row, run_row
 from tensor_nb.train import TrainConfig, task_data, train
 
 HEAD = {"epochs": 150, "patience": 30, "lr": 2e-3, "weight_decay": 1e-2, "batch_size": 32, "target_scale": "global"}
@@ -40,11 +37,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    out = Path(__file__).parent / "results" / "backbone.jsonl"
     for task in args.tasks.split(","):
         data = task_data(task, progress=False)
-        snapshot = data_dir() / f"{get_task(task).snapshot}.jsonl.gz"
         for mode in args.modes.split(","):
             for fraction in map(float, args.fractions.split(",")):
                 for seed in map(int, args.seeds.split(",")):
@@ -65,30 +59,8 @@ def main() -> None:
                     run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}{kw}"
                     t0 = time.time()
                     res = train(cfg, run_dir, data, progress=False)
-                    row = dict(
-                        task=task,
-                        model=args.backbone,
-                        mode=mode,
-                        fraction=fraction,
-                        seed=seed,
-                        commit=commit,
-                        data_sha256_16=file_hash(snapshot)[:16],
-                        command=" ".join(sys.argv),
-                        run_dir=str(run_dir),
-                        wall_s=max(time.time() - t0, res["train_time_s"]),
-                        parameters=res["parameters"],
-                        n_train=res["n_train"],
-                        n_moduli=res["n_moduli"],
-                        n_test=res["n_test"],
-                        epochs_run=res["epochs_run"],
-                        best_epoch=res["best_epoch"],
-                        config=res["config"],
-                        val=res["val"],
-                        test=res["test"],
-                        baselines=res["baselines"],
-                    )
-                    with out.open("a") as f:
-                        f.write(json.dumps(row) + "\n")
+                    append_row("backbone.jsonl", run_row(res, run_dir, t0, task=task, model=args.backbone,
+                                                         mode=mode, fraction=fraction, seed=seed))
                     t, b = res["test"], res["baselines"]
                     extra = f"  K {t['k_vrh_mae']:.3g}  G {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else ""
                     print(

@@ -9,16 +9,12 @@ appended to benchmarks/results/blind.jsonl; run folders go to --runs (default ..
 """
 
 import argparse
-import hashlib
-import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-from tensor_nb.data import TASKS, data_dir
+from record import append_row, run_row
 from tensor_nb.train import TrainConfig, task_data, train
 
 SIZES = {"dielectric": {"lmax": 2}, "piezoelectric": {"lmax": 3}, "elastic": {"lmax": 4}}
@@ -35,12 +31,8 @@ def main() -> None:
     parser.add_argument("--loss", choices=["huber", "mse", "l1"], default="huber")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    out = Path(__file__).parent / "results" / "blind.jsonl"
     for task in args.tasks.split(","):
         data = task_data(task, progress=False)
-        snap = next(data_dir().glob(f"{TASKS[task].snapshot}.jsonl*"))
-        data_hash = hashlib.sha256(snap.read_bytes()).hexdigest()[:16]
         for model in args.only.split(","):
             kw = {} if model in ("cgcnn", "chgcnn") else SIZES[task]
             cfg = TrainConfig(
@@ -58,26 +50,7 @@ def main() -> None:
             run_dir = Path(args.runs) / f"{task}_{model}{variant}"
             t0 = time.time()
             res = train(cfg, run_dir, data, progress=False)
-            row = dict(
-                task=task,
-                model=model,
-                commit=commit,
-                data_sha256_16=data_hash,
-                command=" ".join(sys.argv),
-                run_dir=str(run_dir),
-                wall_s=max(time.time() - t0, res["train_time_s"]),
-                parameters=res["parameters"],
-                n_train=res["n_train"],
-                n_test=res["n_test"],
-                epochs_run=res["epochs_run"],
-                best_epoch=res["best_epoch"],
-                config=res["config"],
-                val=res["val"],
-                test=res["test"],
-                baselines=res["baselines"],
-            )
-            with out.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            append_row("blind.jsonl", run_row(res, run_dir, t0, task=task, model=model))
             t, b = res["test"], res["baselines"]
             print(
                 f"{task:14s} {model:15s} mean comp. MAE {t['mean_component_mae']:.4g} "

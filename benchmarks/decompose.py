@@ -9,7 +9,6 @@ benchmarks/results/decompose.jsonl.
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 from e3nn.io import CartesianTensor
 
+from record import git_commit
 from tensor_nb.decompose import formula_of, from_irreps, rank_of, symmetry_projector, to_irreps
 
 
@@ -69,7 +69,7 @@ def main() -> None:
                 f"(x{row['ratio_strict']:.2f}, index symmetry checked)  strict=False "
                 f"{row['ours_projecting_per_s']:.3g}/s (x{row['ratio_projecting']:.2f})  round trip {round_trip:.1e}"
             )
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     out = Path(__file__).parent / "results" / "decompose.jsonl"
     out.parent.mkdir(exist_ok=True)
     with out.open("a") as f:

@@ -8,12 +8,12 @@ elastic snapshot, single process; prints structures/s and appends to benchmarks/
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 
+from record import git_commit
 from tensor_nb.data import load_snapshot, record_structure
 from tensor_nb.graphs import crystal_graph
 
@@ -57,7 +57,7 @@ def main() -> None:
         f"per-site get_neighbors loop: {row['loop_per_s']:.0f} structures/s "
         f"(x{row['speedup']:.1f}, measured on {len(sample)}); same edge counts: {same}"
     )
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     out = Path(__file__).parent / "results" / "graphs.jsonl"
     with out.open("a") as f:
         f.write(json.dumps(dict(commit=commit, date=time.strftime("%Y-%m-%d"), **row)) + "\n")

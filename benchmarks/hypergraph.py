@@ -8,16 +8,12 @@ benchmarks/results/hypergraph.jsonl; run folders to --runs (default ../runs/hype
 """
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-from tensor_nb.cache import file_hash
-from tensor_nb.data import data_dir, get_task
+from record import append_row, run_row
 from tensor_nb.train import TrainConfig, task_data, train
 
 EPOCHS = {"band_gap": 20, "log_k_vrh": 60, "log_g_vrh": 60}
@@ -35,11 +31,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    out = Path(__file__).parent / "results" / "hypergraph.jsonl"
     for task in args.tasks.split(","):
         data = task_data(task, progress=False)
-        snapshot = data_dir() / f"{get_task(task).snapshot}.jsonl.gz"
         for model in args.models.split(","):
             for seed in map(int, args.seeds.split(",")):
                 cfg = TrainConfig(
@@ -54,26 +47,9 @@ def main() -> None:
                 run_dir = Path(args.runs) / f"{task}_{model}_{seed}"
                 t0 = time.time()
                 res = train(cfg, run_dir, data, progress=False)
-                row = dict(
-                    task=task,
-                    model=model,
-                    seed=seed,
-                    commit=commit,
-                    data_sha256_16=file_hash(snapshot)[:16],
-                    command=" ".join(sys.argv),
-                    run_dir=str(run_dir),
-                    wall_s=max(time.time() - t0, res["train_time_s"]),
-                    parameters=res["parameters"],
-                    n_train=res["n_train"],
-                    n_test=res["n_test"],
-                    epochs_run=res["epochs_run"],
-                    val=res["val"],
-                    test=res["test"],
-                    baselines=res["baselines"],
-                    seed_talk={"bond_only": SEED_RESULTS[task][0], "bond_and_motif": SEED_RESULTS[task][1]},
-                )
-                with out.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
+                seed_talk = {"bond_only": SEED_RESULTS[task][0], "bond_and_motif": SEED_RESULTS[task][1]}
+                append_row("hypergraph.jsonl", run_row(res, run_dir, t0, task=task, model=model, seed=seed,
+                                                       seed_talk=seed_talk))
                 print(
                     f"{task:10s} {model:7s} seed {seed}: test MAE {res['test']['mean_component_mae']:.4g} "
                     "(mean predictor "

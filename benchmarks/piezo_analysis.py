@@ -13,7 +13,6 @@ Writes benchmarks/results/piezo_analysis.json.
 import argparse
 import hashlib
 import json
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from record import git_commit
 from tensor_nb.conventions import full_to_voigt
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.prediction import predict
@@ -75,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(2)
     warnings.simplefilter("ignore")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     ds = load_task("piezoelectric", progress=False)
     records = ds.records
     T = np.stack([r.tensor for r in records])

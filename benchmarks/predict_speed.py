@@ -9,12 +9,12 @@ after one warm-up call. Appends a row per model to benchmarks/results/predict_sp
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
 import torch
 
+from record import git_commit
 from tensor_nb.checkpoint import load_model
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.prediction import predict, shipped_models
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     ds = load_task(args.task, progress=False)
     test = set(dataset_splits(ds)["test"])
     structures = [r.structure for r in ds.records if r.material_id in test][: args.n]

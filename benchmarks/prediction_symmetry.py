@@ -10,12 +10,12 @@ Appends a row per model to benchmarks/results/prediction_symmetry.jsonl.
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from record import git_commit
 from tensor_nb.checkpoint import load_model
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.metrics import tensor_metrics
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     out = Path(__file__).parent / "results" / "prediction_symmetry.jsonl"
     for path in args.models:
         meta = load_model(path).meta

@@ -10,13 +10,13 @@ Reference from the project brief: MatTen's public elastic model trains ~8 struct
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from record import git_commit
 from tensor_nb.data import load_snapshot, record_structure
 from tensor_nb.graphs import collate, crystal_graph
 from tensor_nb.models import MODELS, count_parameters
@@ -33,7 +33,7 @@ def main() -> None:
     records = load_snapshot("mp_elastic")[:32]
     batch = collate([crystal_graph(record_structure(r)) for r in records])
     target = None
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     rows = []
     for name in args.models.split(","):
         for compiled in ([False, True] if args.compile else [False]):

@@ -15,16 +15,14 @@ and spread over seeds. Runs are resumable: rerunning the command skips finished 
 hold results.json)."""
 
 import argparse
-import hashlib
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-from tensor_nb.data import TASKS, data_dir
+from record import append_row, run_row
+from tensor_nb.data import TASKS
 from tensor_nb.symmetry import SYMPREC
 from tensor_nb.train import TrainConfig, task_data, train
 
@@ -65,12 +63,7 @@ def main() -> None:
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "transfer"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    out, runs, kw = (
-        Path(__file__).parent / "results" / "transfer.jsonl",
-        Path(args.runs) / args.model,
-        SIZES[args.model],
-    )
+    runs, kw = Path(args.runs) / args.model, SIZES[args.model]
     targets = args.targets.split(",")
     sources = {t: [s for s in SOURCES[t] if not args.sources or s in args.sources.split(",")] for t in targets}
     data = {t: task_data(t, progress=False) for t in {"elastic", "dielectric", "piezoelectric", *targets}}
@@ -84,10 +77,6 @@ def main() -> None:
         if m in held_out
     }
 
-    def data_hash(task: str) -> str:
-        snap = next(data_dir().glob(f"{TASKS[task].snapshot}.jsonl*"))
-        return hashlib.sha256(snap.read_bytes()).hexdigest()[:16]
-
     def run(name: str, cfg: TrainConfig, task_data_, chain: list, mode: str, record: bool = True) -> Path:
         folder = runs / name
         done = (folder / "results.json").exists()
@@ -98,25 +87,8 @@ def main() -> None:
             else train(cfg, folder, task_data_, progress=False)
         )
         if record and not done:
-            row = dict(
-                target=cfg.task,
-                chain=chain,
-                mode=mode,
-                fraction=cfg.train_fraction,
-                seed=cfg.seed,
-                model=args.model,
-                commit=commit,
-                command=" ".join(sys.argv),
-                data_sha256_16=data_hash(cfg.task),
-                wall_s=max(time.time() - t0, res["train_time_s"]),
-                n_train=res["n_train"],
-                epochs_run=res["epochs_run"],
-                test=res["test"],
-                baselines=res["baselines"],
-                config=res["config"],
-            )
-            with out.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            append_row("transfer.jsonl", run_row(res, folder, t0, target=cfg.task, chain=chain, mode=mode,
+                                                 fraction=cfg.train_fraction, seed=cfg.seed, model=args.model))
             t, b = res["test"], res["baselines"]
             print(
                 f"{'->'.join(chain):45s} {mode:8s} f={cfg.train_fraction:<4} seed {cfg.seed}  "

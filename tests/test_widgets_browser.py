@@ -166,7 +166,7 @@ def test_jupyterlab_widgets(browser, lab):
 
 
 def test_explorer_upload_matches_cli(browser, explorer, tmp_path):
-    from tensor_nb.conventions import full_to_voigt, voigt_labels
+    from tensor_nb.conventions import voigt_labels
     from tensor_nb.examples import example_cif
     from tensor_nb.report import fmt
 

@@ -1,0 +1,39 @@
+"""What every benchmark records: the git commit, the data snapshot's hash, the command, and a training run's row."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tensor_nb.cache import file_hash
+from tensor_nb.data import data_dir, get_task
+
+RESULTS = Path(__file__).parent / "results"
+RUN_KEYS = ("parameters", "n_train", "n_moduli", "n_test", "epochs_run", "best_epoch", "config", "val", "test",
+            "baselines")
+"What a row keeps of `train`'s results."
+
+
+def git_commit() -> str:
+    "The short hash of the checked-out commit."
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+
+
+def data_hash(task: str) -> str:
+    "The first 16 hex digits of the SHA-256 of the task's data snapshot."
+    return file_hash(next(data_dir().glob(f"{get_task(task).snapshot}.jsonl*")))[:16]
+
+
+def run_row(res: dict, run_dir, t0: float, **fields) -> dict:
+    """A result row: `fields`, provenance, wall time (at least every epoch's time, across resumes) and the metrics of
+    `train`'s results `res`."""
+    return dict(**fields, commit=git_commit(), data_sha256_16=data_hash(res["config"]["task"]),
+                command=" ".join(sys.argv), run_dir=str(run_dir), wall_s=max(time.time() - t0, res.get("train_time_s", 0.0)),
+                **{k: res[k] for k in RUN_KEYS if k in res})
+
+
+def append_row(name: str, row: dict) -> None:
+    "Append a row to benchmarks/results/<name>."
+    with (RESULTS / name).open("a") as f:
+        f.write(json.dumps(row) + "\n")
