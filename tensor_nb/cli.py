@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -335,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `tensor-nb` console script: user errors give one line on stderr and exit status 2."
     args = build_parser().parse_args(argv)
     debug = args.debug or os.environ.get("TENSOR_NB_DEBUG") == "1"
+    formatwarning = warnings.formatwarning
+    if not debug:  # a warning is one line naming the command, not a source location
+        warnings.formatwarning = lambda message, category, *_, **__: (
+            f"tensor-nb {args.command}: {category.__name__}: {message}\n")
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -346,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         message = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"tensor-nb {args.command}: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        warnings.formatwarning = formatwarning
 
 # %% ../nbs/13_cli.ipynb
 if __name__ == "__main__" and "__file__" in globals():  # `python -m tensor_nb.cli ...` (e.g. under torchrun)

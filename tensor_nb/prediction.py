@@ -112,6 +112,10 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
     return np.concatenate(out), (np.concatenate(summaries) if summaries else None)
 
 # %% ../nbs/11_prediction.ipynb
+def _names(items: list[str], most: int = 5) -> str:
+    "The first `most` items, and how many more."
+    return ", ".join(items[:most]) + (f" and {len(items) - most} more" if len(items) > most else "")
+
 def _domain_warnings(loaded: LoadedModel, structures: list, labels: list[str], z: np.ndarray | None) -> list[str]:
     "Messages naming the structures outside the model's training domain (see above)."
     domain = loaded.meta.get("domain") or {}
@@ -122,20 +126,21 @@ def _domain_warnings(loaded: LoadedModel, structures: list, labels: list[str], z
                    for s, lab in zip(structures, labels) if {e.symbol for e in s.composition} - known]
         if outside:
             messages.append(f"{len(outside)} structure(s) contain elements absent from the training data: "
-                            + ", ".join(outside[:5]))
+                            + _names(outside))
     if "feature_mean" in domain and z is not None:
         d = mahalanobis(z, domain)
         far = [f"{lab} (distance {x:.1f}, training 99th percentile {domain['distance_p99']:.1f})"
                for lab, x in zip(labels, d) if x > domain["distance_p99"]]
         if far:
-            messages.append(f"{len(far)} structure(s) lie far from the training crystals: " + ", ".join(far[:5]))
+            messages.append(f"{len(far)} structure(s) lie far from the training crystals: " + _names(far))
         if "metal_w" in domain:
             p = 1 / (1 + np.exp(-(((z - domain["metal_shift"]) / domain["metal_scale"]) @ np.asarray(domain["metal_w"])
                                    + domain["metal_b"])))
             metals = [f"{lab} (p = {q:.2f})" for lab, q in zip(labels, p) if q > 0.5]
             if metals:
-                messages.append(f"{len(metals)} structure(s) look metallic, and {loaded.meta['task']} tensors are "
-                                "computed for insulators only: " + ", ".join(metals[:5]))
+                messages.append(f"{len(metals)} structure(s) may be metallic (a classifier with "
+                                f"{domain['metal_accuracy']:.0%} held-out accuracy), and {loaded.meta['task']} "
+                                "tensors are computed for insulators only: " + _names(metals))
     return messages
 
 def mahalanobis(z: np.ndarray, domain: dict) -> np.ndarray:
