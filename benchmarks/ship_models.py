@@ -98,7 +98,7 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             "command": best["command"],
             "config": best["config"],
             "commit": best["commit"],
-            "wall_s": round(best["wall_s"]),
+            "wall_s": None if best["wall_s"] is None else round(best["wall_s"]),
         },
         "date": time.strftime("%Y-%m-%d"),
     }

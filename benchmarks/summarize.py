@@ -104,8 +104,9 @@ def backbone_table(all_rows: list, blind_rows: list) -> list:
         for f in fractions:
             rs = groups[key].get(f, [])
             m = [r["test"]["mean_component_mae"] for r in rs]
-            wall = sum(r["wall_s"] for r in rs) / max(1, len(rs))
-            cells.append(f"{sum(m) / len(m):.4g} [{min(m):.3g}, {max(m):.3g}] n={len(m)}, {wall:.0f} s" if m else "-")
+            walls = [r["wall_s"] for r in rs if r["wall_s"] is not None]  # None: a resumed run's time was lost
+            wall = f"{sum(walls) / len(walls):.0f} s" if walls else "time not recorded"
+            cells.append(f"{sum(m) / len(m):.4g} [{min(m):.3g}, {max(m):.3g}] n={len(m)}, {wall}" if m else "-")
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
     for task in sorted({k[0] for k in groups}):
         full = [r for k, g in groups.items() if k[0] == task for r in g.get(1.0, [])]
