@@ -359,17 +359,19 @@ class BackboneModel(nn.Module):
             self._copies[dtype] = copy
         return self._copies[dtype]
 
-    def forward_structures(self, structures: list, dtype: torch.dtype = torch.float64,
-                           invariants: bool = False) -> torch.Tensor | tuple[torch.Tensor, np.ndarray]:
+    def forward_structures(self, structures: list, dtype: torch.dtype = torch.float64, invariants: bool = False,
+                           members: bool = False) -> torch.Tensor | tuple[torch.Tensor, np.ndarray]:
         """Normalised coefficients of structures, the whole backbone run in `dtype` (float64: equivariant to ~1e-8);
-        with `invariants`, also each crystal's mean invariant features (see `invariant_summary`)."""
+        with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
+        mean invariant features (see `invariant_summary`)."""
         blocks = self._blocks_in(dtype)
         feats = []
         for inverted in (False, True):
             g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff, inverted) for s in structures])
             g["edge_vec"] = g["edge_vec"].to(dtype)
             feats.append(blocks(g))
-        y = self.to(dtype).forward(feats[0], feats[1], g["batch"], len(structures), crystal_scalars(structures))
+        run = self.to(dtype).members if members else self.to(dtype).forward
+        y = run(feats[0], feats[1], g["batch"], len(structures), crystal_scalars(structures))
         if not invariants:
             return y
         return y, invariant_summary(feats[0], feats[1], g["batch"], len(structures), self.spec.feature_irreps)

@@ -48,10 +48,26 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/13_cli.ipynb
+def _print_tensor(t: np.ndarray, kind: str, output: str, per_atom: bool) -> None:
+    "One predicted tensor as a labelled table (Voigt), a 3 x 3 array ('full') or harmonic coefficients per l."
+    from tensor_nb.decompose import irreps_slices
+    from tensor_nb.report import fmt
+
+    if output == "irreps":
+        for l, shape, sl in irreps_slices(kind):
+            print(f"  l = {l} {tuple(shape)}: " + " ".join(fmt(c) for c in np.atleast_2d(t)[..., sl].ravel()))
+        return
+    names = voigt_labels(kind)
+    for k, block in enumerate(np.asarray(t).reshape(-1, *np.asarray(t).shape[-2:])):
+        if per_atom:
+            print(f"  site {k}")
+        for a, row in enumerate(block):
+            print("   " + "  ".join(f"{names[a, b] if output == 'voigt' else '':>5s} {fmt(v):>9s}"
+                                    for b, v in enumerate(row)))
+
 def _predict(args: argparse.Namespace) -> int:
     from tensor_nb.errors import StructureError
     from tensor_nb.prediction import get_model, predict, read_inputs
-    from tensor_nb.report import fmt
 
     _threads(args.threads)
     loaded = get_model(args.kind, args.model_path)  # a bad task or model file fails before any structure is read
@@ -68,47 +84,24 @@ def _predict(args: argparse.Namespace) -> int:
         return 2
     structures, labels, _ = read_inputs(good)
     fmt_arg = "voigt" if args.format in ("json", "text") else args.format
-    out = predict(structures, args.kind, output=fmt_arg, symmetrize=not args.no_symmetrize, model_path=args.model_path)
+    out = predict(structures, args.kind, output=fmt_arg, symmetrize=not args.no_symmetrize, model_path=args.model_path,
+                  spread=args.spread)
+    out, spread = out if args.spread else (out, [None] * len(structures))
     unit = TENSOR_KINDS[kind].unit
+    key = "voigt" if not loaded.meta.get("per_atom") else "per_site"
     if args.format == "json":
-        print(
-            json.dumps(
-                [
-                    {
-                        "structure": lab,
-                        "formula": s.composition.reduced_formula,
-                        "task": task,
-                        "kind": kind,
-                        "unit": unit,
-                        "frame": "Cartesian frame of the structure as given",
-                        "voigt" if not loaded.meta.get("per_atom") else "per_site": np.round(t, 6).tolist(),
-                    }
-                    for lab, s, t in zip(labels, structures, out)
-                ],
-                indent=1,
-            )
-        )
+        rows = [{"structure": lab, "formula": s.composition.reduced_formula, "task": task, "kind": kind, "unit": unit,
+                 "frame": "Cartesian frame of the structure as given", key: np.round(t, 6).tolist(),
+                 **({f"spread_{key}": np.round(d, 6).tolist()} if d is not None else {})}
+                for lab, s, t, d in zip(labels, structures, out, spread)]
+        print(json.dumps(rows, indent=1))
         return status
-    for lab, t in zip(labels, out):
+    for lab, t, d in zip(labels, out, spread):
         print(f"{lab}: {task} ({unit}), structure frame")
-        if args.format == "irreps":
-            from tensor_nb.decompose import irreps_slices
-
-            for l, shape, sl in irreps_slices(kind):
-                print(f"  l = {l} {tuple(shape)}: " + " ".join(fmt(c) for c in np.atleast_2d(t)[..., sl].ravel()))
-            continue
-        rows = np.asarray(t).reshape(-1, *np.asarray(t).shape[-2:])
-        names = voigt_labels(kind)
-        for k, block in enumerate(rows):
-            if loaded.meta.get("per_atom"):
-                print(f"  site {k}")
-            for a, row in enumerate(block):
-                print(
-                    "   "
-                    + "  ".join(
-                        f"{names[a, b] if fmt_arg == 'voigt' else '':>5s} {fmt(v):>9s}" for b, v in enumerate(row)
-                    )
-                )
+        _print_tensor(t, kind, fmt_arg, loaded.meta.get("per_atom"))
+        if d is not None:
+            print(f"  spread (standard deviation of the model's {len(loaded.model.heads)} heads, {unit})")
+            _print_tensor(d, kind, fmt_arg, loaded.meta.get("per_atom"))
     return status
 
 # %% ../nbs/13_cli.ipynb
@@ -246,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "voigt", "full", "irreps", "json"], default="text")
     p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
+    p.add_argument("--spread", action="store_true",
+                   help="also print the standard deviation of the heads of an ensemble model")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_predict)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .checkpoint import LoadedModel, load_model
 from .conventions import full_to_voigt
@@ -90,11 +91,10 @@ def read_inputs(items) -> tuple[list, list[str], bool]:
     return structures, labels, single and len(structures) == 1
 
 # %% ../nbs/11_prediction.ipynb
-def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progress: bool,
-                  dtype: torch.dtype) -> tuple[np.ndarray, np.ndarray | None]:
-    """(harmonic coefficients in physical units of every structure or atom, invariant summaries of backbone models),
-    in batches, with a progress bar."""
-    from tqdm.auto import tqdm
+def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progress: bool, dtype: torch.dtype,
+                  members: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """(harmonic coefficients in physical units of every structure or atom, (members, ...) with `members`;
+    invariant summaries of backbone models), in batches, with a progress bar."""
     model, meta = loaded.model, loaded.meta
     out, summaries = [], []
     starts = range(0, len(structures), batch_size)
@@ -102,14 +102,14 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
         chunk = structures[i:i + batch_size]
         with torch.no_grad():
             if meta.get("backbone"):
-                y, z = model.forward_structures(chunk, dtype, invariants=True)
+                y, z = model.forward_structures(chunk, dtype, invariants=True, members=members)
                 summaries.append(z)
             elif model.hypergraph:
                 y = model.to(dtype)(collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings) for s in chunk]))
             else:
                 y = model.to(dtype)(collate([crystal_graph(s, loaded.graph_settings, dtype) for s in chunk]))
         out.append(loaded.scaler.inverse(y).double().numpy())
-    return np.concatenate(out), (np.concatenate(summaries) if summaries else None)
+    return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 
 # %% ../nbs/11_prediction.ipynb
 def _names(items: list[str], most: int = 5) -> str:
@@ -152,8 +152,20 @@ def mahalanobis(z: np.ndarray, domain: dict) -> np.ndarray:
 OUTPUTS = ("full", "voigt", "irreps")
 "What `predict` returns: full Cartesian tensors, Voigt arrays, or harmonic coefficients (e3nn basis)."
 
+def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool):
+    """Cartesian tensors from coefficients (..., N or n_atoms, dim): an array (..., N, 3, ..., 3), or for per-atom
+    tasks a list of (..., n_sites, 3, ..., 3) arrays, one per structure."""
+    kind = meta["kind"]
+    if meta.get("per_atom"):
+        sizes = np.cumsum([0] + [len(s) for s in structures])
+        T = [from_irreps(coeffs[..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
+        return [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structures)] if symmetrize else T
+    T = from_irreps(coeffs, kind)
+    return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
+
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
-            batch_size: int = 32, progress: bool | None = None, dtype: torch.dtype = torch.float64):
+            batch_size: int = 32, progress: bool | None = None, dtype: torch.dtype = torch.float64,
+            spread: bool = False):
     """Predicted tensors in each structure's Cartesian frame.
 
     structures: a pymatgen Structure, ASE Atoms, a structure file (every structure in it), an example name, or a
@@ -161,7 +173,8 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     ('irreps'); for one structure without the batch axis; for per-atom tasks (born_charges) a list with one
     (n_sites, ...) array per structure. Uses the shipped model of `task`, or a model file from `tensor_nb.train`
     (model_path). Warns, naming the structures, where the input lies outside the model's training domain or an
-    elastic tensor is not positive definite (Born-unstable)."""
+    elastic tensor is not positive definite (Born-unstable). With `spread` (models with several heads), returns
+    (prediction, standard deviation of the heads' predictions), the second of the same shape as the first."""
     check_name(output, "output", OUTPUTS)
     loaded = get_model(task, model_path)
     structs, labels, single = read_inputs(structures)
@@ -170,24 +183,23 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     meta, kind = loaded.meta, loaded.meta["kind"]
     if kind == "scalar":
         raise UnknownNameError(f"{meta['task']} is a scalar model; predict gives tensors")
+    heads = len(getattr(loaded.model, "heads", []))
+    if spread and heads < 2:
+        raise SettingError(f"spread needs a model with several heads (an ensemble); this {meta['task']} model has "
+                           f"{max(heads, 1)}")
     progress = len(structs) > batch_size if progress is None else progress
-    coeffs, summaries = _coefficients(loaded, structs, batch_size, progress, dtype)
+    coeffs, summaries = _coefficients(loaded, structs, batch_size, progress, dtype, members=spread)
     for message in _domain_warnings(loaded, structs, labels, summaries):
         warnings.warn(message, PredictionWarning, stacklevel=2)
-    if meta.get("per_atom"):
-        sizes = np.cumsum([0] + [len(s) for s in structs])
-        T = [from_irreps(coeffs[a:b], kind) for a, b in zip(sizes[:-1], sizes[1:])]
-        if symmetrize:
-            T = [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structs)]
-        out = [to_irreps(t, kind) if output == "irreps" else full_to_voigt(t, kind) if output == "voigt" else t
-               for t in T]
-        return out[0] if single else out
-    T = from_irreps(coeffs, kind)
-    if symmetrize:
-        T = symmetrize_many(T, structs, kind, meta["symprec"])
+    T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
-                      f"{', '.join(bad[:5])}", PredictionWarning, stacklevel=2)
-    out = to_irreps(T, kind) if output == "irreps" else full_to_voigt(T, kind) if output == "voigt" else T
+                      + _names(bad), PredictionWarning, stacklevel=2)
+    convert = lambda t: to_irreps(t, kind) if output == "irreps" else full_to_voigt(t, kind) if output == "voigt" else t
+    out = [convert(t) for t in T] if meta.get("per_atom") else convert(T)
+    if spread:  # the heads' standard deviation, in the output's own form
+        each = _tensors(coeffs, structs, meta, symmetrize)
+        std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
+        return (out[0], std[0]) if single else (out, std)
     return out[0] if single else out

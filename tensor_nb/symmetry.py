@@ -353,12 +353,15 @@ def symmetrize(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
     return T.new_tensor(out) if hasattr(T, "new_tensor") else out
 
 def symmetrize_many(T: np.ndarray, structures: list, kind: str, symprec: float = SYMPREC) -> np.ndarray:
-    "symmetrize(T[i], structures[i]) for a batch (N, 3, ..., 3): each crystal's symmetry found once."
+    """symmetrize(T[..., i, :, ...], structures[i]) for a batch (..., N, 3, ..., 3), the crystal axis N right
+    before the tensor axes: each crystal's symmetry found once."""
     n = rank_of(kind)
     S = symmetry_projector(formula_of(kind))
-    out = np.empty_like(np.asarray(T, dtype=float))
+    A = np.asarray(T, dtype=float)
+    out = np.empty_like(A)
     for i, s in enumerate(structures):
-        out[i] = _apply(group_projector(operations_of(s, symprec), n) @ S, T[i], n)
+        at = (Ellipsis, i) + (slice(None),) * n
+        out[at] = _apply(group_projector(operations_of(s, symprec), n) @ S, A[at], n)
     return out
 
 def symmetry_residual(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
@@ -406,20 +409,20 @@ def site_operations(structure, symprec: float = SYMPREC) -> list[np.ndarray]:
     return [cart[perm[:, i] == i] for i in range(len(structure))]
 
 def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = SYMPREC) -> np.ndarray:
-    "Per-atom tensors Z (n_atoms, 3, ..., 3) averaged over the space group: site symmetry, equivalent atoms equal."
+    """Per-atom tensors Z (..., n_atoms, 3, ..., 3) averaged over the space group: site symmetry, equivalent atoms
+    equal."""
     n = rank_of(kind)
     Z = np.asarray(Z, dtype=float)
-    if Z.shape != (len(structure), *(3,) * n):
-        raise TensorInputError(f"symmetrize_sites: expected shape {(len(structure), *(3,) * n)}, got {Z.shape}")
+    if Z.shape[Z.ndim - n - 1:] != (len(structure), *(3,) * n):
+        raise TensorInputError(f"symmetrize_sites: expected shape (..., {len(structure)}{', 3' * n}), got {Z.shape}")
     cart, W, w = space_group_operations(structure, symprec)
     perm = atom_mapping(structure, W, w, symprec)
-    out = np.zeros_like(Z)
-    flat = Z.reshape(len(Z), -1)
+    flat = Z.reshape(*Z.shape[:Z.ndim - n], -1)  # (..., n_atoms, 3^n)
+    out = np.zeros_like(flat)
     for R, p in zip(cart, perm):  # R . Z_i lands on atom p[i]
-        P = group_projector(R[None], n)
-        out.reshape(len(Z), -1)[p] += flat @ P.T
+        out[..., p, :] += flat @ group_projector(R[None], n).T
     out /= len(cart)
-    return (out.reshape(len(Z), -1) @ symmetry_projector(formula_of(kind)).T).reshape(Z.shape)
+    return (out @ symmetry_projector(formula_of(kind)).T).reshape(Z.shape)
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:
