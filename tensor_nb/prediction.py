@@ -19,8 +19,8 @@ from tqdm.auto import tqdm
 from .checkpoint import LoadedModel, load_model
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
-from .errors import (ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError,
-                              check_name)
+from .errors import (
+    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .structures import as_structures, structure_label
