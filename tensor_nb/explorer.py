@@ -179,7 +179,8 @@ def crystal_panel(structure, name: str, dft: dict | None = None):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("ignore")
             warnings.simplefilter("always", PredictionWarning)  # the caveats; library noise stays out
-            T = predict(structure, task)
+            heads = card.get("ensemble_members", 1)
+            T, spread = predict(structure, task, spread=True) if heads > 1 else (predict(structure, task), None)
         kind = card["kind"]
         base = card.get("baselines", {})
         section = [
@@ -199,6 +200,8 @@ def crystal_panel(structure, name: str, dft: dict | None = None):
             section.append(dcc.Markdown(born_charge_table_html(structure, T), dangerously_allow_html=True))
         else:
             tables = [voigt_table(T, kind, "predicted", f"{task}-pred")]
+            if spread is not None:
+                tables.append(voigt_table(spread, kind, f"spread of the model's {heads} heads", f"{task}-spread"))
             if known is not None:
                 tables.append(voigt_table(known, kind, "DFT (local data, same frame)", f"{task}-dft"))
             section += [
