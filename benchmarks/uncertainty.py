@@ -24,6 +24,8 @@ from tensor_nb.conventions import full_to_voigt
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.prediction import ASSETS, predict, shipped_models
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def measure(task: str, model_path: Path) -> dict:
     "Spread against error on the test split of the task of the model at `model_path`."
@@ -63,7 +65,8 @@ def main() -> None:
     runs += [(load_model(p).meta["task"], Path(p)) for p in args.model_path]
     for task, path in runs:
         t0 = time.time()
-        row = {"task": task, "model_path": str(path), **measure(task, path), "commit": git_commit(),
+        shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+        row = {"task": task, "model_path": str(shown), **measure(task, path), "commit": git_commit(),
                "wall_s": round(time.time() - t0, 1)}
         append_row("uncertainty.jsonl", row)
         print(json.dumps(row), flush=True)
