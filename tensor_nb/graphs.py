@@ -283,6 +283,12 @@ class GraphBatch:
     def to(self, device) -> "GraphBatch":
         return type(self)(self.num_graphs, *(getattr(self, f.name).to(device) for f in fields(self)[1:]))
 
+    def to_dtype(self, dtype: torch.dtype) -> "GraphBatch":
+        "The batch with its floating-point fields (features, vectors) in `dtype`; indices unchanged."
+        values = (getattr(self, f.name) for f in fields(self)[1:])
+        return type(self)(self.num_graphs, *(v.to(dtype) if v is not None and v.is_floating_point() else v
+                                             for v in values))
+
 
 def collate(graphs: list[CrystalGraph]) -> GraphBatch:
     "Batch crystal graphs into one GraphBatch (node indices offset per graph)."

@@ -105,9 +105,11 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y, z = model.forward_structures(chunk, dtype, invariants=True, members=members)
                 summaries.append(z)
             elif model.hypergraph:
-                y = model.to(dtype)(collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings) for s in chunk]))
+                batch = collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings) for s in chunk])
+                y = model.to(dtype)(batch.to_dtype(dtype))
             else:
-                y = model.to(dtype)(collate([crystal_graph(s, loaded.graph_settings, dtype) for s in chunk]))
+                batch = collate([crystal_graph(s, loaded.graph_settings, dtype) for s in chunk])
+                y = model.to(dtype)(batch.to_dtype(dtype))
         out.append(loaded.scaler.inverse(y).double().numpy())
     return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 

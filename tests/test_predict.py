@@ -124,3 +124,21 @@ def test_model_card_test_error_reproduces_through_predict(task, data_dir):
     mae = np.abs(full_to_voigt(np.asarray(pred), card["kind"]) - full_to_voigt(np.asarray(truth), card["kind"])).mean()
     print(f"{task}: test MAE through predict {mae:.4g}, card {card['test']['mean_component_mae']:.4g}")
     assert abs(mae - card["test"]["mean_component_mae"]) < 0.02 * card["test"]["mean_component_mae"]
+
+
+@pytest.mark.parametrize("name", ["seconv", "cgcnn", "chgcnn"])
+def test_graph_model_files_predict_in_float64(name, tmp_path):
+    "A model file from `tensor-nb train` with a graph model (no backbone) predicts in float64, symmetric."
+    import torch
+
+    from tensor_nb.checkpoint import IrrepScaler, save_model
+    from tensor_nb.graphs import GraphSettings
+    from tensor_nb.models import build_model
+
+    kw = {"mul": 4, "lmax": 2, "num_layers": 1} if name == "seconv" else {}
+    meta = {"model_name": name, "model_kw": kw, "kind": "dielectric", "task": "dielectric", "per_atom": False,
+            "graph": GraphSettings().as_dict(), "backbone": "", "symprec": 1e-2}
+    save_model(tmp_path / "m.pt", build_model(name, "dielectric", **kw), IrrepScaler.fit(torch.randn(10, 6), "dielectric"),
+               meta)
+    eps = tensor_nb.predict("ZnO", "dielectric", model_path=tmp_path / "m.pt")
+    assert eps.shape == (3, 3) and np.isfinite(eps).all() and np.allclose(eps, eps.T)
