@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .conventions import TENSOR_KINDS, voigt_labels
-from .errors import SettingError, TensorNbError
+from .errors import PredictionWarning, SettingError, TensorNbError
 
 # %% auto 0
 __all__ = ['build_parser', 'main']
@@ -332,9 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = args.debug or os.environ.get("TENSOR_NB_DEBUG") == "1"
     formatwarning = warnings.formatwarning
-    if not debug:  # a warning is one line naming the command, not a source location
-        warnings.formatwarning = lambda message, category, *_, **__: (
-            f"tensor-nb {args.command}: {category.__name__}: {message}\n")
+    if not debug:  # the package's own warnings: one line naming the command, not a source location
+        warnings.formatwarning = lambda message, category, *rest, **kw: (
+            f"tensor-nb {args.command}: {category.__name__}: {message}\n" if issubclass(category, PredictionWarning)
+            else formatwarning(message, category, *rest, **kw))
     try:
         return args.run(args)
     except KeyboardInterrupt:
