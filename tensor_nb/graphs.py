@@ -16,10 +16,10 @@ from .errors import SettingError, StructureError, check_range
 from .structures import structure_label, validate_structure
 
 # %% auto 0
-__all__ = ['NUM_ELEMENTS', 'ELEMENT_FEATURE_NAMES', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps',
-           'GraphSettings', 'CrystalGraph', 'neighbor_edges', 'crystal_graph', 'gaussian_expansion',
-           'graph_symmetry_defects', 'CrystalHypergraph', 'crystal_hypergraph', 'GraphBatch', 'collate',
-           'HypergraphBatch', 'collate_hypergraphs', 'pool', 'structure_key', 'build_graphs']
+__all__ = ['NUM_ELEMENTS', 'ELEMENT_FEATURE_NAMES', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings',
+           'CrystalGraph', 'neighbor_edges', 'crystal_graph', 'gaussian_expansion', 'graph_symmetry_defects',
+           'CrystalHypergraph', 'crystal_hypergraph', 'GraphBatch', 'collate', 'HypergraphBatch', 'collate_hypergraphs',
+           'pool', 'structure_key', 'build_graphs']
 
 # %% ../nbs/06_graphs.ipynb
 NUM_ELEMENTS = 103

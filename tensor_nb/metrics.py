@@ -10,8 +10,8 @@ import numpy as np
 from .conventions import full_to_voigt
 
 # %% auto 0
-__all__ = ['voigt_reuss', 'hill_moduli_torch', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics',
-           'report', 'element_baseline']
+__all__ = ['voigt_reuss', 'hill_moduli_torch', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report',
+           'element_baseline']
 
 # %% ../nbs/09_evaluate.ipynb
 def _bounds(C, S) -> tuple:

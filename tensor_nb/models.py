@@ -22,10 +22,10 @@ NUM_FEATURES = len(ELEMENT_FEATURE_NAMES)
 CUTOFF = GraphSettings().cutoff
 
 # %% auto 0
-__all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', 'hidden_irreps', 'gate_for',
-           'uvu_tensor_product', 'concat_layout', 'segment_softmax', 'EdgeData', 'SEConvLayer', 'SEGNNLayer',
-           'SE3TransformerLayer', 'EquivariantEncoder', 'EquivariantHead', 'TensorModel', 'equivariant_model',
-           'CGCNNEncoder', 'MLPHead', 'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
+__all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', 'hidden_irreps', 'gate_for', 'uvu_tensor_product',
+           'concat_layout', 'segment_softmax', 'EdgeData', 'SEConvLayer', 'SEGNNLayer', 'SE3TransformerLayer',
+           'EquivariantEncoder', 'EquivariantHead', 'TensorModel', 'equivariant_model', 'CGCNNEncoder', 'MLPHead',
+           'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
 
 # %% ../nbs/07_models.ipynb
 def hidden_irreps(mul: int, lmax: int) -> o3.Irreps:

@@ -20,9 +20,8 @@ from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import is_stable, voigt_reuss, vrh_moduli
 
 # %% auto 0
-__all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'fmt', 'young_modulus_range', 'tensor_summary',
-           'decomposition_report', 'voigt_table_html', 'summary_html', 'material_report', 'report_html',
-           'write_demo_report']
+__all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'fmt', 'young_modulus_range', 'tensor_summary', 'decomposition_report',
+           'voigt_table_html', 'summary_html', 'material_report', 'report_html', 'write_demo_report']
 
 # %% ../nbs/12a_report.ipynb
 def read_tensor(spec: str, kind: str) -> np.ndarray:

@@ -15,11 +15,10 @@ from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'point_group_operations', 'conjugacy_classes',
-           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
-           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
-           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'point_group_operations', 'conjugacy_classes', 'character_table',
+           'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
+           'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
+           'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (

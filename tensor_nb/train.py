@@ -30,9 +30,9 @@ from .models import MODELS, count_parameters
 from .symmetry import SYMPREC
 
 # %% auto 0
-__all__ = ['LOSSES', 'MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs',
-           'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
-           'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'train']
+__all__ = ['LOSSES', 'MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs', 'BackboneInputs',
+           'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluate',
+           'metal_classifier', 'training_domain', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}

@@ -12,8 +12,8 @@ from math import factorial, prod
 import numpy as np
 
 # %% auto 0
-__all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux',
-           'permutation_matrix', 'perm_sign', 'young_projector', 'young_components']
+__all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'permutation_matrix',
+           'perm_sign', 'young_projector', 'young_components']
 
 # %% ../nbs/02_young.ipynb
 Partition = tuple[int, ...]
