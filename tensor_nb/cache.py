@@ -15,8 +15,8 @@ import warnings
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cache_put_bytes', 'cache_get_bytes', 'cache_put',
-           'cache_get', 'cache_key', 'cache_put_torch', 'cache_get_torch']
+__all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cache_put', 'cache_get', 'cache_key',
+           'cache_put_torch', 'cache_get_torch']
 
 # %% ../nbs/00b_cache.ipynb
 def cache_dir() -> Path:

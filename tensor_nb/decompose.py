@@ -21,10 +21,10 @@ from .harmonics import real_cg, vector_to_l1
 from .young import dim_gl, partitions, permutation_matrix, standard_tableaux, young_projector
 
 # %% auto 0
-__all__ = ['FUSED_MIN_ROWS', 'formula_of', 'signed_permutations', 'symmetry_projector', 'coupled_bases', 'harmonic_blocks',
-           'irreps', 'change_of_basis', 'rank_of', 'signed_orbits', 'fused_kernel_source', 'fused_kernel',
-           'symmetry_violation', 'to_irreps', 'from_irreps', 'irreps_slices', 'norms_per_l', 'harmonic_coefficients',
-           'voigt_entries', 'exact_surd', 'coefficient_matrix', 'coefficient_table']
+__all__ = ['formula_of', 'signed_permutations', 'symmetry_projector', 'coupled_bases', 'harmonic_blocks', 'irreps',
+           'change_of_basis', 'rank_of', 'fused_kernel_source', 'fused_kernel', 'symmetry_violation', 'to_irreps',
+           'from_irreps', 'irreps_slices', 'norms_per_l', 'harmonic_coefficients', 'voigt_entries', 'exact_surd',
+           'coefficient_matrix', 'coefficient_table']
 
 # %% ../nbs/03_decompose.ipynb
 _FORMULA = re.compile(r"[i-w]{1,4}(=-?[i-w]{1,4})*")

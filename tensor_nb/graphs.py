@@ -16,15 +16,12 @@ from .errors import SettingError, StructureError, check_range
 from .structures import structure_label, validate_structure
 
 # %% auto 0
-__all__ = ['NUM_ELEMENTS', 'ELEMENT_FEATURE_NAMES', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings',
-           'CrystalGraph', 'neighbor_edges', 'crystal_graph', 'gaussian_expansion', 'graph_symmetry_defects',
-           'CrystalHypergraph', 'crystal_hypergraph', 'GraphBatch', 'collate', 'HypergraphBatch', 'collate_hypergraphs',
-           'pool', 'structure_key', 'build_graphs']
+__all__ = ['NUM_ELEMENTS', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings', 'CrystalGraph',
+           'neighbor_edges', 'crystal_graph', 'gaussian_expansion', 'graph_symmetry_defects', 'CrystalHypergraph',
+           'crystal_hypergraph', 'GraphBatch', 'collate', 'HypergraphBatch', 'collate_hypergraphs', 'pool',
+           'structure_key', 'build_graphs']
 
 # %% ../nbs/06_graphs.ipynb
-NUM_ELEMENTS = 103
-"Elements with features: Z = 1 (H) to 103 (Lr); a structure with a heavier element cannot become a graph."
-
 ELEMENT_FEATURE_NAMES: tuple[str, ...] = (
     "Z",
     "group",
@@ -40,6 +37,10 @@ ELEMENT_FEATURE_NAMES: tuple[str, ...] = (
     "ionization_energy",
     "atomic_mass",
 )
+
+# %% ../nbs/06_graphs.ipynb
+NUM_ELEMENTS = 103
+"Elements with features: Z = 1 (H) to 103 (Lr); a structure with a heavier element cannot become a graph."
 
 
 def _valence(group: int, block: str) -> int:

@@ -13,8 +13,8 @@ import numpy as np
 from scipy.special import sph_harm_y
 
 # %% auto 0
-__all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'e3nn_from_real', 'real_cg',
-           'vector_to_l1', 'wigner_D']
+__all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
+           'wigner_D']
 
 # %% ../nbs/01_harmonics.ipynb
 def spherical_basis() -> np.ndarray:

@@ -10,8 +10,7 @@ import numpy as np
 from .conventions import full_to_voigt
 
 # %% auto 0
-__all__ = ['voigt_reuss', 'hill_moduli_torch', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report',
-           'element_baseline']
+__all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report', 'element_baseline']
 
 # %% ../nbs/09_evaluate.ipynb
 def _bounds(C, S) -> tuple:
@@ -32,13 +31,6 @@ def voigt_reuss(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     stable = is_stable(C)
     kv, gv, kr, gr = _bounds(C, np.linalg.inv(np.where(stable[..., None, None], C, np.eye(6))))
     return kv, gv, np.where(stable, kr, np.nan), np.where(stable, gr, np.nan)
-
-def hill_moduli_torch(C_voigt):
-    """Differentiable K_VRH, G_VRH of torch stiffness matrices (..., 6, 6), for training losses: the compliance is
-    that of C + 1e-3 GPa * I, so an unstable prediction gives a large, finite loss instead of NaN."""
-    import torch
-    kv, gv, kr, gr = _bounds(C_voigt, torch.linalg.inv(C_voigt + 1e-3 * torch.eye(6, dtype=C_voigt.dtype)))
-    return (kv + kr) / 2, (gv + gr) / 2
 
 
 def vrh_moduli(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,6 +98,14 @@ def report(model_metrics: dict, baselines: dict, name: str = "model") -> str:
             f"EwT10 {m['ewt_10']:.1%}{extra}"
         )
     return "\n".join(lines)
+
+# %% ../nbs/09_evaluate.ipynb
+def hill_moduli_torch(C_voigt):
+    """Differentiable K_VRH, G_VRH of torch stiffness matrices (..., 6, 6), for training losses: the compliance is
+    that of C + 1e-3 GPa * I, so an unstable prediction gives a large, finite loss instead of NaN."""
+    import torch
+    kv, gv, kr, gr = _bounds(C_voigt, torch.linalg.inv(C_voigt + 1e-3 * torch.eye(6, dtype=C_voigt.dtype)))
+    return (kv + kr) / 2, (gv + gr) / 2
 
 # %% ../nbs/09_evaluate.ipynb
 def element_baseline(train_species: list, train_tensors: list, test_species: list) -> list[np.ndarray]:

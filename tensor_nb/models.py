@@ -22,7 +22,7 @@ NUM_FEATURES = len(ELEMENT_FEATURE_NAMES)
 CUTOFF = GraphSettings().cutoff
 
 # %% auto 0
-__all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', 'hidden_irreps', 'gate_for', 'uvu_tensor_product',
+__all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', 'hidden_irreps', 'uvu_tensor_product',
            'concat_layout', 'segment_softmax', 'EdgeData', 'SEConvLayer', 'SEGNNLayer', 'SE3TransformerLayer',
            'EquivariantEncoder', 'EquivariantHead', 'TensorModel', 'equivariant_model', 'CGCNNEncoder', 'MLPHead',
            'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
@@ -31,20 +31,6 @@ __all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', '
 def hidden_irreps(mul: int, lmax: int) -> o3.Irreps:
     "Hidden features: `mul` copies of every l <= lmax with both parities, fewer copies for higher l."
     return o3.Irreps("+".join(f"{max(2, mul >> min(l, 2))}x{l}{p}" for l in range(lmax + 1) for p in "eo")).simplify()
-
-
-def gate_for(irreps_out: o3.Irreps) -> Gate:
-    "A gated nonlinearity producing `irreps_out`: SiLU/tanh on even/odd scalars, sigmoid gates on l > 0."
-    scalars = o3.Irreps([(m, ir) for m, ir in irreps_out if ir.l == 0])
-    gated = o3.Irreps([(m, ir) for m, ir in irreps_out if ir.l > 0])
-    acts = [torch.nn.functional.silu if ir.p == 1 else torch.tanh for _, ir in scalars]
-    return Gate(
-        scalars,
-        acts,
-        o3.Irreps(f"{gated.num_irreps}x0e") if gated else o3.Irreps(""),
-        [torch.sigmoid] if gated else [],
-        gated,
-    )
 
 
 def uvu_tensor_product(irreps_in: o3.Irreps, irreps_sh: o3.Irreps, irreps_target: o3.Irreps) -> o3.TensorProduct:
@@ -94,6 +80,20 @@ class EdgeData:
     sh: torch.Tensor  # (E, sh dim) spherical harmonics of the edge direction
     radial: torch.Tensor  # (E, num_basis) smooth radial basis of the length
     num_nodes: int
+
+# %% ../nbs/07_models.ipynb
+def gate_for(irreps_out: o3.Irreps) -> Gate:
+    "A gated nonlinearity producing `irreps_out`: SiLU/tanh on even/odd scalars, sigmoid gates on l > 0."
+    scalars = o3.Irreps([(m, ir) for m, ir in irreps_out if ir.l == 0])
+    gated = o3.Irreps([(m, ir) for m, ir in irreps_out if ir.l > 0])
+    acts = [torch.nn.functional.silu if ir.p == 1 else torch.tanh for _, ir in scalars]
+    return Gate(
+        scalars,
+        acts,
+        o3.Irreps(f"{gated.num_irreps}x0e") if gated else o3.Irreps(""),
+        [torch.sigmoid] if gated else [],
+        gated,
+    )
 
 # %% ../nbs/07_models.ipynb
 class SEConvLayer(nn.Module):

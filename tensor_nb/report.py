@@ -20,7 +20,7 @@ from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import is_stable, voigt_reuss, vrh_moduli
 
 # %% auto 0
-__all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'fmt', 'young_modulus_range', 'tensor_summary', 'decomposition_report',
+__all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tensor_summary', 'decomposition_report',
            'voigt_table_html', 'summary_html', 'material_report', 'report_html', 'write_demo_report']
 
 # %% ../nbs/12a_report.ipynb
@@ -64,6 +64,7 @@ def fmt(x: float, zero: float = 1e-9) -> str:
     s = f"{float(x):.4g}"
     return "0" if abs(float(x)) < zero or float(s) == 0 else s
 
+# %% ../nbs/12a_report.ipynb
 def young_modulus_range(C_voigt: np.ndarray, n: int = 2000) -> tuple[float, float]:
     "(min, max) of Young's modulus E(d) = 1/(d d : S : d d) over n quasi-uniform directions d, GPa."
     S = voigt_to_full(np.linalg.inv(C_voigt), "compliance")

@@ -15,8 +15,7 @@ from .errors import StructureError
 from .examples import example_structures
 
 # %% auto 0
-__all__ = ['MIN_DISTANCE', 'MIN_VOLUME_PER_ATOM', 'structure_label', 'validate_structure', 'read_structures', 'as_structures',
-           'as_structure']
+__all__ = ['structure_label', 'validate_structure', 'read_structures', 'as_structures', 'as_structure']
 
 # %% ../nbs/04a_structures.ipynb
 MIN_DISTANCE = 0.5

@@ -15,10 +15,10 @@ from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'point_group_operations', 'conjugacy_classes', 'character_table',
-           'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
-           'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
-           'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'point_group_operations', 'character_table', 'mulliken_labels',
+           'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group', 'group_projector',
+           'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components', 'allowed_irreps', 'is_polar',
+           'atom_mapping', 'site_operations', 'symmetrize_sites', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -136,16 +136,16 @@ def _tables(point_group: str) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
     return mult, classes, chars[order]
 
 
-def conjugacy_classes(point_group: str) -> list[np.ndarray]:
-    "Conjugacy classes of a point group, each as an array (|C|, 3, 3) of Cartesian operations; identity first."
-    ops = point_group_operations(point_group)
-    return [ops[c] for c in _tables(point_group)[1]]
-
-
 def character_table(point_group: str) -> tuple[list[str], np.ndarray]:
     "(Mulliken labels, characters (irrep, class)) of a point group from its elements; classes as in conjugacy_classes."
     chars = _tables(point_group)[2]
     return mulliken_labels(point_group, chars), chars
+
+# %% ../nbs/04_pointgroups.ipynb
+def conjugacy_classes(point_group: str) -> list[np.ndarray]:
+    "Conjugacy classes of a point group, each as an array (|C|, 3, 3) of Cartesian operations; identity first."
+    ops = point_group_operations(point_group)
+    return [ops[c] for c in _tables(point_group)[1]]
 
 # %% ../nbs/04_pointgroups.ipynb
 def _geometry(R: np.ndarray) -> tuple[int, int, np.ndarray]:

@@ -30,7 +30,7 @@ from .models import MODELS, count_parameters
 from .symmetry import SYMPREC
 
 # %% auto 0
-__all__ = ['LOSSES', 'MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs', 'BackboneInputs',
+__all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs', 'BackboneInputs',
            'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluate',
            'metal_classifier', 'training_domain', 'train']
 
@@ -38,6 +38,7 @@ __all__ = ['LOSSES', 'MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
 "Losses on normalised harmonic coefficients (Huber: delta 1, robust to the soft-mode outliers)."
 
+# %% ../nbs/08_train.ipynb
 @dataclass
 class TrainConfig:
     "Everything that defines a training run (its hash names the checkpoint)."

@@ -12,8 +12,8 @@ from math import factorial, prod
 import numpy as np
 
 # %% auto 0
-__all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'permutation_matrix',
-           'perm_sign', 'young_projector', 'young_components']
+__all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'perm_sign',
+           'young_projector', 'young_components']
 
 # %% ../nbs/02_young.ipynb
 Partition = tuple[int, ...]
@@ -65,6 +65,7 @@ def permutation_matrix(perm: tuple[int, ...], dim: int = 3) -> np.ndarray:
     M.flags.writeable = False
     return M
 
+# %% ../nbs/02_young.ipynb
 def perm_sign(perm: tuple[int, ...]) -> int:
     "Sign (+1 or -1) of a permutation given as a tuple of images."
     sign, seen = 1, set()
