@@ -1,0 +1,55 @@
+"The library's shape: line length, module imports without cycles, what `predict` may depend on."
+
+import ast
+from pathlib import Path
+
+LIB = Path(__file__).resolve().parents[1] / "tensor_nb"
+MODULES = {p.stem: p for p in LIB.glob("*.py") if p.stem != "_modidx"}  # _modidx: nbdev's generated doc index
+
+
+def _imports(name: str) -> set[str]:
+    "The tensor_nb modules a module imports at any depth of its code (relative or absolute)."
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[name].read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level == 1 or base.startswith("tensor_nb"):
+                base = base.removeprefix("tensor_nb").lstrip(".")
+                targets = [base] if base else [a.name for a in node.names]
+                found.update(t.split(".")[0] for t in targets if t.split(".")[0] in MODULES)
+        elif isinstance(node, ast.Import):
+            found.update(
+                a.name.split(".")[1]
+                for a in node.names
+                if a.name.startswith("tensor_nb.") and a.name.split(".")[1] in MODULES
+            )
+    return found - {name, "__init__"}
+
+
+def _reachable(name: str) -> set[str]:
+    seen, todo = set(), [name]
+    while todo:
+        for dep in _imports(todo.pop()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
+
+
+def test_library_lines_within_120_columns():
+    long = [
+        f"{p.name}:{i}"
+        for p in MODULES.values()
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if len(line) > 120
+    ]
+    assert not long, long
+
+
+def test_no_import_cycles():
+    cycles = [name for name in MODULES if name != "__init__" and name in _reachable(name)]
+    assert not cycles, cycles
+
+
+def test_predict_needs_neither_training_nor_data():
+    assert not {"train", "data"} & _reachable("prediction"), _reachable("prediction")
