@@ -1,13 +1,15 @@
 "The library's shape: line length, module imports without cycles, what `predict` may depend on."
 
 import ast
+from functools import cache
 from pathlib import Path
 
 LIB = Path(__file__).resolve().parents[1] / "tensor_nb"
 MODULES = {p.stem: p for p in LIB.glob("*.py") if p.stem != "_modidx"}  # _modidx: nbdev's generated doc index
 
 
-def _imports(name: str) -> set[str]:
+@cache
+def _imports(name: str) -> frozenset[str]:
     "The tensor_nb modules a module imports at any depth of its code (relative or absolute)."
     found = set()
     for node in ast.walk(ast.parse(MODULES[name].read_text())):
@@ -23,7 +25,7 @@ def _imports(name: str) -> set[str]:
                 for a in node.names
                 if a.name.startswith("tensor_nb.") and a.name.split(".")[1] in MODULES
             )
-    return found - {name, "__init__"}
+    return frozenset(found - {name, "__init__"})
 
 
 def _reachable(name: str) -> set[str]:
