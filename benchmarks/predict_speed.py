@@ -1,8 +1,8 @@
-"""End-to-end speed of `tensor_nb.predict`: structures per second, with and without symmetrisation.
+"""End-to-end speed of `tensor_nb.predict`: structures per second, with and without symmetrisation, float64 and float32.
 
 Reads N structures of a task's test split (the elastic set by default), then times `predict` for every shipped
 model (backbone models) and for graph-model files given with --model-path (no backbone), on the same structures,
-after one warm-up call. Appends a row per model to benchmarks/results/predict_speed.jsonl.
+after one warm-up call per dtype. Appends a row per model to benchmarks/results/predict_speed.jsonl.
 
     python benchmarks/predict_speed.py [--n 200] [--model-path ../runs/x/model.pt ...]
 """
@@ -36,7 +36,8 @@ def main() -> None:
     out = Path(__file__).parent / "results" / "predict_speed.jsonl"
     runs = [(task, None) for task in shipped_models()] + [(load_model(p).meta["task"], p) for p in args.model_path]
     for task, path in runs:
-        predict(structures[:2], task, model_path=path)  # warm-up: model load, compilation
+        for dtype in (torch.float64, torch.float32):  # warm-up: model load, compilation, each dtype's blocks
+            predict(structures[:2], task, model_path=path, dtype=dtype)
         row = {
             "task": task,
             "model": load_model(path).meta["model_name"] if path else shipped_models()[task]["model"],
@@ -48,10 +49,12 @@ def main() -> None:
             "threads": args.threads,
             "commit": commit,
         }
-        for symmetrize in (True, False):
-            t0 = time.perf_counter()
-            predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False)
-            row["per_s" if symmetrize else "per_s_unsymmetrised"] = len(structures) / (time.perf_counter() - t0)
+        for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
+            for symmetrize in (True, False):
+                t0 = time.perf_counter()
+                predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False, dtype=dtype)
+                key = ("per_s" if symmetrize else "per_s_unsymmetrised") + suffix
+                row[key] = len(structures) / (time.perf_counter() - t0)
         with out.open("a") as f:
             f.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)

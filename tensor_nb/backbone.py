@@ -20,12 +20,15 @@ from .cache import cache_get_torch, cache_key, cache_put_torch
 from .decompose import irreps as tensor_irreps, rank_of
 from .errors import StructureError, check_name
 from .graphs import neighbor_edges, structure_key
+from .harmonics import wigner_D
 from .structures import structure_label
+from .symmetry import improper_site_map
 
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'BackboneSpec', 'backbone_spec', 'sevennet_modules',
            'sevennet_graph', 'batch_graphs', 'SevenNetBlocks', 'blocks_dtype', 'node_features', 'self_products', 'even',
-           'crystal_scalars', 'BackboneHead', 'BackboneModel', 'invariant_summary']
+           'crystal_scalars', 'BackboneHead', 'rotate_features', 'inverted_features', 'BackboneModel',
+           'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -296,6 +299,40 @@ class BackboneHead(nn.Module):
         return self.lin_out(self.gate2(self.lin_mid(h)))
 
 # %% ../nbs/07a_backbone.ipynb
+def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray) -> torch.Tensor:
+    "Features x (n, irreps.dim) rotated by the proper rotation R, one Wigner matrix per l."
+    out, D = torch.empty_like(x), {}
+    for (mul, ir), sl in zip(o3.Irreps(irreps), o3.Irreps(irreps).slices()):
+        if ir.l not in D:
+            D[ir.l] = x.new_tensor(wigner_D(f"1x{ir.l}e", R))
+        out[:, sl] = (x[:, sl].reshape(len(x), mul, 2 * ir.l + 1) @ D[ir.l].T).reshape(len(x), -1)
+    return out
+
+def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor) -> torch.Tensor:
+    """Node features of the structures' inversions from their own features x (rows in structure order): permuted and
+    rotated for achiral crystals (see above), from a second backbone run for the others."""
+    starts = np.cumsum([0] + [len(s) for s in structures]).tolist()
+    out, others = torch.empty_like(x), []
+    for k, s in enumerate(structures):
+        try:
+            found = improper_site_map(s)
+        except StructureError:  # spglib finds no symmetry at all
+            found = None
+        if found is None:
+            others.append(k)
+            continue
+        S, perm = found
+        rows = x[starts[k]:starts[k + 1]][torch.from_numpy(perm)]
+        out[starts[k]:starts[k + 1]] = rows if np.allclose(S, -np.eye(3), atol=0) else rotate_features(
+            rows, blocks.irreps_out, -S.T)
+    if others:
+        g = batch_graphs([sevennet_graph(structures[k], blocks.type_map, blocks.cutoff, True) for k in others])
+        g["edge_vec"] = g["edge_vec"].to(x.dtype)
+        for k, rows in zip(others, torch.split(blocks(g), [len(structures[k]) for k in others])):
+            out[starts[k]:starts[k + 1]] = rows
+    return out
+
+# %% ../nbs/07a_backbone.ipynb
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
@@ -365,16 +402,15 @@ class BackboneModel(nn.Module):
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
         mean invariant features (see `invariant_summary`)."""
         blocks = self._blocks_in(dtype)
-        feats = []
-        for inverted in (False, True):
-            g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff, inverted) for s in structures])
-            g["edge_vec"] = g["edge_vec"].to(dtype)
-            feats.append(blocks(g))
+        g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
+        g["edge_vec"] = g["edge_vec"].to(dtype)
+        x = blocks(g)
+        x_inv = inverted_features(blocks, structures, x)
         run = self.to(dtype).members if members else self.to(dtype).forward
-        y = run(feats[0], feats[1], g["batch"], len(structures), crystal_scalars(structures))
+        y = run(x, x_inv, g["batch"], len(structures), crystal_scalars(structures))
         if not invariants:
             return y
-        return y, invariant_summary(feats[0], feats[1], g["batch"], len(structures), self.spec.feature_irreps)
+        return y, invariant_summary(x, x_inv, g["batch"], len(structures), self.spec.feature_irreps)
 
 # %% ../nbs/07a_backbone.ipynb
 def invariant_summary(x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,

@@ -15,10 +15,11 @@ from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'point_group_operations', 'character_table', 'mulliken_labels',
-           'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group', 'group_projector',
-           'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components', 'allowed_irreps', 'is_polar',
-           'atom_mapping', 'site_operations', 'symmetrize_sites', 'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'point_group_operations', 'character_table',
+           'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
+           'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
+           'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'improper_site_map',
+           'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -272,12 +273,19 @@ def _nearest_orthogonal(M: np.ndarray) -> np.ndarray:
     U, _, Vt = np.linalg.svd(M)
     return U @ Vt
 
-def _spglib_dataset(structure, symprec: float):
+@lru_cache(maxsize=4096)
+def _cell_dataset(lattice: bytes, frac: bytes, numbers: tuple, symprec: float):
+    "spglib's dataset of a cell given as float64 bytes (cached: prediction asks for each crystal's symmetry twice)."
     import spglib
-    cell = (np.asarray(structure.lattice.matrix), np.asarray(structure.frac_coords), list(structure.atomic_numbers))
+    cell = (np.frombuffer(lattice).reshape(3, 3), np.frombuffer(frac).reshape(-1, 3), list(numbers))
     with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
         warnings.simplefilter("ignore", DeprecationWarning)
-        data = spglib.get_symmetry_dataset(cell, symprec=symprec)
+        return spglib.get_symmetry_dataset(cell, symprec=symprec)
+
+def _spglib_dataset(structure, symprec: float):
+    L = np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64)
+    f = np.ascontiguousarray(structure.frac_coords, dtype=np.float64)
+    data = _cell_dataset(L.tobytes(), f.tobytes(), tuple(structure.atomic_numbers), float(symprec))
     if data is None:
         raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the symmetry "
                              f"(symprec {symprec})", reason="no symmetry")
@@ -423,6 +431,32 @@ def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = S
         out[..., p, :] += flat @ group_projector(R[None], n).T
     out /= len(cart)
     return (out @ symmetry_projector(formula_of(kind)).T).reshape(Z.shape)
+
+# %% ../nbs/04_pointgroups.ipynb
+SITE_MAP_TOL = 1e-5
+"Distance (Angstrom) within which an improper operation must map every atom for `improper_site_map`."
+
+def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
+    """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
+    atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal or symmetry only within SYMPREC."""
+    cart, W, w = space_group_operations(structure)
+    L = np.asarray(structure.lattice.matrix)
+    frac = np.asarray(structure.frac_coords)
+    Z = np.asarray(structure.atomic_numbers)
+    improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
+    improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
+    for g in improper:
+        S = cart[g]
+        if np.abs(L @ S.T - W[g] @ L).max() > tol:  # S a_k = sum_j W_kj a_j, here in rows: the lattice maps
+            continue
+        moved = frac @ L @ S.T + w[g] @ L                                  # S r_i + t, Cartesian
+        diff = (moved[:, None, :] - (frac @ L)[None]) @ np.linalg.inv(L)  # (n, m, 3) fractional
+        dist = np.linalg.norm((diff - np.round(diff)) @ L, axis=-1)
+        dist[Z[:, None] != Z[None, :]] = np.inf
+        perm = dist.argmin(1)
+        if dist[np.arange(len(Z)), perm].max() <= tol and len(set(perm.tolist())) == len(Z):
+            return S, perm
+    return None
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:
