@@ -75,8 +75,9 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             "elements": len(domain.get("elements", [])),
             "decision": "warns for elements absent from the training crystals"
             + (
-                "; for crystals farther from the training crystals than their 99th percentile "
-                "(Mahalanobis distance of the mean invariant backbone features)"
+                f"; for crystals farther from the training crystals than 99 % of the "
+                f"{domain.get('distance_reference', 'training crystals')} (Mahalanobis distance of the mean "
+                "invariant backbone features)"
                 if "distance_p99" in domain
                 else ""
             )

@@ -131,7 +131,8 @@ def _domain_warnings(loaded: LoadedModel, structures: list, labels: list[str], z
                             + _names(outside))
     if "feature_mean" in domain and z is not None:
         d = mahalanobis(z, domain)
-        far = [f"{lab} (distance {x:.1f}, training 99th percentile {domain['distance_p99']:.1f})"
+        ref = domain.get("distance_reference", "training crystals")  # older model files: in-sample
+        far = [f"{lab} (distance {x:.1f}; 99 % of the {ref} lie within {domain['distance_p99']:.1f})"
                for lab, x in zip(labels, d) if x > domain["distance_p99"]]
         if far:
             messages.append(f"{len(far)} structure(s) lie far from the training crystals: " + _names(far))

@@ -30,9 +30,9 @@ from .models import MODELS, count_parameters
 from .symmetry import SYMPREC
 
 # %% auto 0
-__all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs', 'BackboneInputs',
-           'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluate',
-           'metal_classifier', 'training_domain', 'train']
+__all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs',
+           'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
+           'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
@@ -316,20 +316,25 @@ def metal_classifier(backbone: str, n: int = 3000, progress: bool = True) -> dic
     cache_put(key, out, "domain")
     return out
 
-def training_domain(config: TrainConfig, data: TaskData, inputs, indices: list, progress: bool = True) -> dict:
-    "What the model's training crystals cover (see above), for a model file."
+DOMAIN_SHRINKAGE = 0.1
+"Shrinkage of the summaries' covariance toward its mean variance (256 features, hundreds of training crystals)."
+
+def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_out: list,
+                    progress: bool = True) -> dict:
+    """What the training crystals (`indices`) cover, for a model file (see above); the distance threshold is the 99th
+    percentile of the held-out crystals `held_out` (the validation split)."""
     domain = {"elements": sorted({e.symbol for i in indices for e in data.structures[i].composition})}
-    if config.backbone:
-        Z = _summaries(inputs, indices)
+    if backbone:
+        Z, Z_held = _summaries(inputs, indices), _summaries(inputs, held_out)
         mean = Z.mean(0)
         cov = np.cov(Z, rowvar=False)
-        cov += 1e-2 * np.trace(cov) / len(cov) * np.eye(len(cov))  # shrinkage: a few thousand crystals, 256 features
+        cov += DOMAIN_SHRINKAGE * np.trace(cov) / len(cov) * np.eye(len(cov))
         precision = np.linalg.inv(cov)
-        dist = np.sqrt(np.einsum("nd,de,ne->n", Z - mean, precision, Z - mean))
+        dist = np.sqrt(np.einsum("nd,de,ne->n", Z_held - mean, precision, Z_held - mean))
         domain.update(feature_mean=mean.tolist(), feature_precision=precision.tolist(),
-                      distance_p99=float(np.percentile(dist, 99)))
+                      distance_p99=float(np.percentile(dist, 99)), distance_reference="validation crystals")
         if data.kind in INSULATOR_KINDS:
-            domain.update(metal_classifier(config.backbone, progress=progress))
+            domain.update(metal_classifier(backbone, progress=progress))
     return domain
 
 # %% ../nbs/08_train.ipynb
@@ -475,7 +480,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         "processes": world,
     }
     if rank == 0:
-        meta = {**config.meta(data.kind, data.per_atom), "domain": training_domain(config, data, inputs, tr, progress)}
+        domain = training_domain(config.backbone, data, inputs, tr, va, progress)
+        meta = {**config.meta(data.kind, data.per_atom), "domain": domain}
         save_model(out / "model.pt", model, scaler, meta)
         (out / "results.json").write_text(json.dumps(results, indent=1))
     return results
