@@ -19,8 +19,7 @@ from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
 # %% auto 0
-__all__ = ['DFT_TASKS', 'SURFACES', 'TASK_TITLES', 'local_materials', 'voigt_table', 'summary_list', 'decomposition_graph',
-           'surface_graphs', 'crystal_panel', 'build_app', 'serve']
+__all__ = ['DFT_TASKS', 'TASK_TITLES', 'local_materials', 'crystal_panel', 'build_app', 'serve']
 
 # %% ../nbs/12b_explorer.ipynb
 def _pymatgen_compat() -> None:
