@@ -447,7 +447,7 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
     improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
     for g in improper:
         S = cart[g]
-        if np.abs(L @ S.T - W[g] @ L).max() > tol:  # S a_k = sum_j W_kj a_j, here in rows: the lattice maps
+        if np.abs(L @ S.T - W[g].T @ L).max() > tol:  # S a_j = sum_k W_kj a_k: the lattice maps onto itself
             continue
         moved = frac @ L @ S.T + w[g] @ L                                  # S r_i + t, Cartesian
         diff = (moved[:, None, :] - (frac @ L)[None]) @ np.linalg.inv(L)  # (n, m, 3) fractional
