@@ -5,7 +5,7 @@ For every shipped model with several heads (or the model files given with --mode
 with the mean spread: Spearman rank correlation, and the mean error of the quarter with the smallest and the largest
 spread. Appends a row per model to benchmarks/results/uncertainty.jsonl.
 
-    python benchmarks/uncertainty.py [--model-path ../runs/x/model.pt ...]     # about 1 min per model
+    python benchmarks/uncertainty.py [--tasks elastic] [--model-path ../runs/x/model.pt ...]  # ~1 min per model
 """
 
 import argparse
@@ -58,10 +58,12 @@ def measure(task: str, model_path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-path", nargs="*", default=[])
+    parser.add_argument("--tasks", default="", help="only these shipped models, comma-separated (default: all)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    runs = [(t, ASSETS / f"{t}.pt") for t, c in shipped_models().items() if c.get("ensemble_members", 1) > 1]
+    runs = [(t, ASSETS / f"{t}.pt") for t, c in shipped_models().items()
+            if c.get("ensemble_members", 1) > 1 and (not args.tasks or t in args.tasks.split(","))]
     runs += [(load_model(p).meta["task"], Path(p)) for p in args.model_path]
     for task, path in runs:
         t0 = time.time()
