@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
     p.add_argument("--float32", action="store_true",
-                   help="run the model in float32: about twice as fast, the same tensors to ~1e-5 (relative)")
+                   help="run the model in float32: about twice as fast, the same tensors to ~1e-5-1e-4 (relative)")
     p.add_argument("--spread", action="store_true",
                    help="also print the standard deviation of the heads of an ensemble model")
     p.add_argument("--threads", type=int, default=2)

@@ -178,7 +178,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     (model_path). Warns, naming the structures, where the input lies outside the model's training domain or an
     elastic tensor is not positive definite (Born-unstable). With `spread` (models with several heads), returns
     (prediction, standard deviation of the heads' predictions), the second of the same shape as the first.
-    dtype=torch.float32 runs the model about twice as fast, to ~1e-5 (relative) of the float64 answer."""
+    dtype=torch.float32 runs the model about twice as fast, to ~1e-5-1e-4 (relative) of the float64 answer."""
     check_name(output, "output", OUTPUTS)
     loaded = get_model(task, model_path)
     structs, labels, single = read_inputs(structures)

@@ -51,9 +51,11 @@ def test_equivariance(task, det, name):
 @pytest.mark.parametrize("task", GRAPH_TASKS)
 def test_predictions_obey_the_point_group(task):
     kind = CARDS[task]["kind"]
+    scale = CARDS[task]["test"]["mean_component_mae"]  # tensors (nearly) zero by symmetry: rounding, as above
     for name, s in example_structures().items():
         t = tensor_nb.predict(s, task, symmetrize=False)
-        assert np.linalg.norm(t) < 1e-9 or symmetry_residual(t, s, kind) < 1e-6, (name, symmetry_residual(t, s, kind))
+        size, residual = np.linalg.norm(t), symmetry_residual(t, s, kind)  # residual: relative to size
+        assert size < 1e-9 or residual * size < 1e-6 * max(size, scale), (name, size, residual)
 
 
 def test_centrosymmetric_crystals_have_no_piezoelectricity():
