@@ -397,15 +397,19 @@ def is_polar(structure_or_ops, symprec: float = SYMPREC) -> bool:
     return bool(np.abs(operations_of(structure_or_ops, symprec).mean(0)).max() > 1e-6)
 
 # %% ../nbs/04_pointgroups.ipynb
-def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:
-    "perm[g, i] = the atom onto which operation g (fractional W, w) carries atom i."
+def _nearest_images(structure, W: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "(perm[g, i]: the atom nearest to the image of atom i under operation g, distance[g, i] in Angstrom)."
     frac = np.asarray(structure.frac_coords)
     L = np.asarray(structure.lattice.matrix)
     moved = np.einsum("gij,nj->gni", W, frac) + w[:, None, :]                     # (g, n, 3)
     diff = moved[:, :, None, :] - frac[None, None, :, :]                          # (g, n, m, 3)
     dist = np.linalg.norm((diff - np.round(diff)) @ L, axis=-1)
-    perm = dist.argmin(-1)
-    if (dist.min(-1) > 2 * tol).any():
+    return dist.argmin(-1), dist.min(-1)
+
+def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:
+    "perm[g, i] = the atom onto which operation g (fractional W, w) carries atom i."
+    perm, dist = _nearest_images(structure, W, w)
+    if (dist > 2 * tol).any():
         raise StructureError(f"{structure.composition.reduced_formula}: a symmetry operation maps an atom onto no atom",
                              reason="inconsistent symmetry")
     return perm
@@ -441,21 +445,13 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
     atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal or symmetry only within SYMPREC."""
     cart, W, w = space_group_operations(structure)
     L = np.asarray(structure.lattice.matrix)
-    frac = np.asarray(structure.frac_coords)
-    Z = np.asarray(structure.atomic_numbers)
     improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
     improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
-    for g in improper:
-        S = cart[g]
-        if np.abs(L @ S.T - W[g].T @ L).max() > tol:  # S a_j = sum_k W_kj a_k: the lattice maps onto itself
-            continue
-        moved = frac @ L @ S.T + w[g] @ L                                  # S r_i + t, Cartesian
-        diff = (moved[:, None, :] - (frac @ L)[None]) @ np.linalg.inv(L)  # (n, m, 3) fractional
-        dist = np.linalg.norm((diff - np.round(diff)) @ L, axis=-1)
-        dist[Z[:, None] != Z[None, :]] = np.inf
-        perm = dist.argmin(1)
-        if dist[np.arange(len(Z)), perm].max() <= tol and len(set(perm.tolist())) == len(Z):
-            return S, perm
+    perm, dist = _nearest_images(structure, W[improper], w[improper])
+    for k, g in enumerate(improper):
+        lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
+        if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
+            return cart[g], perm[k]
     return None
 
 # %% ../nbs/04_pointgroups.ipynb
