@@ -89,6 +89,12 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             ),
         },
         "ensemble_members": meta.get("model_kw", {}).get("members", 1),
+        "bulk_prior": (
+            f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {meta['bulk_prior']['potential']} "
+            f"(weight {meta['bulk_prior']['weight']:g}, chosen on the validation crystals; 07c_potential)"
+            if meta.get("bulk_prior")
+            else ""
+        ),
         "auxiliary_data": (
             f"K_VRH and G_VRH of {best['n_moduli']} MP binaries (mp_binary_moduli), loss weight "
             f"{best['config']['moduli_weight']:g}; the validation and test materials left out"

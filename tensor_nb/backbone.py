@@ -82,8 +82,10 @@ def _checkpoint(name: str):
     return model.state_dict(), cp.config
 
 
-def sevennet_modules(name: str, dtype: torch.dtype = torch.float64) -> tuple[nn.ModuleDict, dict]:
-    "(the embedding and interaction modules of a backbone, in order, as a ModuleDict; type map Z -> species index)."
+def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
+                     energy: bool = False) -> tuple[nn.ModuleDict, dict]:
+    """(the embedding and interaction modules of a backbone up to its last feature block, in order, as a ModuleDict;
+    type map Z -> species index); with `energy`, every module up to the total energy (the potential itself)."""
     from sevenn.model_build import build_E3_equivariant_model
 
     state, config = _checkpoint(name)
@@ -97,8 +99,10 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64) -> tuple[nn.
     model.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()})
     keep = {}
     for key, module in model._modules.items():
+        if key == "force_output":  # forces and stress by autograd: not needed here
+            break
         keep[key] = _OneHot(module.num_classes) if key == "onehot_idx_to_onehot" else module
-        if key == f"{last}_equivariant_gate":
+        if key == f"{last}_equivariant_gate" and not energy:
             break
     return nn.ModuleDict(keep), dict(model.type_map)
 

@@ -163,6 +163,7 @@ def _train(args: argparse.Namespace) -> int:
         model_kw=_model_kw(args.model_kw),
         finetune=args.finetune,
         moduli_weight=args.moduli_weight,
+        bulk_prior=args.bulk_prior,
     ).check()
     res = train(cfg, args.out)
     from tensor_nb.data import get_task
@@ -309,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--finetune", action="store_true", help="backbone models: train the backbone's last blocks too")
     p.add_argument("--moduli-weight", type=float, default=0.0,
                    help="elastic: weight of the auxiliary K/G loss on the MP binaries (see 08_train)")
+    p.add_argument("--bulk-prior", action="store_true",
+                   help="elastic: blend the bulk modulus with SevenNet-0's, weight fit on validation (07c_potential)")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_train)
 

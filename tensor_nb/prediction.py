@@ -23,6 +23,7 @@ from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
+from .potential import blend_bulk, bulk_modulus
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
@@ -63,6 +64,7 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         members = c.get("ensemble_members", 1)
         model = c["model"] + (f", {members} heads" if members > 1 else "")
         model += ", + binary moduli" if c.get("auxiliary_data") else ""
+        model += ", + SevenNet-0 bulk modulus" if c.get("bulk_prior") else ""
         kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
               else "-")
         lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")
@@ -110,7 +112,10 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
             else:
                 batch = collate([crystal_graph(s, loaded.graph_settings, dtype) for s in chunk])
                 y = model.to(dtype)(batch.to_dtype(dtype))
-        out.append(loaded.scaler.inverse(y).double().numpy())
+        coeffs = loaded.scaler.inverse(y).double().numpy()
+        if prior := meta.get("bulk_prior"):
+            coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"], use_cache=False), prior["weight"])
+        out.append(coeffs)
     return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 
 # %% ../nbs/11_prediction.ipynb

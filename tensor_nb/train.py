@@ -27,12 +27,13 @@ from .errors import SettingError, TrainingError, UnknownNameError, check_name, c
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
+from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
 from .symmetry import SYMPREC
 
 # %% auto 0
 __all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs',
            'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
-           'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'train']
+           'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
@@ -61,10 +62,13 @@ class TrainConfig:
     finetune: bool = False        # backbone models: train the backbone's last blocks too
     graph: dict = field(default_factory=lambda: GraphSettings().as_dict())  # graph models: how crystals become graphs
     moduli_weight: float = 0.0    # elastic: weight of the auxiliary K_VRH/G_VRH loss on extra crystals (see below)
+    bulk_prior: bool = False      # elastic: blend K_V with a potential's bulk modulus after training (07c_potential)
 
     def key(self) -> str:
-        "Hash of the settings; options added later count only when changed, so older checkpoints still resume."
-        d = {k: v for k, v in asdict(self).items() if not (k in _LATER_OPTIONS and v == _LATER_OPTIONS[k])}
+        """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
+        options of the evaluation after training (`bulk_prior`) never count: a finished run re-evaluates with them."""
+        d = {k: v for k, v in asdict(self).items()
+             if not (k in _LATER_OPTIONS and v == _LATER_OPTIONS[k]) and k not in _EVALUATION_OPTIONS}
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     @property
@@ -89,6 +93,8 @@ class TrainConfig:
         check_range(self.moduli_weight, "moduli weight", 0)
         if self.moduli_weight and task.kind != "elastic":
             raise SettingError(f"moduli_weight applies to elastic tasks only, not {self.task!r}")
+        if self.bulk_prior and task.kind != "elastic":
+            raise SettingError(f"bulk_prior applies to elastic tasks only, not {self.task!r}")
         GraphSettings(**self.graph)
         if self.finetune and not self.backbone:
             raise SettingError("finetune applies to backbone models only (sevennet-0, sevennet-l3i5)")
@@ -109,6 +115,7 @@ class TrainConfig:
                 "symprec": SYMPREC}
 
 _LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0}
+_EVALUATION_OPTIONS = ("bulk_prior",)
 
 # %% ../nbs/08_train.ipynb
 @dataclass
@@ -248,9 +255,13 @@ def _distributed() -> tuple[int, int]:
 
 # %% ../nbs/08_train.ipynb
 def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
-             train_indices: list) -> tuple[dict, dict]:
-    "(metrics of the model on these materials, metrics of the trivial baselines), in the task's units."
+             train_indices: list, bulk_prior: dict | None = None) -> tuple[dict, dict]:
+    """(metrics of the model on these materials, metrics of the trivial baselines), in the task's units;
+    elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given."""
     pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
+    if bulk_prior:
+        k = bulk_modulus([data.structures[i] for i in indices], bulk_prior["potential"])
+        pred = blend_bulk(pred, k, bulk_prior["weight"])
     if data.kind == "scalar":
         truth = np.array([data.tensors[i] for i in indices], dtype=float)
         train_truth = np.array([data.tensors[i] for i in train_indices], dtype=float)
@@ -336,6 +347,14 @@ def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_o
         if data.kind in INSULATOR_KINDS:
             domain.update(metal_classifier(backbone, progress=progress))
     return domain
+
+# %% ../nbs/08_train.ipynb
+def fit_bulk_prior(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
+                   progress: bool = False) -> dict:
+    "An elastic model's bulk prior: POTENTIAL and the blend weight with the lowest MAE on these (validation) crystals."
+    pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
+    k = bulk_modulus([data.structures[i] for i in indices], POTENTIAL, progress=progress)
+    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, np.stack([data.tensors[i] for i in indices]))}
 
 # %% ../nbs/08_train.ipynb
 def _save(path: Path, state: dict) -> None:
@@ -461,7 +480,9 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         if world > 1:
             torch.distributed.barrier()
     model.load_state_dict(best_weights)
-    (val_metrics, _), (test_metrics, baselines) = (evaluate(model, inputs, data, scaler, rows, tr) for rows in (va, te))
+    prior = fit_bulk_prior(model, inputs, data, scaler, va, progress and rank == 0) if config.bulk_prior else None
+    (val_metrics, _), (test_metrics, baselines) = (evaluate(model, inputs, data, scaler, rows, tr, prior)
+                                                   for rows in (va, te))
     results = {
         "config": asdict(config),
         "parameters": count_parameters(model),
@@ -478,10 +499,11 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         "wall_time_s": time.time() - t_start,
         "train_time_s": sum(h.get("seconds", 0.0) for h in state["history"]),  # every epoch, across resumes
         "processes": world,
+        "bulk_prior": prior,
     }
     if rank == 0:
         domain = training_domain(config.backbone, data, inputs, tr, va, progress)
-        meta = {**config.meta(data.kind, data.per_atom), "domain": domain}
+        meta = {**config.meta(data.kind, data.per_atom), "domain": domain, **({"bulk_prior": prior} if prior else {})}
         save_model(out / "model.pt", model, scaler, meta)
         (out / "results.json").write_text(json.dumps(results, indent=1))
     return results
