@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--loss", default="huber")
     parser.add_argument("--model-kw", default='{"mul": 16}')
     parser.add_argument("--moduli-weight", type=float, default=0.0, help="elastic: auxiliary K/G loss on MP binaries")
-    parser.add_argument("--bulk-prior", action="store_true", help="elastic: blend K_V with SevenNet-0's (07c_potential)")
+    parser.add_argument("--bulk-prior", action="store_true", help="elastic: blend K_V with SevenNet-0's")
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "backbone"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

@@ -110,7 +110,9 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
     k = np.asarray(k, dtype=float)
     if coeffs.shape[-1] != len(b) or coeffs.shape[-2] != len(k):
         raise SettingError(f"blend_bulk needs elastic coefficients (..., {len(k)}, {len(b)}), got {coeffs.shape}")
-    return coeffs + weight * (k - coeffs @ b / 9)[..., None] * b
+    usable = np.isfinite(k) & (k > 0)  # a potential that finds the crystal unstable gives no prior
+    w = np.where(usable, weight, 0.0)
+    return coeffs + (w * (np.where(usable, k, 0.0) - coeffs @ b / 9))[..., None] * b
 
 def fit_bulk_weight(coeffs: np.ndarray, k: np.ndarray, truth: np.ndarray) -> float:
     "The weight of BULK_WEIGHTS whose blend of coeffs (N, 21) with k has the lowest mean component MAE vs truth."

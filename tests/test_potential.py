@@ -27,7 +27,7 @@ def g_voigt(C):
 
 
 @settings(max_examples=50, deadline=None)
-@given(voigt, st.floats(-100, 500), st.floats(0, 1), st.integers(0, 2**31 - 1))
+@given(voigt, st.floats(0.1, 500), st.floats(0, 1), st.integers(0, 2**31 - 1))
 def test_blend_moves_only_the_bulk_part_and_commutes_with_rotations(V, k, w, seed):
     C = voigt_to_full((V + V.T) / 2, "elastic")
     out = from_irreps(blend_bulk(to_irreps(C, "elastic")[None], np.array([k]), w), "elastic")[0]
@@ -36,6 +36,13 @@ def test_blend_moves_only_the_bulk_part_and_commutes_with_rotations(V, k, w, see
     R = Rotation.random(random_state=seed).as_matrix() * (-1) ** (seed % 2)
     rotated = from_irreps(blend_bulk(to_irreps(rotate_tensor(C, R), "elastic")[None], np.array([k]), w), "elastic")[0]
     np.testing.assert_allclose(rotated, rotate_tensor(out, R), atol=1e-9 * (1 + abs(k) + np.abs(C).max()))
+
+
+@settings(max_examples=20, deadline=None)
+@given(voigt, st.sampled_from([0.0, -50.0, float("nan"), float("inf"), float("-inf")]))
+def test_no_prior_where_the_potential_finds_the_crystal_unstable(V, k):
+    x = to_irreps(voigt_to_full((V + V.T) / 2, "elastic"), "elastic")[None]
+    assert np.array_equal(blend_bulk(x, np.array([k]), 0.5), x)
 
 
 def test_blend_refuses_bad_weights_and_shapes():
