@@ -4,7 +4,7 @@ Reads N structures of a task's test split (the elastic set by default), then tim
 model (backbone models) and for graph-model files given with --model-path (no backbone), on the same structures,
 after one warm-up call per dtype. Appends a row per model to benchmarks/results/predict_speed.jsonl.
 
-    python benchmarks/predict_speed.py [--n 200] [--model-path ../runs/x/model.pt ...]
+    python benchmarks/predict_speed.py [--n 200] [--shipped elastic,dielectric] [--model-path ../runs/x/model.pt ...]
 """
 
 import argparse
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--task", default="elastic", help="whose test structures to predict")
     parser.add_argument("--model-path", nargs="*", default=[])
+    parser.add_argument("--shipped", default="", help="comma-separated shipped models to time (default: all)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -34,7 +35,8 @@ def main() -> None:
     structures = [r.structure for r in ds.records if r.material_id in test][: args.n]
     atoms = sum(len(s) for s in structures) / len(structures)
     out = Path(__file__).parent / "results" / "predict_speed.jsonl"
-    runs = [(task, None) for task in shipped_models()] + [(load_model(p).meta["task"], p) for p in args.model_path]
+    shipped = [t for t in shipped_models() if not args.shipped or t in args.shipped.split(",")]
+    runs = [(task, None) for task in shipped] + [(load_model(p).meta["task"], p) for p in args.model_path]
     for task, path in runs:
         for dtype in (torch.float64, torch.float32):  # warm-up: model load, compilation, each dtype's blocks
             predict(structures[:2], task, model_path=path, dtype=dtype)
