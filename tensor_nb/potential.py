@@ -19,6 +19,7 @@ from .decompose import from_irreps, to_irreps
 from .errors import SettingError, check_range
 from .graphs import structure_key
 from .metrics import tensor_metrics
+from .symmetry import improper_site_map
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'SevenNetEnergy', 'canonical_cell', 'bulk_modulus', 'blend_bulk',
@@ -60,7 +61,7 @@ def _energy_model(name: str) -> SevenNetEnergy:
 STRAIN_STEP = 1e-4
 "Relative change h of the lattice constants in the finite differences for E' and E''."
 
-_BULK_VERSION = 1  # bump when the cached bulk moduli change
+_BULK_VERSION = 2  # bump when the cached bulk moduli change
 
 def canonical_cell(structure):
     "The structure rebuilt from lattice parameters and fractional coordinates: one cell for all rotations/reflections."
@@ -71,27 +72,34 @@ def canonical_cell(structure):
 def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool = True, progress: bool = False,
                  batch_size: int = 8) -> np.ndarray:
     """Clamped-ion bulk modulus (GPa) of each structure at its given geometry under a SevenNet potential:
-    K = V d2E/dV2 by central differences in float64 (see above), invariant under rotations and reflections."""
+    K = V d2E/dV2 by central differences in float64, averaged with the inversion for chiral crystals (see above):
+    invariant under rotations and reflections."""
     backbone_spec(potential)
     cells = [canonical_cell(s) for s in structures]
     keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, structure_key(c)) for c in cells]
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])
     todo = np.flatnonzero(np.isnan(out)).tolist()
-    model = _energy_model(potential) if todo else None
-    h = STRAIN_STEP
-    for start in tqdm(range(0, len(todo), batch_size), desc=f"{potential} bulk moduli", unit="batch",
+    # (structure, cell) pairs: a chiral crystal is evaluated with its inversion too, and K is their mean
+    jobs = [(i, c) for i in todo for c in ([cells[i]] if improper_site_map(cells[i]) is not None else
+                                           [cells[i], type(cells[i])(cells[i].lattice, cells[i].species,
+                                                                     -cells[i].frac_coords)])]
+    model = _energy_model(potential) if jobs else None
+    h, found = STRAIN_STEP, {i: [] for i in todo}
+    for start in tqdm(range(0, len(jobs), batch_size), desc=f"{potential} bulk moduli", unit="batch",
                       disable=not progress):
-        chunk = todo[start:start + batch_size]
-        g = batch_graphs([sevennet_graph(cells[i], model.type_map, model.cutoff) for i in chunk] * 3)
+        chunk = jobs[start:start + batch_size]
+        g = batch_graphs([sevennet_graph(c, model.type_map, model.cutoff) for _, c in chunk] * 3)
         s = torch.tensor(np.repeat([1 - h, 1.0, 1 + h], len(chunk)), dtype=torch.float64)
         with torch.no_grad():
             e_minus, e0, e_plus = model(g, s).reshape(3, len(chunk))
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
-        volumes = torch.tensor([cells[i].volume for i in chunk], dtype=torch.float64)
-        for i, k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):
-            out[i] = k
-            if use_cache:
-                cache_put(keys[i], {"k": k}, "bulk")
+        volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
+        for (i, _), k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):
+            found[i].append(k)
+    for i in todo:
+        out[i] = float(np.mean(found[i]))
+        if use_cache:
+            cache_put(keys[i], {"k": out[i]}, "bulk")
     return out
 
 # %% ../nbs/07c_potential.ipynb

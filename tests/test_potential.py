@@ -69,6 +69,9 @@ def test_bulk_modulus_is_an_invariant_of_the_crystal():
     variants.append(nacl.copy().get_sorted_structure(reverse=True))
     k = bulk_modulus(variants + [si], use_cache=False)
     assert np.ptp(k[:-1]) < 1e-7 * k[0], k
+    quartz = ex["alpha-quartz"]  # chiral: the enantiomorph too
+    kq = bulk_modulus([quartz, type(quartz)(quartz.lattice, quartz.species, -quartz.frac_coords)], use_cache=False)
+    assert abs(kq[0] - kq[1]) < 1e-7 * kq[0], kq
     assert 15 < k[0] < 40 and 80 < k[-1] < 120, k  # experiment: NaCl 24-25 GPa, Si 98 GPa (clamped-ion is higher)
 
 
