@@ -272,7 +272,9 @@ def _violation(flat: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
         scale[scale == 0] = 1
         total = np.einsum("...i,...i->...", flat / scale, flat / scale)
         kept = np.einsum("...i,...i->...", x / scale, x / scale)
-    return np.sqrt(np.maximum(total - kept, 0) / np.maximum(total, np.finfo(flat.dtype).tiny))
+    # total - kept carries a rounding error of a few ulps of total: below that, the tensor is symmetric
+    floor = 4 * np.finfo(flat.dtype).eps * total
+    return np.sqrt(np.maximum(total - kept - floor, 0) / np.maximum(total, np.finfo(flat.dtype).tiny))
 
 
 def _project(A, kind: str, check: bool = True, tol: float | None = None):
