@@ -15,7 +15,7 @@ from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'ROUND_OFF', 'SITE_MAP_TOL', 'point_group_operations', 'character_table',
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'point_group_operations', 'character_table',
            'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
            'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
            'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'improper_site_map',
@@ -347,13 +347,13 @@ def _projector(structure_or_ops, rank: int, symprec: float) -> np.ndarray:
         return _standard_projector(structure_or_ops, rank)
     return group_projector(operations_of(structure_or_ops, symprec), rank)
 
-ROUND_OFF = 1e-12
+_ROUND_OFF = 1e-12
 "Components of a symmetrised tensor below this fraction of the input's largest are rounding: set to exactly zero."
 
 def _round_off(out: np.ndarray, A: np.ndarray, axes: int) -> np.ndarray:
-    "Zero the entries of `out` below ROUND_OFF times the largest |A| over the last `axes` axes (Neumann's zeros)."
+    "Zero the entries of `out` below _ROUND_OFF times the largest |A| over the last `axes` axes (Neumann's zeros)."
     scale = np.abs(A).max(axis=tuple(range(A.ndim - axes, A.ndim)), keepdims=True) if A.size else 0
-    return np.where(np.abs(out) <= ROUND_OFF * scale, 0.0, out)
+    return np.where(np.abs(out) <= _ROUND_OFF * scale, 0.0, out)
 
 def _apply(P: np.ndarray, T: np.ndarray, n: int) -> np.ndarray:
     A = np.asarray(T, dtype=float)
