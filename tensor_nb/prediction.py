@@ -24,6 +24,7 @@ from .errors import (
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus
+from .spd import spd_exp
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
@@ -162,13 +163,14 @@ OUTPUTS = ("full", "voigt", "irreps")
 
 def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool):
     """Cartesian tensors from coefficients (..., N or n_atoms, dim): an array (..., N, 3, ..., 3), or for per-atom
-    tasks a list of (..., n_sites, 3, ..., 3) arrays, one per structure."""
+    tasks a list of (..., n_sites, 3, ..., 3) arrays, one per structure. Models of the matrix logarithm
+    (`log_target`, see `03b_spd`) are exponentiated here, after the heads are averaged in log space."""
     kind = meta["kind"]
     if meta.get("per_atom"):
         sizes = np.cumsum([0] + [len(s) for s in structures])
         T = [from_irreps(coeffs[..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
         return [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structures)] if symmetrize else T
-    T = from_irreps(coeffs, kind)
+    T = spd_exp(from_irreps(coeffs, kind), kind) if meta.get("log_target") else from_irreps(coeffs, kind)
     return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,

@@ -28,11 +28,12 @@ from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, c
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
 from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
+from .spd import SPD_KINDS, spd_exp, spd_log
 from .symmetry import SYMPREC
 
 # %% auto 0
-__all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'GraphInputs',
-           'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
+__all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'log_targets',
+           'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
            'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
@@ -63,6 +64,7 @@ class TrainConfig:
     graph: dict = field(default_factory=lambda: GraphSettings().as_dict())  # graph models: how crystals become graphs
     moduli_weight: float = 0.0    # elastic: weight of the auxiliary K_VRH/G_VRH loss on extra crystals (see below)
     bulk_prior: bool = False      # elastic: blend K_V with a potential's bulk modulus after training (07c_potential)
+    log_target: bool = False      # dielectric, elastic: learn the matrix logarithm of the tensor (03b_spd)
 
     def key(self) -> str:
         """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
@@ -95,6 +97,10 @@ class TrainConfig:
             raise SettingError(f"moduli_weight applies to elastic tasks only, not {self.task!r}")
         if self.bulk_prior and task.kind != "elastic":
             raise SettingError(f"bulk_prior applies to elastic tasks only, not {self.task!r}")
+        if self.log_target and (task.kind not in SPD_KINDS or task.per_atom):
+            raise SettingError(f"log_target applies to {', '.join(SPD_KINDS)} tasks only, not {self.task!r}")
+        if self.log_target and self.bulk_prior:
+            raise SettingError("bulk_prior blends linear predictions: it cannot be combined with log_target")
         GraphSettings(**self.graph)
         if self.finetune and not self.backbone:
             raise SettingError("finetune applies to backbone models only (sevennet-0, sevennet-l3i5)")
@@ -112,9 +118,10 @@ class TrainConfig:
         "What a model file records about this run (see `07b_checkpoint`)."
         return {"model_name": self.model, "model_kw": dict(self.model_kw), "kind": kind, "task": self.task,
                 "per_atom": per_atom, "graph": dict(self.graph), "backbone": self.backbone, "finetune": self.finetune,
-                "symprec": SYMPREC}
+                "symprec": SYMPREC, "log_target": self.log_target}
 
-_LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0}
+_LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0,
+                  "log_target": False}
 _EVALUATION_OPTIONS = ("bulk_prior",)
 
 # %% ../nbs/08_train.ipynb
@@ -156,6 +163,11 @@ def task_data(task: str, records: list[TensorRecord] | None = None, progress: bo
     splits = dataset_splits(ds) if records is ds.records else {"train": [], "val": [], "test": []}
     return TaskData(t.kind, [r.material_id for r in records], [r.structure for r in records], targets, tensors,
                     splits, t.per_atom)
+
+# %% ../nbs/08_train.ipynb
+def log_targets(data: TaskData) -> torch.Tensor:
+    "Harmonic coefficients (N, dim) float32 of the matrix logarithms of a dielectric or elastic task's tensors."
+    return torch.from_numpy(to_irreps(spd_log(np.stack(data.tensors), data.kind), data.kind)).float()
 
 # %% ../nbs/08_train.ipynb
 class GraphInputs:
@@ -255,9 +267,10 @@ def _distributed() -> tuple[int, int]:
 
 # %% ../nbs/08_train.ipynb
 def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
-             train_indices: list, bulk_prior: dict | None = None) -> tuple[dict, dict]:
+             train_indices: list, bulk_prior: dict | None = None, log_target: bool = False) -> tuple[dict, dict]:
     """(metrics of the model on these materials, metrics of the trivial baselines), in the task's units;
-    elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given."""
+    elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given;
+    predictions of the matrix logarithm exponentiated with `log_target`."""
     pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
     if bulk_prior:
         k = bulk_modulus([data.structures[i] for i in indices], bulk_prior["potential"])
@@ -275,7 +288,8 @@ def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler
         return tensor_metrics(from_irreps(pred, data.kind), truth, data.kind), base
     truth = np.stack([data.tensors[i] for i in indices])
     base = baseline_metrics(np.stack([data.tensors[i] for i in train_indices]), truth, data.kind)
-    return tensor_metrics(from_irreps(pred, data.kind), truth, data.kind), base
+    T = from_irreps(pred, data.kind)
+    return tensor_metrics(spd_exp(T, data.kind) if log_target else T, truth, data.kind), base
 
 # %% ../nbs/08_train.ipynb
 INSULATOR_KINDS = ("dielectric", "piezoelectric", "born_charge")
@@ -393,8 +407,9 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     inputs = model_inputs(config, data, model, progress and rank == 0)
     if config.backbone:  # input normalisation of the head, from the training crystals
         model.fit_normalisation(torch.cat([inputs.feats[i]["x"] for i in tr]), inputs.scalars[tr])
-    scaler = IrrepScaler.fit(data.targets[data.rows(tr)], data.kind, config.target_scale, center=not data.per_atom)
-    y = scaler.transform(data.targets)
+    targets = log_targets(data) if config.log_target else data.targets
+    scaler = IrrepScaler.fit(targets[data.rows(tr)], data.kind, config.target_scale, center=not data.per_atom)
+    y = scaler.transform(targets)
     extra = moduli_data(config, data, model, progress and rank == 0) if config.moduli_weight else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -481,8 +496,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
             torch.distributed.barrier()
     model.load_state_dict(best_weights)
     prior = fit_bulk_prior(model, inputs, data, scaler, va, progress and rank == 0) if config.bulk_prior else None
-    (val_metrics, _), (test_metrics, baselines) = (evaluate(model, inputs, data, scaler, rows, tr, prior)
-                                                   for rows in (va, te))
+    (val_metrics, _), (test_metrics, baselines) = (
+        evaluate(model, inputs, data, scaler, rows, tr, prior, config.log_target) for rows in (va, te))
     results = {
         "config": asdict(config),
         "parameters": count_parameters(model),
