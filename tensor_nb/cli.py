@@ -164,6 +164,7 @@ def _train(args: argparse.Namespace) -> int:
         finetune=args.finetune,
         moduli_weight=args.moduli_weight,
         bulk_prior=args.bulk_prior,
+        log_target=args.log_target,
     ).check()
     res = train(cfg, args.out)
     from tensor_nb.data import get_task
@@ -312,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="elastic: weight of the auxiliary K/G loss on the MP binaries (see 08_train)")
     p.add_argument("--bulk-prior", action="store_true",
                    help="elastic: blend the bulk modulus with SevenNet-0's, weight fit on validation (07c_potential)")
+    p.add_argument("--log-target", action="store_true",
+                   help="dielectric, elastic: learn the matrix logarithm (positive-definite predictions; 03b_spd)")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_train)
 
