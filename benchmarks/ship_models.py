@@ -95,6 +95,11 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             if meta.get("bulk_prior")
             else ""
         ),
+        "log_target": (
+            "trained on the tensor's matrix logarithm, predictions exponentiated: always positive definite (03b_spd)"
+            if meta.get("log_target")
+            else ""
+        ),
         "auxiliary_data": (
             f"K_VRH and G_VRH of {best['n_moduli']} MP binaries (mp_binary_moduli), loss weight "
             f"{best['config']['moduli_weight']:g}; the validation and test materials left out"
