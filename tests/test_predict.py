@@ -68,6 +68,20 @@ def test_centrosymmetric_crystals_have_no_piezoelectricity():
         assert not tensor_nb.to_irreps(e, "piezoelectric").any()
 
 
+@pytest.mark.parametrize("task", [t for t, c in CARDS.items() if c.get("log_target")])
+def test_log_target_models_predict_positive_definite_tensors(task):
+    rng = np.random.default_rng(0)
+    structures = list(example_structures().values())
+    for s in list(structures):  # a strained copy of each too: away from the examples' symmetric cells
+        s2 = s.copy()
+        s2.lattice = type(s.lattice)(s.lattice.matrix @ (np.eye(3) + 0.05 * rng.normal(size=(3, 3))))
+        structures.append(s2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        T = tensor_nb.predict(structures, task)
+    assert (np.linalg.eigvalsh(T) > 0).all()
+
+
 def test_unstable_elastic_prediction_is_named(monkeypatch):
     if "elastic" not in CARDS:
         pytest.skip("no elastic model shipped")
