@@ -351,9 +351,10 @@ _ROUND_OFF = 1e-12
 "Components of a symmetrised tensor below this fraction of the input's largest are rounding: set to exactly zero."
 
 def _round_off(out: np.ndarray, A: np.ndarray, axes: int) -> np.ndarray:
-    "Zero the entries of `out` below _ROUND_OFF times the largest |A| over the last `axes` axes (Neumann's zeros)."
+    """Zero the entries of `out` below _ROUND_OFF times the largest |A| over the last `axes` axes (Neumann's zeros);
+    tensors with NaN or inf are left as they are."""
     scale = np.abs(A).max(axis=tuple(range(A.ndim - axes, A.ndim)), keepdims=True) if A.size else 0
-    return np.where(np.abs(out) <= _ROUND_OFF * scale, 0.0, out)
+    return np.where((np.abs(out) <= _ROUND_OFF * scale) & np.isfinite(scale), 0.0, out)
 
 def _apply(P: np.ndarray, T: np.ndarray, n: int) -> np.ndarray:
     A = np.asarray(T, dtype=float)
