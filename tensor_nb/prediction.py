@@ -24,7 +24,7 @@ from .errors import (
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus
-from .spd import spd_exp
+from .spd import coefficients_to_tensors
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
@@ -171,7 +171,7 @@ def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool)
         sizes = np.cumsum([0] + [len(s) for s in structures])
         T = [from_irreps(coeffs[..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
         return [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structures)] if symmetrize else T
-    T = spd_exp(from_irreps(coeffs, kind), kind) if meta.get("log_target") else from_irreps(coeffs, kind)
+    T = coefficients_to_tensors(coeffs, kind, meta.get("log_target", False))
     return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,

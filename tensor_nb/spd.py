@@ -10,21 +10,23 @@ from typing import Callable
 import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
-from .decompose import rank_of
+from .decompose import from_irreps, rank_of, to_irreps
 from .errors import TensorInputError, check_name
 
 # %% auto 0
-__all__ = ['SPD_KINDS', 'spd_map', 'spd_log', 'spd_exp']
+__all__ = ['SPD_KINDS', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
 
 # %% ../nbs/03b_spd.ipynb
 SPD_KINDS = ("dielectric", "elastic")
 "Tensor kinds that are positive definite for stable materials: as 3x3 matrices, and as 6x6 Mandel matrices."
 
 _MANDEL = np.array([1.0, 1.0, 1.0, np.sqrt(2), np.sqrt(2), np.sqrt(2)])
+_SINGULAR = 1e-12  # eigenvalues at most this fraction of the largest are not positive
 
-def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray], strict: bool = True) -> np.ndarray:
     """Apply `fn` to the eigenvalues of full Cartesian tensors T (..., 3, ..., 3) of an SPD kind, as symmetric
-    matrices (3x3, or 6x6 Mandel form for elastic); returns full tensors of the same shape."""
+    matrices (3x3, or 6x6 Mandel form for elastic); returns full tensors of the same shape. A tensor that breaks the
+    kind's index symmetry raises TensorInputError as in `to_irreps`; strict=False maps its symmetric part."""
     check_name(kind, "positive-definite tensor kind", SPD_KINDS)
     n = rank_of(kind)
     A = np.asarray(T, dtype=float)
@@ -32,22 +34,34 @@ def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         raise TensorInputError(f"spd_map({kind!r}): expected a tensor ending in {n} axes of size 3, got {A.shape}")
     if not np.isfinite(A).all():
         raise TensorInputError(f"spd_map({kind!r}): input contains NaN or inf")
+    try:
+        A = from_irreps(to_irreps(A, kind, strict=strict), kind)  # exactly symmetric from here on
+    except TensorInputError as e:
+        raise TensorInputError(f"spd_map({kind!r}): {e}") from None
     M = full_to_voigt(A, kind) * _MANDEL[:, None] * _MANDEL if kind == "elastic" else A
-    w, V = np.linalg.eigh((M + np.swapaxes(M, -1, -2)) / 2)
+    w, V = np.linalg.eigh(M)
     M = np.einsum("...ij,...j,...kj->...ik", V, fn(w), V)
     return voigt_to_full(M / _MANDEL[:, None] / _MANDEL, kind) if kind == "elastic" else M
 
 # %% ../nbs/03b_spd.ipynb
-def spd_log(T, kind: str) -> np.ndarray:
-    "Matrix logarithm of positive-definite tensors (see above); TensorInputError if one is not positive definite."
+def spd_log(T, kind: str, strict: bool = True) -> np.ndarray:
+    """Matrix logarithm of positive-definite tensors (see above); TensorInputError if one is not positive definite
+    (or, with `strict`, not symmetric: see `spd_map`)."""
     def log(w: np.ndarray) -> np.ndarray:
-        if (w <= 0).any():
-            bad = np.flatnonzero((w <= 0).reshape(-1, w.shape[-1]).any(-1))
+        singular = w <= _SINGULAR * np.abs(w).max(-1, keepdims=True)  # zero up to the rounding of the projection
+        if singular.any():
+            bad = np.flatnonzero(singular.reshape(-1, w.shape[-1]).any(-1))
             raise TensorInputError(f"spd_log({kind!r}): {len(bad)} tensor(s) are not positive definite (smallest "
                                    f"eigenvalue {w.min():.3g}; first at flat batch index {bad[0]})")
         return np.log(w)
-    return spd_map(T, kind, log)
+    return spd_map(T, kind, log, strict)
 
-def spd_exp(L, kind: str) -> np.ndarray:
+def spd_exp(L, kind: str, strict: bool = True) -> np.ndarray:
     "Matrix exponential of symmetric tensors (the inverse of `spd_log`): always positive definite."
-    return spd_map(L, kind, np.exp)
+    return spd_map(L, kind, np.exp, strict)
+
+# %% ../nbs/03b_spd.ipynb
+def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False) -> np.ndarray:
+    "Full tensors from harmonic coefficients (..., dim); `log_target`: they are the matrix logarithm's, exponentiate."
+    T = from_irreps(x, kind)
+    return spd_exp(T, kind) if log_target else T

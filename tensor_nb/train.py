@@ -28,7 +28,7 @@ from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, c
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
 from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
-from .spd import SPD_KINDS, spd_exp, spd_log
+from .spd import SPD_KINDS, coefficients_to_tensors, spd_log
 from .symmetry import SYMPREC
 
 # %% auto 0
@@ -288,8 +288,7 @@ def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler
         return tensor_metrics(from_irreps(pred, data.kind), truth, data.kind), base
     truth = np.stack([data.tensors[i] for i in indices])
     base = baseline_metrics(np.stack([data.tensors[i] for i in train_indices]), truth, data.kind)
-    T = from_irreps(pred, data.kind)
-    return tensor_metrics(spd_exp(T, data.kind) if log_target else T, truth, data.kind), base
+    return tensor_metrics(coefficients_to_tensors(pred, data.kind, log_target), truth, data.kind), base
 
 # %% ../nbs/08_train.ipynb
 INSULATOR_KINDS = ("dielectric", "piezoelectric", "born_charge")

@@ -56,10 +56,18 @@ def test_exp_is_positive_definite_with_the_index_symmetry(kind, seed):
     (np.eye(3), "Elastic", "positive-definite tensor kind"),
     (np.full((3, 3), np.inf), "dielectric", "NaN or inf"),
     (np.eye(2), "dielectric", "ending in 2 axes"),
+    (np.eye(3) + np.triu(np.ones((3, 3)), 1), "dielectric", "break the index symmetry"),
+    (voigt_to_full(np.eye(6) + np.triu(np.ones((6, 6)), 1), "elastic"), "elastic", "break the index symmetry"),
+    (np.diag([1.0, 1e-14, 2.0]), "dielectric", "not positive definite"),
 ])
 def test_bad_inputs_are_named(bad, kind, message):
     with pytest.raises((TensorInputError, ValueError), match=message):
         spd_log(bad, kind)
+
+
+def test_strict_false_maps_the_symmetric_part():
+    A = np.diag([2.0, 3.0, 4.0]) + np.triu(np.ones((3, 3)), 1)
+    np.testing.assert_allclose(spd_log(A, "dielectric", strict=False), spd_log((A + A.T) / 2, "dielectric"), atol=1e-12)
 
 
 def test_log_target_only_for_positive_definite_tasks():
