@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -70,12 +71,27 @@ class _OneHot(nn.Module):
         return data
 
 
+@contextmanager
+def _building(dtype: torch.dtype):
+    "Build e3nn modules in `dtype` (e3nn bakes constants in at construction), without the einsum optimisation."
+    import e3nn
+
+    default, optimize = torch.get_default_dtype(), e3nn.get_optimization_defaults()["optimize_einsums"]
+    torch.set_default_dtype(dtype)
+    e3nn.set_optimization_defaults(optimize_einsums=False)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(default)
+        e3nn.set_optimization_defaults(optimize_einsums=optimize)
+
+
 @lru_cache(maxsize=None)
 def _checkpoint(name: str):
     "(state dict, config) of a sevenn checkpoint, loaded once."
     from sevenn.util import load_checkpoint, pretrained_name_to_path
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _building(torch.float32):
         warnings.simplefilter("ignore")
         cp = load_checkpoint(pretrained_name_to_path(backbone_spec(name).checkpoint))
         model = cp.build_model()  # patches old checkpoints to the current layout
@@ -90,12 +106,8 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
 
     state, config = _checkpoint(name)
     last = max(backbone_spec(name).feature_blocks)
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)  # e3nn bakes constants in at construction
-    try:
+    with _building(dtype):
         model = build_E3_equivariant_model(config)
-    finally:
-        torch.set_default_dtype(default)
     model.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()})
     keep = {}
     for key, module in model._modules.items():

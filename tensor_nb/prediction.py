@@ -116,7 +116,7 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y = model.to(dtype)(batch.to_dtype(dtype))
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
-            coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"], use_cache=False), prior["weight"])
+            coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"]), prior["weight"])
         out.append(coeffs)
     return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 

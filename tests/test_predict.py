@@ -124,7 +124,8 @@ def test_readme_shows_the_shipped_models():
     assert models_table() in readme.read_text(), "README's shipped-models table is stale: paste `tensor-nb models`"
 
 
-@pytest.mark.parametrize("task", sorted(CARDS))
+@pytest.mark.parametrize("task", [pytest.param(t, marks=pytest.mark.slow) if CARDS[t].get("bulk_prior") else t
+                                  for t in sorted(CARDS)])  # the bulk prior's float64 potential: ~5 min; see below
 def test_model_card_test_error_reproduces_through_predict(task, data_dir):
     "The card's test error, recomputed through `predict` (float64 backbone, symmetrised) on the same test split."
     from tensor_nb.conventions import full_to_voigt
@@ -143,6 +144,33 @@ def test_model_card_test_error_reproduces_through_predict(task, data_dir):
     mae = np.abs(full_to_voigt(np.asarray(pred), card["kind"]) - full_to_voigt(np.asarray(truth), card["kind"])).mean()
     print(f"{task}: test MAE through predict {mae:.4g}, card {card['test']['mean_component_mae']:.4g}")
     assert abs(mae - card["test"]["mean_component_mae"]) < 0.02 * card["test"]["mean_component_mae"]
+
+
+@pytest.mark.parametrize("task", sorted(CARDS))
+def test_predict_matches_the_evaluation_behind_the_card(task, data_dir):
+    """`predict` (float64 backbone, unsymmetrised) gives what the training pipeline's evaluation (cached float32
+    features, bulk prior, log target) gives on a sample of test crystals: the card's test errors come from there."""
+    from tensor_nb.data import dataset_splits, load_task
+    from tensor_nb.potential import blend_bulk, bulk_modulus
+    from tensor_nb.spd import coefficients_to_tensors
+    from tensor_nb.train import BackboneInputs, predict_coefficients
+
+    loaded, kind = prediction.get_model(task), CARDS[task]["kind"]
+    ds = load_task(task, progress=False)
+    test = set(dataset_splits(ds)["test"])
+    structures = [r.structure for r in ds.records if r.material_id in test][:6]
+    inputs = BackboneInputs(structures, loaded.meta["backbone"], progress=False)
+    y = predict_coefficients(loaded.model, inputs, list(range(len(structures))))
+    coeffs = loaded.scaler.inverse(y).double().numpy()
+    if prior := loaded.meta.get("bulk_prior"):
+        coeffs = blend_bulk(coeffs, bulk_modulus(structures, prior["potential"]), prior["weight"])
+    expected = coefficients_to_tensors(coeffs, kind, loaded.meta.get("log_target", False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = prediction.predict(structures, task, symmetrize=False, progress=False)
+    got = np.concatenate(got) if CARDS[task]["per_atom"] else np.asarray(got)
+    scale = max(np.abs(expected).max(), CARDS[task]["test"]["mean_component_mae"])  # near-zero tensors: as above
+    assert np.abs(got - expected).max() < 1e-3 * scale
 
 
 @pytest.mark.parametrize("task, baseline", [("born_charges", "element"), ("electronic_dielectric", "mean")])
