@@ -172,7 +172,7 @@ def test_predict_matches_the_evaluation_behind_the_card(task):
 
 @pytest.mark.parametrize("task, baseline", [("born_charges", "element"), ("electronic_dielectric", "mean")])
 def test_per_atom_set_targets(task, baseline):
-    "Issue 20's targets on the test split of the phonon-database set (the card's numbers; checked just above)."
+    "Issue 20's targets on the test split of the phonon-database set (the card's numbers; the slow test above)."
     card = CARDS[task]
     assert card["test"]["mean_component_mae"] <= 0.5 * card["baselines"][baseline], card["test"]
 
