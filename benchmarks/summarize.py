@@ -218,6 +218,25 @@ def main() -> None:
             f"| {r['task']} | {r['model']} | {run_name(Path(r['model_path']).parent)} | {r['residual_median']:.2g} | "
             f"{r['residual_p95']:.2g} | {r['share_above_1e_2']:.0%} | {r['mae_raw']:.4g} | {r['mae_symmetrised']:.4g} |"
         )
+    lines += [
+        "",
+        "## Piezoelectric labels against the ionic response of the potential",
+        "",
+        "SevenNet-0 force constants and internal strain with the shipped model's Born charges, no piezoelectric",
+        "training (`benchmarks/ionic_response.py`): mean component MAE (C/m^2); along / against: crystals whose",
+        "estimate and label (both non-negligible) have cosine > 0.5 / < -0.5.",
+        "",
+        "| split | n | ionic estimate | scaled (on val) | zero predictor | shipped model | along | against | commit |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows("ionic_response.jsonl")[-1:]:
+        for split in ("val", "test"):
+            m = r[split]
+            lines.append(
+                f"| {split} | {m['n']} | {m['ionic_estimate']:.4g} | {m['scaled_estimate']:.4g} "
+                f"(x{r['scale_chosen_on_val']}) | {m['zero']:.4g} | {m['shipped_model']:.4g} | "
+                f"{m['along']} of {m['compared']} | {m['against']} | {r['commit']} |"
+            )
     (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
