@@ -34,7 +34,8 @@ from .symmetry import SYMPREC
 # %% auto 0
 __all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'log_targets',
            'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
-           'predict_coefficients', 'evaluate', 'metal_classifier', 'training_domain', 'fit_bulk_prior', 'train']
+           'predict_coefficients', 'evaluated_coefficients', 'evaluate', 'metal_classifier', 'training_domain',
+           'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
@@ -266,15 +267,22 @@ def _distributed() -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 # %% ../nbs/08_train.ipynb
+def evaluated_coefficients(model: torch.nn.Module, inputs, structures: list, scaler: IrrepScaler, indices: list,
+                           bulk_prior: dict | None = None) -> np.ndarray:
+    """The model's coefficients (N, dim) of structures[indices] in the task's units, float64, blended with a
+    potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given: what `evaluate` scores."""
+    pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
+    if bulk_prior:
+        pred = blend_bulk(pred, bulk_modulus([structures[i] for i in indices], bulk_prior["potential"]),
+                          bulk_prior["weight"])
+    return pred
+
 def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
              train_indices: list, bulk_prior: dict | None = None, log_target: bool = False) -> tuple[dict, dict]:
     """(metrics of the model on these materials, metrics of the trivial baselines), in the task's units;
     elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given;
     predictions of the matrix logarithm exponentiated with `log_target`."""
-    pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
-    if bulk_prior:
-        k = bulk_modulus([data.structures[i] for i in indices], bulk_prior["potential"])
-        pred = blend_bulk(pred, k, bulk_prior["weight"])
+    pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices, bulk_prior)
     if data.kind == "scalar":
         truth = np.array([data.tensors[i] for i in indices], dtype=float)
         train_truth = np.array([data.tensors[i] for i in train_indices], dtype=float)
@@ -365,7 +373,7 @@ def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_o
 def fit_bulk_prior(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
                    progress: bool = False) -> dict:
     "An elastic model's bulk prior: POTENTIAL and the blend weight with the lowest MAE on these (validation) crystals."
-    pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
+    pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices)
     k = bulk_modulus([data.structures[i] for i in indices], POTENTIAL, progress=progress)
     return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, np.stack([data.tensors[i] for i in indices]))}
 
