@@ -237,6 +237,23 @@ def main() -> None:
                 f"(x{r['scale_chosen_on_val']}) | {m['zero']:.4g} | {m['shipped_model']:.4g} | "
                 f"{m['along']} of {m['compared']} | {m['against']} | {r['commit']} |"
             )
+    lines += [
+        "",
+        "## Where the shipped models' test error comes from",
+        "",
+        "Per-crystal mean absolute error over the Voigt components on the test split (`benchmarks/error_anatomy.py`):",
+        "the share of the total carried by the worst crystals, and the three worst with their largest components.",
+        "",
+        "| task | n | MAE | worst 1 | worst 5 | worst 10 | MAE without worst 5 | worst crystals (label -> predicted) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in {r["task"]: r for r in rows("error_anatomy.jsonl")}.values():  # newest measurement per task
+        worst = ", ".join(f"{w['formula']} ({w['largest_label']:.3g} -> {w['largest_prediction']:.3g})"
+                          for w in r["worst"][:3])
+        lines.append(
+            f"| {r['task']} | {r['n']} | {r['voigt_mae']:.4g} | {r['share_worst_1']:.0%} | {r['share_worst_5']:.0%} | "
+            f"{r['share_worst_10']:.0%} | {r['voigt_mae_without_worst_5']:.4g} | {worst} |"
+        )
     (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
