@@ -15,30 +15,27 @@ import warnings
 import numpy as np
 import torch
 
-from record import append_row, data_hash, git_commit
+from record import append_row, data_hash, git_commit, split_records
 from tensor_nb.conventions import full_to_voigt
-from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.prediction import predict, shipped_models
 
 
 def anatomy(task: str, worst: int = 8) -> dict:
     "Per-crystal test errors of the shipped model of a (per-crystal) task: concentration and the worst crystals."
     kind = shipped_models()[task]["kind"]
-    ds = load_task(task, progress=False)
-    test = set(dataset_splits(ds)["test"])
-    records = [r for r in ds.records if r.material_id in test]
+    records = split_records(task, "test")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pred = np.stack(predict([r.structure for r in records], task, progress=False))
     v = lambda t: full_to_voigt(np.asarray(t), kind).reshape(len(t), -1)
-    truth = np.stack([r.tensor for r in records])
-    err = np.abs(v(pred) - v(truth)).mean(1)
+    truth, pred = v(np.stack([r.tensor for r in records])), v(pred)
+    err = np.abs(pred - truth).mean(1)
     order = np.argsort(-err)
     share = lambda k: float(err[order[:k]].sum() / err.sum())
     largest = lambda t: float(t[np.argmax(np.abs(t))])
     worst_rows = [{"material_id": records[i].material_id, "formula": records[i].structure.composition.reduced_formula,
-                   "error": float(err[i]), "largest_label": largest(v(truth)[i]),
-                   "largest_prediction": largest(v(pred)[i])} for i in order[:worst]]
+                   "error": float(err[i]), "largest_label": largest(truth[i]), "largest_prediction": largest(pred[i])}
+                  for i in order[:worst]]
     return {"task": task, "n": len(err), "voigt_mae": float(err.mean()), "share_worst_1": share(1),
             "share_worst_5": share(5), "share_worst_10": share(10),
             "voigt_mae_without_worst_5": float(err[order[5:]].mean()), "worst": worst_rows}

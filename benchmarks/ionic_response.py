@@ -20,9 +20,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from record import append_row, data_hash, git_commit
+from record import append_row, data_hash, git_commit, split_records
 from tensor_nb.cache import cache_get_torch, cache_key, cache_put_torch
-from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.graphs import structure_key
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.potential import POTENTIAL, MODE_FLOOR, force_constants, ionic_response
@@ -65,12 +64,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     t0 = time.time()
-    ds = load_task("piezoelectric", progress=False)
-    splits = dataset_splits(ds)
     rows = {}
     for split in args.splits.split(","):
-        wanted = set(splits[split])
-        records = sorted((r for r in ds.records if r.material_id in wanted), key=lambda r: len(r.structure))
+        records = sorted(split_records("piezoelectric", split), key=lambda r: len(r.structure))
         structures = [r.structure for r in records]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # out-of-domain notes of the Born-charge model

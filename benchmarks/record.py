@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tensor_nb.cache import file_hash
-from tensor_nb.data import data_dir, get_task
+from tensor_nb.data import data_dir, dataset_splits, get_task, load_task
 
 RESULTS = Path(__file__).parent / "results"
 RUN_KEYS = ("parameters", "n_train", "n_moduli", "n_test", "epochs_run", "best_epoch", "config", "val", "test",
@@ -23,6 +23,13 @@ def git_commit() -> str:
 def data_hash(task: str) -> str:
     "The first 16 hex digits of the SHA-256 of the task's data snapshot."
     return file_hash(next(data_dir().glob(f"{get_task(task).snapshot}.jsonl*")))[:16]
+
+
+def split_records(task: str, split: str) -> list:
+    "The records of a task's split ('train', 'val' or 'test'), in the data set's order."
+    ds = load_task(task, progress=False)
+    ids = set(dataset_splits(ds)[split])
+    return [r for r in ds.records if r.material_id in ids]
 
 
 def run_row(res: dict, run_dir, t0: float, **fields) -> dict:

@@ -18,10 +18,9 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from record import append_row, git_commit
+from record import append_row, git_commit, split_records
 from tensor_nb.checkpoint import load_model
 from tensor_nb.conventions import full_to_voigt
-from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.prediction import ASSETS, predict, shipped_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,9 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def measure(task: str, model_path: Path) -> dict:
     "Spread against error on the test split of the task of the model at `model_path`."
     meta = load_model(model_path).meta
-    ds = load_task(task, progress=False)
-    test = set(dataset_splits(ds)["test"])
-    records = [r for r in ds.records if r.material_id in test]
+    records = split_records(task, "test")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pred, sd = predict([r.structure for r in records], task, model_path=model_path, spread=True, progress=False)
