@@ -5,7 +5,7 @@ Each run is `tensor_nb.train.train` with the settings below, resumable (rerun to
 appended to benchmarks/results/blind.jsonl; run folders go to --runs (default ../runs).
 
     python benchmarks/blind.py [--only seconv] [--tasks dielectric,piezoelectric] [--epochs 60] [--threads 2]
-                               [--target-scale global] [--loss l1]
+                               [--target-scale global] [--loss l1] [--fractions 0.1,0.25] [--seeds 0,1,2]
 """
 
 import argparse
@@ -29,35 +29,45 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--target-scale", choices=["irrep", "global"], default="irrep")
     parser.add_argument("--loss", choices=["huber", "mse", "l1"], default="huber")
+    parser.add_argument("--fractions", default="1", help="training fractions (learning curves), comma-separated")
+    parser.add_argument("--seeds", default="0")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for task in args.tasks.split(","):
         data = task_data(task, progress=False)
         for model in args.only.split(","):
-            kw = {} if model in ("cgcnn", "chgcnn") else SIZES[task]
-            cfg = TrainConfig(
-                task=task,
-                model=model,
-                epochs=args.epochs,
-                model_kw=kw,
-                patience=min(20, args.epochs),
-                target_scale=args.target_scale,
-                loss=args.loss,
-            )
-            variant = "".join(
-                f"_{v}" for v, default in ((args.target_scale, "irrep"), (args.loss, "huber")) if v != default
-            )
-            run_dir = Path(args.runs) / f"{task}_{model}{variant}"
-            t0 = time.time()
-            res = train(cfg, run_dir, data, progress=False)
-            append_row("blind.jsonl", run_row(res, run_dir, t0, task=task, model=model))
-            t, b = res["test"], res["baselines"]
-            print(
-                f"{task:14s} {model:15s} mean comp. MAE {t['mean_component_mae']:.4g} "
-                f"(mean pred. {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})  "
-                f"Fnorm {t['fnorm']:.4g}  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s",
-                flush=True,
-            )
+            for fraction in map(float, args.fractions.split(",")):
+                for seed in map(int, args.seeds.split(",")):
+                    run(args, task, model, fraction, seed, data)
+
+
+def run(args, task: str, model: str, fraction: float, seed: int, data) -> None:
+    "One blind run, recorded; runs on part of the data or another seed carry both in their folder's name."
+    kw = {} if model in ("cgcnn", "chgcnn") else SIZES[task]
+    cfg = TrainConfig(
+        task=task,
+        model=model,
+        epochs=args.epochs,
+        model_kw=kw,
+        patience=min(20, args.epochs),
+        target_scale=args.target_scale,
+        loss=args.loss,
+        train_fraction=fraction,
+        seed=seed,
+    )
+    variant = "".join(f"_{v}" for v, default in ((args.target_scale, "irrep"), (args.loss, "huber")) if v != default)
+    variant += f"_{fraction:g}_{seed}" if (fraction, seed) != (1.0, 0) else ""
+    run_dir = Path(args.runs) / f"{task}_{model}{variant}"
+    t0 = time.time()
+    res = train(cfg, run_dir, data, progress=False)
+    append_row("blind.jsonl", run_row(res, run_dir, t0, task=task, model=model, fraction=fraction, seed=seed))
+    t, b = res["test"], res["baselines"]
+    print(
+        f"{task:14s} {model:15s} {fraction:4.0%} seed {seed}: mean comp. MAE {t['mean_component_mae']:.4g} "
+        f"(mean pred. {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})  "
+        f"Fnorm {t['fnorm']:.4g}  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

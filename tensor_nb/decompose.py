@@ -146,6 +146,8 @@ def _numeric(T, what: str):
         torch = _torch()
         if T.is_complex() or T.dtype == torch.bool:
             raise TensorInputError(f"{what}: a material tensor is real, got dtype {T.dtype}")
+        if T.device.type == "meta":
+            raise TensorInputError(f"{what}: a meta tensor has no values")
         if not T.is_floating_point():
             T = T.double()
         elif T.dtype in (torch.float16, torch.bfloat16):
@@ -157,7 +159,7 @@ def _numeric(T, what: str):
         A = np.asarray(T)
     except (ValueError, TypeError) as e:  # ragged lists
         raise TensorInputError(f"{what}: not a numeric array ({e})") from None
-    if A.dtype.kind in "biu":
+    if A.dtype.kind in "iu":
         return A.astype(np.float64), False
     if A.dtype.kind != "f":
         kind = {"c": "complex", "b": "boolean"}.get(A.dtype.kind, f"dtype {A.dtype}")
@@ -167,7 +169,9 @@ def _numeric(T, what: str):
 def _check_shape(T, n: int, what: str) -> None:
     shape = tuple(T.shape)
     if len(shape) < n or shape[len(shape) - n:] != (3,) * n:
-        raise TensorInputError(f"{what}: expected a tensor ending in {n} axes of size 3, got shape {shape}")
+        voigt = {3: (3, 6), 4: (6, 6)}.get(n)
+        hint = " (a Voigt matrix: convert it with voigt_to_full)" if voigt and shape[-2:] == voigt else ""
+        raise TensorInputError(f"{what}: expected a tensor ending in {n} axes of size 3, got shape {shape}{hint}")
 
 # %% ../nbs/03_decompose.ipynb
 FUSED_MIN_ROWS = 4096

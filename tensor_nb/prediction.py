@@ -179,8 +179,8 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
             spread: bool = False):
     """Predicted tensors in each structure's Cartesian frame.
 
-    structures: a pymatgen Structure, ASE Atoms, a structure file (every structure in it), an example name, or a
-    list of these. Returns (N, 3, ..., 3) (output='full'), Voigt arrays ('voigt') or harmonic coefficients
+    structures: a pymatgen Structure or its dict, ASE Atoms, a structure file (every structure in it), an example
+    name, or a list of these. Returns (N, 3, ..., 3) (output='full'), Voigt arrays ('voigt') or harmonic coefficients
     ('irreps'); for one structure without the batch axis; for per-atom tasks (born_charges) a list with one
     (n_sites, ...) array per structure. Uses the shipped model of `task`, or a model file from `tensor_nb.train`
     (model_path). Warns, naming the structures, where the input lies outside the model's training domain or an

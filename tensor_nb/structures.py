@@ -93,9 +93,17 @@ def read_structures(path: str | os.PathLike) -> list:
 
 # %% ../nbs/04a_structures.ipynb
 def as_structures(item, name: str | None = None) -> list:
-    "Validated pymatgen Structures from a Structure, ASE Atoms, a file path (every structure in it) or an example name."
+    """Validated pymatgen Structures from a Structure, its `as_dict()` (as the Materials Project serves it), ASE Atoms,
+    a file path (every structure in it) or an example name."""
     from pymatgen.core import Structure
     if isinstance(item, Structure):
+        return [validate_structure(item, name)]
+    if isinstance(item, dict) and {"lattice", "sites"} <= set(item):
+        try:
+            item = Structure.from_dict(item)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+            raise StructureError(f"{name or 'dict'}: not a readable Structure dict ({type(e).__name__}: {e})",
+                                 reason="unreadable dict") from None
         return [validate_structure(item, name)]
     if type(item).__name__ == "Atoms":
         from pymatgen.io.ase import AseAtomsAdaptor
@@ -105,8 +113,8 @@ def as_structures(item, name: str | None = None) -> list:
         if isinstance(item, str) and item in examples and not Path(item).exists():
             return [validate_structure(examples[item], item)]
         return read_structures(item)
-    raise StructureError(f"cannot read a structure from a {type(item).__name__}: pass a pymatgen Structure, ASE Atoms, "
-                         f"a structure file or an example name ({', '.join(example_structures())})",
+    raise StructureError(f"cannot read a structure from a {type(item).__name__}: pass a pymatgen Structure or its "
+                         f"dict, ASE Atoms, a structure file or an example name ({', '.join(example_structures())})",
                          reason="not a structure")
 
 def as_structure(item, name: str | None = None):

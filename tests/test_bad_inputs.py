@@ -157,6 +157,18 @@ def test_bad_structures_are_named(case):
             call()
 
 
+def test_structure_dicts():
+    from tensor_nb.structures import as_structure
+
+    nacl = example_structures()["NaCl"]
+    assert as_structure(nacl.as_dict()) == nacl
+    for bad, message in (({"lattice": None, "sites": []}, "not a readable Structure dict"),
+                         ({**nacl.as_dict(), "sites": nacl.as_dict()["sites"] * 2}, "overlapping sites"),
+                         ({"@class": "Molecule"}, "cannot read a structure from a dict")):
+        with pytest.raises(StructureError, match=message):
+            as_structure(bad)
+
+
 # 5. every structure of a CIF is predicted
 def test_multi_structure_cif(tmp_path):
     from tensor_nb.prediction import predict, shipped_models
@@ -274,6 +286,16 @@ def test_one_behaviour_for_every_batch_size(n):
         to_irreps(np.random.default_rng(0).normal(size=(n, 3, 3, 3, 3)), "elastic")
     t = torch.tensor(T, dtype=torch.float32)
     assert isinstance(to_irreps(t, "elastic"), torch.Tensor)
+    for bad, message in ((T > 0, "boolean"), (torch.empty(T.shape, device="meta"), "meta tensor")):
+        with pytest.raises(TensorInputError, match=message):
+            to_irreps(bad, "elastic")
+
+
+def test_voigt_matrix_passed_as_a_tensor():
+    with pytest.raises(TensorInputError, match="voigt_to_full"):
+        to_irreps(np.eye(6), "elastic")
+    with pytest.raises(TensorInputError, match="voigt_to_full"):
+        to_irreps(np.zeros((3, 6)), "piezoelectric")
 
 
 @pytest.mark.parametrize("kind", ["elas", "Elastic", "abcd", "ij=kl", "", "ijklm"])
