@@ -5,12 +5,14 @@
 # %% ../nbs/00a_errors.ipynb 3
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
-           'SettingError', 'TrainingError', 'PredictionWarning', 'check_name', 'check_range']
+           'SettingError', 'TrainingError', 'PredictionWarning', 'check_name', 'check_range', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -72,3 +74,14 @@ def check_range(value, what: str, low=None, high=None, integer: bool = False, lo
         hi = "" if high is None else f"<= {high}"
         raise SettingError(f"{what} must be {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
     return value
+
+# %% ../nbs/00a_errors.ipynb
+def check_out_dir(path, what: str = "output folder") -> Path:
+    "`path` as a Path if it is, or can become, a writable folder (nothing is created); else SettingError."
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise SettingError(f"{what} {path} exists and is not a folder")
+    parent = next(p for p in [path, *path.absolute().parents] if p.exists())
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise SettingError(f"{what} {path} cannot be written ({parent} is not a writable folder)")
+    return path

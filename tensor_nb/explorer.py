@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from .errors import PredictionWarning, TensorNbError
+from .errors import PredictionWarning, TensorNbError, check_range
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -288,5 +288,6 @@ def build_app():
 
 def serve(port: int = 8050, host: str = "127.0.0.1") -> None:
     "Run the explorer until interrupted (Ctrl-C)."
+    check_range(port, "port", 1, 65535, integer=True)
     print(f"tensor_nb explorer on http://{host}:{port}  (Ctrl-C to stop)", flush=True)
     build_app().run(host=host, port=port, debug=False)

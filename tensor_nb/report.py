@@ -15,7 +15,7 @@ import numpy as np
 from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
-from .errors import PredictionWarning, TensorInputError, UnknownNameError
+from .errors import PredictionWarning, TensorInputError, UnknownNameError, check_out_dir
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import is_stable, voigt_reuss, vrh_moduli
 
@@ -339,9 +339,7 @@ def write_demo_report(out: Path, progress: bool = True) -> Path:
     "Reports of the example crystals (predicted beside measured) as out/report.html and out/report.json; the HTML path."
     from tqdm.auto import tqdm
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UnknownNameError(f"{out} exists and is not a folder")
+    out = check_out_dir(out, "report folder")
     structures = example_structures()
     reports = [
         material_report(s, name, EXAMPLE_TENSORS.get(name))

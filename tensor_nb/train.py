@@ -23,7 +23,7 @@ from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encode
 from .data import TensorRecord, dataset_splits, get_task, load_task, training_subset
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TrainingError, UnknownNameError, check_name, check_range
+from .errors import SettingError, TrainingError, UnknownNameError, check_name, check_out_dir, check_range
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
@@ -400,6 +400,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     from tqdm.auto import tqdm
 
     config.check()
+    out = check_out_dir(out_dir, "run folder")
     rank, world = _distributed()
     data = data or task_data(config.task, progress=progress)
     idx = {m: i for i, m in enumerate(data.ids)}
@@ -418,7 +419,6 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     scaler = IrrepScaler.fit(targets[data.rows(tr)], data.kind, config.target_scale, center=not data.per_atom)
     y = scaler.transform(targets)
     extra = moduli_data(config, data, model, progress and rank == 0) if config.moduli_weight else None
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     opt = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay

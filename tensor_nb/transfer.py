@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import SettingError, check_name
+from .errors import SettingError, check_name, check_out_dir
 from .train import TrainConfig, TaskData, task_data, train
 
 # %% auto 0
@@ -29,7 +29,7 @@ def run_transfer(chain: list[str], out_dir: str | Path, mode: str = "finetune", 
     if len(chain) < 2:
         raise SettingError(f"a transfer chain needs a source and a target task, got {chain}")
     model_kw = model_kw if model_kw is not None else {"lmax": 4}
-    out, results = Path(out_dir), []
+    out, results = check_out_dir(out_dir, "transfer folder"), []
     configs = [TrainConfig(task=task, model=model, epochs=epochs, seed=seed, model_kw=model_kw,
                            train_fraction=fraction if i == len(chain) - 1 else 1.0) for i, task in enumerate(chain)]
     for cfg in configs:

@@ -256,6 +256,9 @@ def test_cli_predict_and_demo_errors(tmp_path):
     )
     assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "0"), "--threads must be >= 1")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file")), "is not a folder")
+    assert_user_error(cli("demo", "--out", str(tmp_path / "a-file" / "sub")), "cannot be written")
+    assert_user_error(cli("train", "--task", "dielectric", "--out", str(tmp_path / "a-file")), "is not a folder")
+    assert_user_error(cli("serve", "--port", "99999"), "port must be >= 1 and <= 65535")
     assert_user_error(cli("decompose", "1,2,3", "--kind", "elastic"), "needs 36 Voigt numbers")
 
 
