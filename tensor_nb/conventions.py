@@ -12,8 +12,8 @@ import numpy as np
 from .errors import TensorInputError, UnknownNameError, check_name
 
 # %% auto 0
-__all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'voigt_index', 'voigt_to_full', 'full_to_voigt',
-           'voigt_labels', 'rotate_tensor']
+__all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'voigt_index', 'voigt_to_full', 'symmetry_tol',
+           'full_to_voigt', 'voigt_labels', 'rotate_tensor']
 
 # %% ../nbs/00_conventions.ipynb
 @dataclass(frozen=True)
@@ -70,18 +70,31 @@ def voigt_to_full(voigt, kind: str):
     if tuple(voigt.shape[-2:]) != k.voigt_shape:
         raise TensorInputError(f"{kind} Voigt input must end in shape {k.voigt_shape}, got {tuple(voigt.shape)}")
     idx, fac = _voigt_map(k)
-    flat = _scale(voigt.reshape(*voigt.shape[:-2], -1)[..., idx], 1 / fac)
+    flat = _scale(voigt.reshape(*voigt.shape[:-2], k.voigt_shape[0] * k.voigt_shape[1])[..., idx], 1 / fac)
     return flat.reshape(*voigt.shape[:-2], *(3,) * k.rank)
 
+def symmetry_tol(dtype) -> float:
+    "Default relative tolerance of every index-symmetry check: 1e-6 in float64, 3e-3 in lower precision."
+    return 1e-6 if "64" in str(dtype) else 3e-3
+
 def full_to_voigt(full, kind: str):
-    "Full Cartesian tensor (..., 3, ..., 3) -> Voigt array (..., *voigt_shape); numpy or torch in, same out."
+    """Full Cartesian tensor (..., 3, ..., 3) -> Voigt array (..., *voigt_shape); numpy or torch in, same out.
+    Entries that share a Voigt slot must agree (relative to the tensor's largest entry, `symmetry_tol`):
+    a tensor without the kind's index symmetry is an error, never silently cut to one of its entries."""
     k = tensor_kind(kind)
     if full.ndim < k.rank or tuple(full.shape[full.ndim - k.rank:]) != (3,) * k.rank:
         raise TensorInputError(f"{kind} tensor must end in {k.rank} axes of size 3, got shape {tuple(full.shape)}")
     batch = full.shape[:full.ndim - k.rank]
     idx, fac = _voigt_map(k)
     first = np.array([np.flatnonzero(idx == v)[0] for v in range(k.voigt_shape[0] * k.voigt_shape[1])])
-    return _scale(full.reshape(*batch, -1)[..., first], fac[first]).reshape(*batch, *k.voigt_shape)
+    flat = _scale(full.reshape(*batch, 3**k.rank), fac)  # every entry as the Voigt value it stands for
+    if len(first) < flat.shape[-1]:  # some slots hold several entries: they must agree
+        a = flat if isinstance(flat, np.ndarray) else flat.detach().cpu().double().numpy()
+        bad = np.abs(a - a[..., first[idx]]).max(-1) > symmetry_tol(flat.dtype) * np.abs(a).max(-1)
+        if bad.any():
+            raise TensorInputError(f"full_to_voigt({kind!r}): {int(bad.sum())} tensor(s) lack the index symmetry of "
+                                   "the Voigt form; symmetrize them first (e.g. to_irreps(T, kind, strict=False))")
+    return flat[..., first].reshape(*batch, *k.voigt_shape)
 
 # %% ../nbs/00_conventions.ipynb
 def voigt_labels(kind: str) -> np.ndarray:
@@ -91,8 +104,12 @@ def voigt_labels(kind: str) -> np.ndarray:
 
 # %% ../nbs/00_conventions.ipynb
 def rotate_tensor(T, R: np.ndarray, rank: int | None = None) -> np.ndarray:
-    "Apply the 3x3 matrix R to each of the last `rank` axes of T (all axes by default): R_ia R_jb ... T_..ab.."
-    out = np.asarray(T, dtype=float)
+    "Apply the orthogonal 3x3 matrix R to each of the last `rank` axes of T (all by default): R_ia R_jb ... T_..ab.."
+    out, R = np.asarray(T, dtype=float), np.asarray(R, dtype=float)
+    if R.shape != (3, 3) or not np.allclose(R @ R.T, np.eye(3), atol=1e-6):
+        raise TensorInputError(f"rotate_tensor: R must be an orthogonal 3x3 matrix, got shape {R.shape}"
+                               + (f" with |R R^T - 1| = {np.abs(R @ R.T - np.eye(3)).max():.3g}" if R.shape == (3, 3)
+                                  else ""))
     rank = out.ndim if rank is None else rank
     if out.ndim < rank or out.shape[out.ndim - rank:] != (3,) * rank:
         raise TensorInputError(f"rotate_tensor: expected {rank} trailing axes of size 3, got shape {out.shape}")

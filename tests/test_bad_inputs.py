@@ -294,6 +294,17 @@ def test_one_behaviour_for_every_batch_size(n):
             to_irreps(bad, "elastic")
 
 
+def test_conventions_refuse_what_they_would_cut():
+    from tensor_nb.conventions import full_to_voigt, rotate_tensor
+
+    T = symmetric("elastic", 4)
+    T[2, 0, 1, 2, 2] += 1.0  # breaks ij=ji in one tensor
+    with pytest.raises(TensorInputError, match="1 tensor"):
+        full_to_voigt(T, "elastic")
+    with pytest.raises(TensorInputError, match="orthogonal"):
+        rotate_tensor(np.eye(3), np.diag([1.0, 1.0, 2.0]))
+
+
 def test_voigt_matrix_passed_as_a_tensor():
     with pytest.raises(TensorInputError, match="voigt_to_full"):
         to_irreps(np.eye(6), "elastic")
