@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conventions import full_to_voigt
+from .errors import TensorInputError
 
 # %% auto 0
 __all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report', 'element_baseline']
@@ -24,10 +25,19 @@ def _bounds(C, S) -> tuple:
     return ((tr(C) + 2 * off(C)) / 9, (tr(C) - off(C) + 3 * shear(C)) / 15,
             1 / (tr(S) + 2 * off(S)), 15 / (4 * tr(S) - 4 * off(S) + 3 * shear(S)))
 
+def _stiffness(C_voigt, what: str) -> np.ndarray:
+    "C_voigt as a float array of finite stiffness matrices (..., 6, 6); TensorInputError otherwise."
+    C = np.asarray(C_voigt, dtype=float)
+    if C.shape[-2:] != (6, 6):
+        raise TensorInputError(f"{what} needs Voigt stiffness matrices (..., 6, 6), got shape {C.shape}")
+    if not np.isfinite(C).all():
+        raise TensorInputError(f"{what}: the stiffness matrices contain NaN or inf")
+    return C
+
 def voigt_reuss(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(K_V, G_V, K_R, G_R) of stiffness matrices (..., 6, 6) in GPa: Voigt and Reuss bounds of the bulk and shear
     moduli. A matrix that is not positive definite has no physical compliance: its Reuss bounds are NaN."""
-    C = np.asarray(C_voigt, dtype=float)
+    C = _stiffness(C_voigt, "voigt_reuss")
     stable = is_stable(C)
     kv, gv, kr, gr = _bounds(C, np.linalg.inv(np.where(stable[..., None, None], C, np.eye(6))))
     return kv, gv, np.where(stable, kr, np.nan), np.where(stable, gr, np.nan)
@@ -44,7 +54,7 @@ def vrh_moduli(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def is_stable(C_voigt: np.ndarray) -> np.ndarray:
     """Born stability of stiffness matrices (..., 6, 6): positive definite. The Voigt matrix and the Mandel
     (orthonormal) form are congruent, so they have the same signature."""
-    C = np.asarray(C_voigt, dtype=float)
+    C = _stiffness(C_voigt, "is_stable")
     return np.linalg.eigvalsh((C + np.swapaxes(C, -1, -2)) / 2)[..., 0] > 0
 
 
@@ -53,7 +63,9 @@ def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
     K/G. For kind 'scalar' (shape (N,)) the one 'component' is the number itself: mean_component_mae is its MAE."""
     pred, true = np.asarray(pred, dtype=float), np.asarray(true, dtype=float)
     if pred.shape != true.shape:
-        raise ValueError(f"predictions {pred.shape} and targets {true.shape} differ in shape")
+        raise TensorInputError(f"predictions {pred.shape} and targets {true.shape} differ in shape")
+    if len(pred) == 0:
+        raise TensorInputError("tensor_metrics needs at least one tensor")
     if kind == "scalar":
         pv, tv = pred.reshape(-1, 1), true.reshape(-1, 1)
     else:

@@ -305,6 +305,18 @@ def test_conventions_refuse_what_they_would_cut():
         rotate_tensor(np.eye(3), np.diag([1.0, 1.0, 2.0]))
 
 
+def test_metrics_inputs():
+    from tensor_nb.metrics import is_stable, tensor_metrics, vrh_moduli
+
+    for bad, message in ((np.eye(3), "6, 6"), (np.full((6, 6), np.inf), "NaN or inf"), ([[1, 2]], "6, 6")):
+        with pytest.raises(TensorInputError, match=message):
+            vrh_moduli(bad)
+        with pytest.raises(TensorInputError, match=message):
+            is_stable(bad)
+    with pytest.raises(TensorInputError, match="differ in shape"):
+        tensor_metrics(np.zeros((2, 3, 3)), np.zeros((3, 3, 3)), "dielectric")
+
+
 def test_voigt_matrix_passed_as_a_tensor():
     with pytest.raises(TensorInputError, match="voigt_to_full"):
         to_irreps(np.eye(6), "elastic")
