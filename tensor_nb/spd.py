@@ -57,8 +57,13 @@ def spd_log(T, kind: str, strict: bool = True) -> np.ndarray:
     return spd_map(T, kind, log, strict)
 
 def spd_exp(L, kind: str, strict: bool = True) -> np.ndarray:
-    "Matrix exponential of symmetric tensors (the inverse of `spd_log`): always positive definite."
-    return spd_map(L, kind, np.exp, strict)
+    """Matrix exponential of symmetric tensors (the inverse of `spd_log`): always positive definite; TensorInputError
+    where an eigenvalue is too large for a finite result."""
+    def exp(w: np.ndarray) -> np.ndarray:
+        if (w > np.log(np.finfo(float).max)).any():
+            raise TensorInputError(f"spd_exp({kind!r}): eigenvalue {w.max():.4g} overflows the exponential")
+        return np.exp(w)
+    return spd_map(L, kind, exp, strict)
 
 # %% ../nbs/03b_spd.ipynb
 def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False) -> np.ndarray:

@@ -317,6 +317,13 @@ def test_metrics_inputs():
         tensor_metrics(np.zeros((2, 3, 3)), np.zeros((3, 3, 3)), "dielectric")
 
 
+def test_matrix_exponential_never_overflows_silently():
+    from tensor_nb.spd import spd_exp
+
+    with pytest.raises(TensorInputError, match="overflows"):
+        spd_exp(np.eye(3) * 1e5, "dielectric")
+
+
 def test_voigt_matrix_passed_as_a_tensor():
     with pytest.raises(TensorInputError, match="voigt_to_full"):
         to_irreps(np.eye(6), "elastic")
