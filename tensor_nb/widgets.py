@@ -141,23 +141,25 @@ def decomposition_explorer(kind: str = "elastic"):
             text.value = "\n".join(" ".join(f"{v:g}" for v in row) for row in presets[preset.value])
 
     def redraw(*_):
-        try:
+        try:  # every input mistake (a word, a short row, NaN) is a message under the figure
             V = np.array([[float(v) for v in row.split()] for row in text.value.strip().splitlines()])
             T = voigt_to_full(V, kinds.value)
+            new = decomposition_figure(T, kinds.value)
         except ValueError as e:
             info.value = f"<span style='color:#b00'>{html.escape(str(e))}</span>"
             return
-        new = decomposition_figure(T, kinds.value)
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = new.data[0].x, new.data[0].y
             fig.layout.title.text = new.layout.title.text
             fig.layout.yaxis.title.text = new.layout.yaxis.title.text  # the unit follows the kind
         x = to_irreps(T, kinds.value, strict=False)
-        err = np.abs(from_irreps(x, kinds.value) - T).max()
+        err = np.abs(from_irreps(x, kinds.value) - T).max()  # rounding, or the part that breaks the index symmetry
         info.value = (
             f"<b>{irreps(kinds.value)}</b>: "
             + ", ".join(f"l={l}: {float(v):.4g}" for l, v in norms_per_l(x, kinds.value).items())
-            + f"; reconstruction error {err:.1e}"
+            + (f"; reconstruction error {err:.1e}" if err <= 1e-9 * max(np.abs(T).max(), 1e-300) else
+               f"; <span style='color:#b00'>not symmetric (largest deviation {err:.3g}): the parts shown are those "
+               "of its symmetric part</span>")
         )
 
     kinds.observe(set_preset, names="value")
