@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
 from .decompose import irreps as tensor_irreps, rank_of
-from .errors import StructureError, check_name
+from .errors import StructureError, check_name, check_range
 from .graphs import neighbor_edges, structure_key
 from .harmonics import wigner_D
 from .structures import structure_label
@@ -354,6 +354,8 @@ class BackboneModel(nn.Module):
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
                  members: int = 1):
         super().__init__()
+        check_range(mul, "mul (head width)", 1, integer=True)
+        check_range(members, "members (heads)", 1, integer=True)
         self.spec, self.kind, self.per_atom, self.finetune = backbone_spec(backbone), kind, per_atom, finetune
         self.sign = 1 if kind == "scalar" else (-1) ** rank_of(kind)
         target = "1x0e" if kind == "scalar" else tensor_irreps(kind)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .cache import atomic_write_bytes, writable_dir
 from .conventions import TENSOR_KINDS, symmetry_tol, tensor_kind, voigt_labels, voigt_to_full
-from .errors import TensorInputError, UnknownNameError, check_range
+from .errors import TensorInputError, UnknownNameError, check_flag, check_range
 from .harmonics import real_cg, vector_to_l1
 from .young import dim_gl, partitions, permutation_matrix, standard_tableaux, young_projector
 
@@ -331,6 +331,7 @@ def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
     TensorInputError when a tensor breaks the kind's index symmetry by more than `tol` (relative; default 1e-6 in
     float64, 3e-3 in float32); strict=False returns the coefficients of its symmetric part."""
     A, was_torch = _numeric(T, f"to_irreps({kind!r})")
+    check_flag(strict, "strict")
     tol = symmetry_tol(A.dtype) if tol is None else check_range(tol, "tol", 0)
     x, viol = _project(A, kind, check=strict, tol=tol if strict else 1.0)  # a violation is never above 1
     if strict and viol is not None and bool((viol > tol).any()):

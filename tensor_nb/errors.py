@@ -12,7 +12,8 @@ from pathlib import Path
 
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
-           'SettingError', 'TrainingError', 'PredictionWarning', 'check_name', 'check_range', 'check_out_dir']
+           'SettingError', 'TrainingError', 'PredictionWarning', 'check_name', 'check_range', 'check_flag',
+           'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -73,6 +74,13 @@ def check_range(value, what: str, low=None, high=None, integer: bool = False, lo
         lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
         hi = "" if high is None else f"<= {high}"
         raise SettingError(f"{what} must be {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
+    return value
+
+# %% ../nbs/00a_errors.ipynb
+def check_flag(value, what: str) -> bool:
+    "`value` if it is True or False; else SettingError."
+    if not isinstance(value, bool):
+        raise SettingError(f"{what} must be True or False, got {value!r}")
     return value
 
 # %% ../nbs/00a_errors.ipynb

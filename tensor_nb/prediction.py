@@ -20,7 +20,7 @@ from .checkpoint import LoadedModel, load_model
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import (
-    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_name)
+    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus
@@ -188,6 +188,10 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     (prediction, standard deviation of the heads' predictions), the second of the same shape as the first.
     dtype=torch.float32 runs the model about twice as fast, to ~1e-5-1e-4 (relative) of the float64 answer."""
     check_name(output, "output", OUTPUTS)
+    check_flag(symmetrize, "symmetrize")
+    check_flag(spread, "spread")
+    if dtype not in (torch.float32, torch.float64):
+        raise SettingError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     loaded = get_model(task, model_path)
     structs, labels, single = read_inputs(structures)
     if not (isinstance(batch_size, int) and batch_size >= 1):

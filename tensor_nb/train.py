@@ -23,7 +23,8 @@ from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encode
 from .data import TensorRecord, dataset_splits, get_task, load_task, training_subset
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TrainingError, UnknownNameError, check_name, check_out_dir, check_range
+from .errors import (
+    SettingError, TrainingError, UnknownNameError, check_flag, check_name, check_out_dir, check_range)
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
@@ -91,6 +92,9 @@ class TrainConfig:
         check_range(self.patience, "patience", 1, integer=True)
         check_range(self.grad_clip, "gradient clip", 0, low_open=True)
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
+        check_range(self.seed, "seed", 0, 2**63 - 1, integer=True)
+        for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target"):
+            check_flag(getattr(self, flag), flag)
         check_name(self.loss, "loss", LOSSES)
         check_name(self.target_scale, "target scale", TARGET_SCALES)
         check_range(self.moduli_weight, "moduli weight", 0)
@@ -111,7 +115,7 @@ class TrainConfig:
             raise SettingError(f"model_kw must be a dict of size options, got {self.model_kw!r}")
         try:
             build_from_meta(self.meta(task.kind, task.per_atom))
-        except TypeError as e:
+        except (TypeError, ValueError) as e:  # unknown options, or values the model cannot be built with
             raise SettingError(f"model_kw {self.model_kw} do not fit model {self.model!r}: {e}") from None
         return self
 

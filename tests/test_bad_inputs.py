@@ -338,6 +338,29 @@ def test_kind_names(kind):
 
 
 # 10. settings outside their range
+@pytest.mark.parametrize("fields, message", [
+    ({"seed": -1}, "seed must be >= 0"), ({"seed": 2**70}, "seed must be"), ({"finetune": "yes"}, "True or False"),
+    ({"model": "sevennet-0", "model_kw": {"members": 0}}, "members"),
+    ({"model": "sevennet-0", "model_kw": {"mul": -4}}, "mul"),
+])
+def test_train_settings(fields, message):
+    from tensor_nb.train import TrainConfig
+
+    with pytest.raises(SettingError, match=message):
+        TrainConfig(**{"task": "dielectric", "model": "cgcnn", **fields}).check()
+
+
+def test_predict_switches():
+    from tensor_nb.prediction import predict
+
+    for kw, message in (({"spread": "no"}, "spread must be True or False"), ({"symmetrize": 1}, "symmetrize"),
+                        ({"dtype": "float16"}, "dtype must be")):
+        with pytest.raises(SettingError, match=message):
+            predict("ZnO", "dielectric", **kw)
+    with pytest.raises(SettingError, match="strict must be True or False"):
+        to_irreps(np.eye(3), "dielectric", strict="no")
+
+
 def test_settings_out_of_range():
     from tensor_nb.graphs import GraphSettings
     from tensor_nb.symmetry import check_group, point_group_operations, symmetrize
