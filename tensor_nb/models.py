@@ -15,7 +15,7 @@ from e3nn.nn import FullyConnectedNet, Gate
 from torch import nn
 
 from .decompose import from_irreps, irreps as tensor_irreps
-from .errors import UnknownNameError, check_name
+from .errors import SettingError, UnknownNameError, check_name, check_range
 from .graphs import ELEMENT_FEATURE_NAMES, NUM_ELEMENTS, GraphBatch, GraphSettings, gaussian_expansion, pool
 
 NUM_FEATURES = len(ELEMENT_FEATURE_NAMES)
@@ -191,6 +191,10 @@ class EquivariantEncoder(nn.Module):
     ):
         super().__init__()
         check_name(layer, "layer", LAYERS)
+        for value, what in ((num_layers, "num_layers"), (mul, "mul"), (num_basis, "num_basis"),
+                            (radial_hidden, "radial_hidden")):
+            check_range(value, what, 1, integer=True)
+        check_range(lmax, "lmax", 0, 8, integer=True)
         self.config = dict(
             layer=layer,
             num_layers=num_layers,
@@ -285,6 +289,10 @@ def equivariant_model(kind: str, layer: str = "seconv", per_atom: bool = False, 
     "An equivariant model for a tensor kind ('dielectric', 'born_charge', ..., a formula) or 'scalar'; see above."
     encoder = EquivariantEncoder(layer, **encoder_kw)
     target = "1x0e" if kind == "scalar" else tensor_irreps(kind)
+    missing = [str(ir) for _, ir in o3.Irreps(target) if ir not in [i for _, i in encoder.irreps_out]]
+    if missing:  # a linear head would give these parts as exactly zero
+        raise SettingError(f"lmax {encoder.config['lmax']} gives no {', '.join(missing)} features for {kind}: "
+                           f"use lmax >= {max(o3.Irreps(target).ls)}")
     head = EquivariantHead(encoder.irreps_out, target, encoder.config["mul"], "atom" if per_atom else "mean")
     return TensorModel(encoder, head, None if kind == "scalar" else kind)
 
@@ -294,6 +302,8 @@ class CGCNNEncoder(nn.Module):
 
     def __init__(self, hidden: int = 64, num_layers: int = 3, cutoff: float = CUTOFF, num_gaussians: int = 40):
         super().__init__()
+        for value, what in ((hidden, "hidden"), (num_layers, "num_layers"), (num_gaussians, "num_gaussians")):
+            check_range(value, what, 1, integer=True)
         self.config = dict(hidden=hidden, num_layers=num_layers, cutoff=cutoff, num_gaussians=num_gaussians)
         self.embed = nn.Linear(NUM_FEATURES, hidden)
         self.z_embed = nn.Embedding(NUM_ELEMENTS + 1, hidden)
@@ -343,6 +353,8 @@ class CHGCNNEncoder(nn.Module):
 
     def __init__(self, hidden: int = 64, num_layers: int = 3, cutoff: float = CUTOFF, num_gaussians: int = 20):
         super().__init__()
+        for value, what in ((hidden, "hidden"), (num_layers, "num_layers"), (num_gaussians, "num_gaussians")):
+            check_range(value, what, 1, integer=True)
         self.config = dict(hidden=hidden, num_layers=num_layers, cutoff=cutoff, num_gaussians=num_gaussians)
         self.embed = nn.Linear(NUM_FEATURES, hidden)
         self.z_embed = nn.Embedding(NUM_ELEMENTS + 1, hidden)

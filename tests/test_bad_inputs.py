@@ -342,6 +342,8 @@ def test_kind_names(kind):
     ({"seed": -1}, "seed must be >= 0"), ({"seed": 2**70}, "seed must be"), ({"finetune": "yes"}, "True or False"),
     ({"model": "sevennet-0", "model_kw": {"members": 0}}, "members"),
     ({"model": "sevennet-0", "model_kw": {"mul": -4}}, "mul"),
+    ({"model": "seconv", "model_kw": {"lmax": 1}}, "use lmax >= 2"), ({"model_kw": {"hidden": 0}}, "hidden"),
+    ({"model": "segnn", "model_kw": {"lmax": -1}}, "lmax must be >= 0"),
 ])
 def test_train_settings(fields, message):
     from tensor_nb.train import TrainConfig
