@@ -146,6 +146,9 @@ def _threads(n: int) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from tensor_nb.data import get_task
+
+    task = get_task(args.task)  # a mistyped task fails in a second, before torch and e3nn load
     from tensor_nb.metrics import report
     from tensor_nb.train import TrainConfig, train
 
@@ -167,9 +170,7 @@ def _train(args: argparse.Namespace) -> int:
         log_target=args.log_target,
     ).check()
     res = train(cfg, args.out)
-    from tensor_nb.data import get_task
-
-    kind = TENSOR_KINDS.get(get_task(args.task).kind)
+    kind = TENSOR_KINDS.get(task.kind)
     print(
         f"test split ({res['n_test']} materials), mean absolute error per component"
         f"{' (' + kind.unit + ')' if kind else ''}:"
@@ -179,6 +180,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _transfer(args: argparse.Namespace) -> int:
+    from tensor_nb.data import get_task
+
+    for task in args.chain:
+        get_task(task)
     from tensor_nb.metrics import report
     from tensor_nb.transfer import run_transfer
 
