@@ -541,8 +541,14 @@ def load_folder(folder: str | os.PathLike, kind: str, csv_name: str = "tensors.c
     table = folder / check_name(csv_name, "CSV file")
     if not table.is_file():
         raise DataError(f"{table}: no such file", reason="missing file")
-    with open(table, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        with open(table, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise DataError(f"{table}: not a UTF-8 CSV file ({type(e).__name__}: {str(e)[:80]})",
+                        reason="bad csv") from None
+    if not rows:
+        raise DataError(f"{table}: no rows (a header line and one line per material are expected)", reason="bad csv")
     n = int(np.prod(k.voigt_shape))
     out = []
     for i, row in enumerate(rows, 2):

@@ -210,6 +210,15 @@ def test_csv_material_ids_are_names(tmp_path, mid):
         load_folder(tmp_path, "dielectric")
 
 
+def test_csv_tables_that_are_not(tmp_path):
+    from tensor_nb.data import load_folder
+
+    for name, content, message in (("empty.csv", b"", "no rows"), ("bin.csv", b"\xff\xfe\x00x", "not a UTF-8 CSV")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DataError, match=message):
+            load_folder(tmp_path, "dielectric", name)
+
+
 @pytest.mark.parametrize("task", ["../../x", "/tmp/model", "elastic/../../x"])
 def test_task_names_never_become_paths(task):
     from tensor_nb.prediction import predict
