@@ -67,6 +67,11 @@ def _scale(x, factors: np.ndarray):
 def voigt_to_full(voigt, kind: str):
     "Voigt array (..., *voigt_shape) -> full Cartesian tensor (..., 3, ..., 3); numpy or torch in, same out."
     k = tensor_kind(kind)
+    if not hasattr(voigt, "new_tensor"):  # anything but a torch tensor: a float array
+        try:
+            voigt = np.asarray(voigt, dtype=float)
+        except (TypeError, ValueError) as e:
+            raise TensorInputError(f"{kind} Voigt input is not a numeric array ({e})") from None
     if tuple(voigt.shape[-2:]) != k.voigt_shape:
         raise TensorInputError(f"{kind} Voigt input must end in shape {k.voigt_shape}, got {tuple(voigt.shape)}")
     idx, fac = _voigt_map(k)

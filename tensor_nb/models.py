@@ -28,6 +28,11 @@ __all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', '
            'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
 
 # %% ../nbs/07_models.ipynb
+def _check_sizes(**values: int) -> None:
+    "Check that every model size (layers, widths, basis sizes) is an integer >= 1; SettingError names the first bad."
+    for what, value in values.items():
+        check_range(value, what, 1, integer=True)
+
 def hidden_irreps(mul: int, lmax: int) -> o3.Irreps:
     "Hidden features: `mul` copies of every l <= lmax with both parities, fewer copies for higher l."
     return o3.Irreps("+".join(f"{max(2, mul >> min(l, 2))}x{l}{p}" for l in range(lmax + 1) for p in "eo")).simplify()
@@ -191,9 +196,7 @@ class EquivariantEncoder(nn.Module):
     ):
         super().__init__()
         check_name(layer, "layer", LAYERS)
-        for value, what in ((num_layers, "num_layers"), (mul, "mul"), (num_basis, "num_basis"),
-                            (radial_hidden, "radial_hidden")):
-            check_range(value, what, 1, integer=True)
+        _check_sizes(num_layers=num_layers, mul=mul, num_basis=num_basis, radial_hidden=radial_hidden)
         check_range(lmax, "lmax", 0, 8, integer=True)
         self.config = dict(
             layer=layer,
@@ -302,8 +305,7 @@ class CGCNNEncoder(nn.Module):
 
     def __init__(self, hidden: int = 64, num_layers: int = 3, cutoff: float = CUTOFF, num_gaussians: int = 40):
         super().__init__()
-        for value, what in ((hidden, "hidden"), (num_layers, "num_layers"), (num_gaussians, "num_gaussians")):
-            check_range(value, what, 1, integer=True)
+        _check_sizes(hidden=hidden, num_layers=num_layers, num_gaussians=num_gaussians)
         self.config = dict(hidden=hidden, num_layers=num_layers, cutoff=cutoff, num_gaussians=num_gaussians)
         self.embed = nn.Linear(NUM_FEATURES, hidden)
         self.z_embed = nn.Embedding(NUM_ELEMENTS + 1, hidden)
@@ -353,8 +355,7 @@ class CHGCNNEncoder(nn.Module):
 
     def __init__(self, hidden: int = 64, num_layers: int = 3, cutoff: float = CUTOFF, num_gaussians: int = 20):
         super().__init__()
-        for value, what in ((hidden, "hidden"), (num_layers, "num_layers"), (num_gaussians, "num_gaussians")):
-            check_range(value, what, 1, integer=True)
+        _check_sizes(hidden=hidden, num_layers=num_layers, num_gaussians=num_gaussians)
         self.config = dict(hidden=hidden, num_layers=num_layers, cutoff=cutoff, num_gaussians=num_gaussians)
         self.embed = nn.Linear(NUM_FEATURES, hidden)
         self.z_embed = nn.Embedding(NUM_ELEMENTS + 1, hidden)
