@@ -20,7 +20,8 @@ import numpy as np
 from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
-from .errors import DataError, StructureError, TensorInputError, UnknownNameError, check_name, check_range
+from .errors import (
+    DataError, SettingError, StructureError, TensorInputError, UnknownNameError, check_name, check_range)
 from .structures import validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -451,8 +452,10 @@ def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions
 def training_subset(train_ids: list[str], fraction: float, seed: int = 0) -> list[str]:
     "The first `fraction` (0 < fraction <= 1) of the training ids in hashed order: subsets for 10/25/50 % are nested."
     check_range(fraction, "training fraction", 0, 1, low_open=True)
-    ordered = sorted(train_ids, key=lambda m: _rank_key(seed, m))
-    return ordered[:max(1, round(fraction * len(ordered)))]
+    count = round(fraction * len(train_ids))
+    if train_ids and count < 1:
+        raise SettingError(f"training fraction {fraction:g} of {len(train_ids)} training materials selects none")
+    return sorted(train_ids, key=lambda m: _rank_key(seed, m))[:count]
 
 def dataset_splits(ds: Dataset, seed: int = 0) -> dict[str, list[str]]:
     "Train/val/test ids of a dataset, stratified by crystal system."

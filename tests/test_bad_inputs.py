@@ -361,6 +361,14 @@ def test_train_settings(fields, message):
         TrainConfig(**{"task": "dielectric", "model": "cgcnn", **fields}).check()
 
 
+def test_a_fraction_that_selects_nothing():
+    from tensor_nb.data import training_subset
+
+    with pytest.raises(SettingError, match="selects none"):
+        training_subset([f"mp-{i}" for i in range(100)], 0.001)
+    assert len(training_subset([f"mp-{i}" for i in range(100)], 0.01)) == 1
+
+
 def test_predict_switches():
     from tensor_nb.prediction import predict
 
