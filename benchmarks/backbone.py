@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from record import append_row, run_row
+from record import append_row, run_row, test_line
 from tensor_nb.train import TrainConfig, task_data, train
 
 HEAD = {"epochs": 150, "patience": 30, "lr": 2e-3, "weight_decay": 1e-2, "batch_size": 32, "target_scale": "global"}
@@ -67,15 +67,10 @@ def main() -> None:
                     res = train(cfg, run_dir, data, progress=False)
                     append_row("backbone.jsonl", run_row(res, run_dir, t0, task=task, model=args.backbone,
                                                          mode=mode, fraction=fraction, seed=seed))
-                    t, b = res["test"], res["baselines"]
+                    t = res["test"]
                     extra = f"  K {t['k_vrh_mae']:.3g}  G {t['g_vrh_mae']:.3g}" if "k_vrh_mae" in t else ""
-                    print(
-                        f"{task:14s} {mode:8s} {fraction:4.0%} seed {seed}: test MAE {t['mean_component_mae']:.4g} "
-                        f"(mean pred. {b['mean']['mean_component_mae']:.4g}, "
-                        f"zero {b['zero']['mean_component_mae']:.4g})"
-                        f"{extra}  val {res['val']['mean_component_mae']:.4g}  {time.time() - t0:.0f} s",
-                        flush=True,
-                    )
+                    print(f"{task:14s} {mode:8s} {fraction:4.0%} seed {seed}: {test_line(res)}{extra}  "
+                          f"val {res['val']['mean_component_mae']:.4g}  {time.time() - t0:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

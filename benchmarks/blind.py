@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from record import append_row, run_row
+from record import append_row, run_row, test_line
 from tensor_nb.train import TrainConfig, task_data, train
 
 SIZES = {"dielectric": {"lmax": 2}, "piezoelectric": {"lmax": 3}, "elastic": {"lmax": 4}}
@@ -61,13 +61,9 @@ def run(args, task: str, model: str, fraction: float, seed: int, data) -> None:
     t0 = time.time()
     res = train(cfg, run_dir, data, progress=False)
     append_row("blind.jsonl", run_row(res, run_dir, t0, task=task, model=model, fraction=fraction, seed=seed))
-    t, b = res["test"], res["baselines"]
-    print(
-        f"{task:14s} {model:15s} {fraction:4.0%} seed {seed}: mean comp. MAE {t['mean_component_mae']:.4g} "
-        f"(mean pred. {b['mean']['mean_component_mae']:.4g}, zero {b['zero']['mean_component_mae']:.4g})  "
-        f"Fnorm {t['fnorm']:.4g}  EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s",
-        flush=True,
-    )
+    t = res["test"]
+    print(f"{task:14s} {model:15s} {fraction:4.0%} seed {seed}: {test_line(res)}  Fnorm {t['fnorm']:.4g}  "
+          f"EwT25 {t['ewt_25']:.1%}  {time.time() - t0:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

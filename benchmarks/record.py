@@ -36,8 +36,16 @@ def run_row(res: dict, run_dir, t0: float, **fields) -> dict:
     """A result row: `fields`, provenance, wall time (at least every epoch's time, across resumes) and the metrics of
     `train`'s results `res`."""
     return dict(**fields, commit=git_commit(), data_sha256_16=data_hash(res["config"]["task"]),
-                command=" ".join(sys.argv), run_dir=str(run_dir), wall_s=max(time.time() - t0, res.get("train_time_s", 0.0)),
+                command=" ".join(sys.argv), run_dir=str(run_dir),
+                wall_s=max(time.time() - t0, res.get("train_time_s", 0.0)),
                 **{k: res[k] for k in RUN_KEYS if k in res})
+
+
+def test_line(res: dict) -> str:
+    "A run's test MAE beside the trivial predictors, for progress lines: 'test MAE x (mean pred. y, zero z)'."
+    m = lambda d: f"{d['mean_component_mae']:.4g}"
+    b = res["baselines"]
+    return f"test MAE {m(res['test'])} (mean pred. {m(b['mean'])}, zero {m(b['zero'])})"
 
 
 def append_row(name: str, row: dict) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from record import append_row, run_row
+from record import append_row, run_row, test_line
 from tensor_nb.data import TASKS
 from tensor_nb.symmetry import SYMPREC
 from tensor_nb.train import TrainConfig, task_data, train
@@ -89,13 +89,8 @@ def main() -> None:
         if record and not done:
             append_row("transfer.jsonl", run_row(res, folder, t0, target=cfg.task, chain=chain, mode=mode,
                                                  fraction=cfg.train_fraction, seed=cfg.seed, model=args.model))
-            t, b = res["test"], res["baselines"]
-            print(
-                f"{'->'.join(chain):45s} {mode:8s} f={cfg.train_fraction:<4} seed {cfg.seed}  "
-                f"MAE {t['mean_component_mae']:.4g} (mean {b['mean']['mean_component_mae']:.4g}, "
-                f"zero {b['zero']['mean_component_mae']:.4g})  {time.time() - t0:.0f} s",
-                flush=True,
-            )
+            print(f"{'->'.join(chain):45s} {mode:8s} f={cfg.train_fraction:<4} seed {cfg.seed}  {test_line(res)}  "
+                  f"{time.time() - t0:.0f} s", flush=True)
         return folder / "model.pt"
 
     # sources: trained once, without any target's validation or test materials

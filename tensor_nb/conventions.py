@@ -112,9 +112,7 @@ def rotate_tensor(T, R: np.ndarray, rank: int | None = None) -> np.ndarray:
     "Apply the orthogonal 3x3 matrix R to each of the last `rank` axes of T (all by default): R_ia R_jb ... T_..ab.."
     out, R = np.asarray(T, dtype=float), np.asarray(R, dtype=float)
     if R.shape != (3, 3) or not np.allclose(R @ R.T, np.eye(3), atol=1e-6):
-        raise TensorInputError(f"rotate_tensor: R must be an orthogonal 3x3 matrix, got shape {R.shape}"
-                               + (f" with |R R^T - 1| = {np.abs(R @ R.T - np.eye(3)).max():.3g}" if R.shape == (3, 3)
-                                  else ""))
+        raise TensorInputError(f"rotate_tensor: R must be an orthogonal 3x3 matrix, got {R.round(3).tolist()}")
     rank = out.ndim if rank is None else rank
     if out.ndim < rank or out.shape[out.ndim - rank:] != (3,) * rank:
         raise TensorInputError(f"rotate_tensor: expected {rank} trailing axes of size 3, got shape {out.shape}")

@@ -38,7 +38,7 @@ def voigt_reuss(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """(K_V, G_V, K_R, G_R) of stiffness matrices (..., 6, 6) in GPa: Voigt and Reuss bounds of the bulk and shear
     moduli. A matrix that is not positive definite has no physical compliance: its Reuss bounds are NaN."""
     C = _stiffness(C_voigt, "voigt_reuss")
-    stable = is_stable(C)
+    stable = _positive_definite(C)
     kv, gv, kr, gr = _bounds(C, np.linalg.inv(np.where(stable[..., None, None], C, np.eye(6))))
     return kv, gv, np.where(stable, kr, np.nan), np.where(stable, gr, np.nan)
 
@@ -54,7 +54,11 @@ def vrh_moduli(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def is_stable(C_voigt: np.ndarray) -> np.ndarray:
     """Born stability of stiffness matrices (..., 6, 6): positive definite. The Voigt matrix and the Mandel
     (orthonormal) form are congruent, so they have the same signature."""
-    C = _stiffness(C_voigt, "is_stable")
+    return _positive_definite(_stiffness(C_voigt, "is_stable"))
+
+
+def _positive_definite(C: np.ndarray) -> np.ndarray:
+    "Whether the symmetric parts of checked matrices C (..., n, n) are positive definite."
     return np.linalg.eigvalsh((C + np.swapaxes(C, -1, -2)) / 2)[..., 0] > 0
 
 
