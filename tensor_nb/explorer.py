@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import tempfile
 import warnings
 from functools import lru_cache
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from .errors import PredictionWarning, TensorNbError, check_range
+from .errors import PredictionWarning, SettingError, TensorNbError, check_range
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -286,8 +287,21 @@ def build_app():
             return dash.no_update, dash.no_update, str(e), shown
     return app
 
-def serve(port: int = 8050, host: str = "127.0.0.1") -> None:
-    "Run the explorer until interrupted (Ctrl-C)."
+def _check_listen(host: str, port: int) -> None:
+    "SettingError unless a server can listen on host:port (a known address and a free port), checked before starting."
     check_range(port, "port", 1, 65535, integer=True)
+    if not isinstance(host, str) or not host:
+        raise SettingError(f"host must be a host name or address such as 127.0.0.1, got {host!r}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: a socket in TIME_WAIT is free
+            s.bind(address)
+    except OSError as e:
+        raise SettingError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
+
+def serve(port: int = 8050, host: str = "127.0.0.1") -> None:
+    "Run the explorer until interrupted (Ctrl-C); SettingError first if it cannot listen on host:port."
+    _check_listen(host, port)
     print(f"tensor_nb explorer on http://{host}:{port}  (Ctrl-C to stop)", flush=True)
     build_app().run(host=host, port=port, debug=False)

@@ -7,6 +7,7 @@ console entry point in a subprocess and assert one line on stderr, a non-zero ex
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -268,6 +269,12 @@ def test_cli_predict_and_demo_errors(tmp_path):
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file" / "sub")), "cannot be written")
     assert_user_error(cli("train", "--task", "dielectric", "--out", str(tmp_path / "a-file")), "is not a folder")
     assert_user_error(cli("serve", "--port", "99999"), "port must be >= 1 and <= 65535")
+    assert_user_error(cli("serve", "--host", "999.1.1.1"), "cannot serve on 999.1.1.1")
+    with socket.socket() as busy:  # before this check the explorer announced its address, then failed to listen
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        assert_user_error(cli("serve", "--port", port), f"cannot serve on 127.0.0.1:{port}")
     assert_user_error(cli("decompose", "1,2,3", "--kind", "elastic"), "needs 36 Voigt numbers")
 
 
