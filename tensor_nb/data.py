@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from itertools import permutations, product
 from pathlib import Path
@@ -472,12 +473,29 @@ MP_FIELDS = {
 
 
 def doc_to_record(doc, task: str) -> dict:
-    "Convert one mp-api document (emmet-core model or dict) to a snapshot-format record."
-    get = (lambda k: doc.get(k)) if isinstance(doc, dict) else (lambda k: getattr(doc, k, None))
-    structure = get("structure")
+    """Convert one mp-api document (emmet-core model or dict) to a snapshot-format record; DataError, naming the
+    material and the field, for a document without its id, its structure or its numbers in the expected shape."""
     check_name(task, "Materials Project task", MP_FIELDS)
+    get = (lambda k: doc.get(k)) if isinstance(doc, dict) else (lambda k: getattr(doc, k, None))
+    if get("material_id") is None:
+        raise DataError("a Materials Project document without material_id", reason="malformed document")
+    mid = str(get("material_id"))
+
+    def numbers(value, field: str, shape: tuple) -> list:
+        try:
+            a = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            a = None
+        if a is None or a.shape != shape:
+            raise DataError(f"{mid}: Materials Project field {field!r} is not {'x'.join(map(str, shape)) or 'a'} "
+                            f"number{'s' if shape else ''}, got {str(value)[:60]!r}", reason="malformed document")
+        return a.tolist()
+
+    structure = get("structure")
+    if not (hasattr(structure, "as_dict") or isinstance(structure, dict)):
+        raise DataError(f"{mid}: Materials Project document without a structure", reason="malformed document")
     rec = {
-        "material_id": str(get("material_id")),
+        "material_id": mid,
         "formula_pretty": get("formula_pretty"),
         "structure": structure.as_dict() if hasattr(structure, "as_dict") else structure,
         "source": "Materials Project API (mp-api)",
@@ -485,21 +503,16 @@ def doc_to_record(doc, task: str) -> dict:
     if task == "elastic":
         et = get("elastic_tensor")
         ieee = et.get("ieee_format") if isinstance(et, dict) else getattr(et, "ieee_format", None)
-        rec["elastic_tensor"] = {"ieee_format": np.asarray(ieee, dtype=float).tolist()}
+        rec["elastic_tensor"] = {"ieee_format": numbers(ieee, "elastic_tensor.ieee_format", (6, 6))}
     elif task == "dielectric":
-        rec["dielectric_tensor"] = {
-            "total": np.asarray(get("total"), float).tolist(),
-            "electronic": np.asarray(get("electronic"), float).tolist(),
-        }
+        rec["dielectric_tensor"] = {k: numbers(get(k), k, (3, 3)) for k in ("total", "electronic")}
         rec["frame"] = "structure"
     elif task == "piezoelectric":
-        rec["piezoelectric_tensor"] = {
-            "ieee_format": np.asarray(get("total"), float).tolist(),
-            "eij_max": get("e_ij_max"),
-        }
+        rec["piezoelectric_tensor"] = {"ieee_format": numbers(get("total"), "total", (3, 6)),
+                                       "eij_max": get("e_ij_max")}
         rec["frame"] = "ieee"
     else:
-        rec.update(band_gap=get("band_gap"), formation_energy_per_atom=get("formation_energy_per_atom"))
+        rec.update({k: numbers(get(k), k, ()) for k in ("band_gap", "formation_energy_per_atom")})
     return rec
 
 
@@ -531,7 +544,15 @@ def fetch_mp(
             docs = endpoint.search(material_ids=material_ids, fields=MP_FIELDS[task])
     except Exception as e:  # mp-api raises MPRestError, requests and urllib3 errors
         raise ConnectionError(f"Materials Project query for {task!r} failed: {type(e).__name__}: {e}") from e
-    records = [doc_to_record(d, task) for d in docs]
+    records, skipped = [], []
+    for d in docs:
+        try:
+            records.append(doc_to_record(d, task))
+        except DataError as e:
+            skipped.append(str(e))
+    if skipped:
+        warnings.warn(f"{len(skipped)} of {len(docs)} Materials Project documents skipped: {'; '.join(skipped[:3])}",
+                      stacklevel=2)
     if use_cache:
         cache_put(key, {"records": records}, "mp")
     return records

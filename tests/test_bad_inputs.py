@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -218,6 +219,33 @@ def test_csv_tables_that_are_not(tmp_path):
         (tmp_path / name).write_bytes(content)
         with pytest.raises(DataError, match=message):
             load_folder(tmp_path, "dielectric", name)
+
+
+def test_malformed_mp_documents_are_skipped_by_name(monkeypatch):
+    "fetch_mp keeps the good documents of a query and names the malformed ones (real mp-api path, a fake server)."
+    import mp_api.client
+
+    from tensor_nb.data import fetch_mp
+
+    nacl = example_structures()["NaCl"]
+    docs = [{"material_id": "mp-1", "structure": nacl, "total": np.eye(3).tolist(), "electronic": np.eye(3).tolist()},
+            {"material_id": "mp-2", "structure": nacl, "total": None, "electronic": None}]
+
+    class Rester:
+        def __init__(self, *args, **kwargs):
+            endpoint = SimpleNamespace(search=lambda **query: docs)
+            self.materials = SimpleNamespace(elasticity=None, dielectric=endpoint, piezoelectric=None, summary=None)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(mp_api.client, "MPRester", Rester)
+    with pytest.warns(UserWarning, match="1 of 2 Materials Project documents skipped: mp-2: .*'total'"):
+        records = fetch_mp("dielectric", api_key="fake", use_cache=False)
+    assert [r["material_id"] for r in records] == ["mp-1"]
 
 
 @pytest.mark.parametrize("task", ["../../x", "/tmp/model", "elastic/../../x"])
