@@ -5,8 +5,8 @@
 # %% ../nbs/00a_errors.ipynb 3
 from __future__ import annotations
 
-import os
 import re
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -90,6 +90,8 @@ def check_out_dir(path, what: str = "output folder") -> Path:
     if path.exists() and not path.is_dir():
         raise SettingError(f"{what} {path} exists and is not a folder")
     parent = next(p for p in [path, *path.absolute().parents] if p.exists())
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise SettingError(f"{what} {path} cannot be written ({parent} is not a writable folder)")
+    try:  # a real write, not permission bits: root may write anywhere by them, yet not in /proc or a read-only mount
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError:
+        raise SettingError(f"{what} {path} cannot be written ({parent} is not a writable folder)") from None
     return path

@@ -296,6 +296,8 @@ def test_cli_predict_and_demo_errors(tmp_path):
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file")), "is not a folder")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file" / "sub")), "cannot be written")
     assert_user_error(cli("train", "--task", "dielectric", "--out", str(tmp_path / "a-file")), "is not a folder")
+    if os.path.isdir("/proc/self"):  # writable by permission bits for root, yet no folder can be made there
+        assert_user_error(cli("demo", "--out", "/proc/tensor_nb_demo"), "cannot be written")
     assert_user_error(cli("serve", "--port", "99999"), "port must be >= 1 and <= 65535")
     assert_user_error(cli("serve", "--host", "999.1.1.1"), "cannot serve on 999.1.1.1")
     with socket.socket() as busy:  # before this check the explorer announced its address, then failed to listen
