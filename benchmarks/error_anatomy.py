@@ -17,7 +17,8 @@ import torch
 
 from record import append_row, data_hash, git_commit, split_records
 from tensor_nb.conventions import full_to_voigt
-from tensor_nb.prediction import predict, shipped_models
+from tensor_nb.cards import shipped_models
+from tensor_nb.prediction import predict
 
 
 def anatomy(task: str, worst: int = 8) -> dict:

@@ -17,7 +17,8 @@ import torch
 from record import git_commit
 from tensor_nb.checkpoint import load_model
 from tensor_nb.data import dataset_splits, load_task
-from tensor_nb.prediction import predict, shipped_models
+from tensor_nb.cards import shipped_models
+from tensor_nb.prediction import predict
 
 
 def main() -> None:

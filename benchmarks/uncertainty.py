@@ -21,7 +21,8 @@ from scipy.stats import spearmanr
 from record import append_row, git_commit, split_records
 from tensor_nb.checkpoint import load_model
 from tensor_nb.conventions import full_to_voigt
-from tensor_nb.prediction import ASSETS, predict, shipped_models
+from tensor_nb.cards import ASSETS, shipped_models
+from tensor_nb.prediction import predict
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -162,7 +162,8 @@ def crystal_panel(structure, name: str, dft: dict | None = None):
     "The page of one crystal: every shipped model's prediction with tables, summaries, decomposition and caveats."
     from dash import html
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    from tensor_nb.prediction import predict, shipped_models
+    from tensor_nb.cards import shipped_models
+    from tensor_nb.prediction import predict
     from tensor_nb.symmetry import SYMPREC
     from tensor_nb.widgets import born_charge_table_html
 

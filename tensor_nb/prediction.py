@@ -5,17 +5,16 @@
 # %% ../nbs/11_prediction.ipynb 3
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .cards import ASSETS, shipped_models
 from .checkpoint import LoadedModel, load_model
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
@@ -29,16 +28,9 @@ from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
 # %% auto 0
-__all__ = ['ASSETS', 'OUTPUTS', 'shipped_models', 'get_model', 'models_table', 'read_inputs', 'mahalanobis', 'predict']
+__all__ = ['OUTPUTS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
 
 # %% ../nbs/11_prediction.ipynb
-ASSETS = Path(str(files("tensor_nb"))) / "assets"
-"Folder of the shipped models (`<task>.pt`) and their model cards (`<task>.json`)."
-
-def shipped_models() -> dict[str, dict]:
-    "Model cards of the models shipped with the package, by task."
-    return {p.stem: json.loads(p.read_text()) for p in sorted(ASSETS.glob("*.json"))}
-
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> LoadedModel:
     return load_model(path)
@@ -52,25 +44,6 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     return _load(str(path), path.stat().st_mtime)
-
-# %% ../nbs/11_prediction.ipynb
-def models_table(cards: dict[str, dict] | None = None) -> str:
-    "A markdown table of the shipped models: test mean component MAE beside the best trivial predictor."
-    cards = shipped_models() if cards is None else cards
-    lines = ["| task | model | test MAE | best trivial predictor | ratio | K / G VRH MAE |",
-             "|---|---|---|---|---|---|"]
-    for task, c in cards.items():
-        mae, unit = c["test"]["mean_component_mae"], "" if c["unit"] == "dimensionless" else " " + c["unit"]
-        name, base = min(((k, v) for k, v in c["baselines"].items() if not isinstance(v, list)), key=lambda kv: kv[1])
-        members = c.get("ensemble_members", 1)
-        model = c["model"] + (f", {members} heads" if members > 1 else "")
-        model += ", + binary moduli" if c.get("auxiliary_data") else ""
-        model += ", + SevenNet-0 bulk modulus" if c.get("bulk_prior") else ""
-        model += ", log target" if c.get("log_target") else ""
-        kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
-              else "-")
-        lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")
-    return "\n".join(lines)
 
 # %% ../nbs/11_prediction.ipynb
 def read_inputs(items) -> tuple[list, list[str], bool]:

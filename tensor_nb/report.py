@@ -206,7 +206,8 @@ FRAME_NOTE = (
 def material_report(structure, name: str = "", measured: dict | None = None, tasks: list | None = None) -> dict:
     "Predictions of the shipped models for one crystal, with summaries, decompositions, measurements and caveats."
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    from tensor_nb.prediction import predict, shipped_models
+    from tensor_nb.cards import shipped_models
+    from tensor_nb.prediction import predict
     from tensor_nb.symmetry import SYMPREC
 
     cards = shipped_models()

@@ -149,7 +149,8 @@ def _bad_structures():
 @pytest.mark.parametrize("case", list(_bad_structures()))
 def test_bad_structures_are_named(case):
     from tensor_nb.graphs import crystal_graph
-    from tensor_nb.prediction import predict, shipped_models
+    from tensor_nb.cards import shipped_models
+    from tensor_nb.prediction import predict
 
     s, message = _bad_structures()[case]
     if case == "disordered":
@@ -173,7 +174,8 @@ def test_structure_dicts():
 
 # 5. every structure of a CIF is predicted
 def test_multi_structure_cif(tmp_path):
-    from tensor_nb.prediction import predict, shipped_models
+    from tensor_nb.cards import shipped_models
+    from tensor_nb.prediction import predict
 
     task = next(t for t, c in shipped_models().items() if not c.get("per_atom"))
     s = example_structures()

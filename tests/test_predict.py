@@ -12,7 +12,7 @@ from scipy.spatial.transform import Rotation
 import tensor_nb
 from tensor_nb.conventions import rotate_tensor
 from tensor_nb.examples import example_structures
-from tensor_nb.prediction import models_table, shipped_models
+from tensor_nb.cards import models_table, shipped_models
 from tensor_nb.symmetry import symmetry_residual
 
 prediction = importlib.import_module("tensor_nb.prediction")

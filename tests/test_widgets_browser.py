@@ -35,7 +35,7 @@ ARGS = [
 ]
 CELLS = [
     "from tensor_nb.widgets import *\nfrom tensor_nb.examples import example_structures\n"
-    "from tensor_nb.prediction import shipped_models\nm = example_structures()",
+    "from tensor_nb.cards import shipped_models\nm = example_structures()",
     "young_explorer()",
     "decomposition_explorer('elastic')",
     "c = shipped_models()['elastic']\nmae_heatmap({'model': c['test']['component_mae'], "
