@@ -60,9 +60,10 @@ def validate_structure(s, name: str | None = None):
     centers, neighbors, _, dist = s.get_neighbor_list(MIN_DISTANCE)
     if len(dist):
         i, j = int(centers[np.argmin(dist)]), int(neighbors[np.argmin(dist)])
+        pair = (f"atom {i} ({s[i].species_string}) and its periodic image" if i == j else
+                f"atoms {i} ({s[i].species_string}) and {j} ({s[j].species_string})")
         raise StructureError(
-            f"{label}: atoms {i} ({s[i].species_string}) and {j} ({s[j].species_string}) are "
-            f"{dist.min():.3g} A apart (less than {MIN_DISTANCE} A): overlapping sites",
+            f"{label}: {pair} are {dist.min():.3g} A apart (less than {MIN_DISTANCE} A): overlapping sites",
             reason="overlapping sites",
         )
     return s
