@@ -351,15 +351,11 @@ def from_irreps(x, kind: str):
     if tuple(A.shape[-1:]) != (Q.shape[0],):
         raise TensorInputError(f"{what}: expected a last axis of size {Q.shape[0]} ({irreps(kind)}), "
                                f"got shape {tuple(A.shape)}")
-    if isinstance(A, np.ndarray):
-        finite = np.isfinite(A).all()
-        T = _as_input_type((A @ Q.astype(A.dtype, copy=False)).reshape(*A.shape[:-1], *(3,) * n), was_torch)
-    else:
-        finite = bool(A.detach().isfinite().all())
-        T = (A @ A.new_tensor(Q)).reshape(*A.shape[:-1], *(3,) * n)
-    if not finite:
+    if not (np.isfinite(A).all() if isinstance(A, np.ndarray) else bool(A.detach().isfinite().all())):
         raise TensorInputError(f"{what}: input contains NaN or inf")
-    return T
+    if isinstance(A, np.ndarray):
+        return _as_input_type((A @ Q.astype(A.dtype, copy=False)).reshape(*A.shape[:-1], *(3,) * n), was_torch)
+    return (A @ A.new_tensor(Q)).reshape(*A.shape[:-1], *(3,) * n)
 
 # %% ../nbs/03_decompose.ipynb
 def irreps_slices(kind: str) -> list[tuple[int, tuple[int, ...], slice]]:

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
-from .decompose import from_irreps, rank_of, to_irreps
+from .decompose import from_irreps, to_irreps
 from .errors import TensorInputError, check_name
 
 # %% auto 0
@@ -28,14 +28,8 @@ def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray], strict: bool =
     matrices (3x3, or 6x6 Mandel form for elastic); returns full tensors of the same shape. A tensor that breaks the
     kind's index symmetry raises TensorInputError as in `to_irreps`; strict=False maps its symmetric part."""
     check_name(kind, "positive-definite tensor kind", SPD_KINDS)
-    n = rank_of(kind)
-    A = np.asarray(T, dtype=float)
-    if A.shape[A.ndim - n:] != (3,) * n:
-        raise TensorInputError(f"spd_map({kind!r}): expected a tensor ending in {n} axes of size 3, got {A.shape}")
-    if not np.isfinite(A).all():
-        raise TensorInputError(f"spd_map({kind!r}): input contains NaN or inf")
-    try:
-        A = from_irreps(to_irreps(A, kind, strict=strict), kind)  # exactly symmetric from here on
+    try:  # to_irreps checks type, shape (with a hint for Voigt input), finiteness and index symmetry
+        A = from_irreps(np.asarray(to_irreps(T, kind, strict=strict), dtype=float), kind)  # exactly symmetric
     except TensorInputError as e:
         raise TensorInputError(f"spd_map({kind!r}): {e}") from None
     M = full_to_voigt(A, kind) * _MANDEL[:, None] * _MANDEL if kind == "elastic" else A
