@@ -19,16 +19,17 @@ from tqdm.auto import tqdm
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
 from .decompose import irreps as tensor_irreps, rank_of
-from .errors import StructureError, check_name, check_range
+from .errors import SettingError, StructureError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
 from .harmonics import wigner_D
 from .structures import structure_label
 from .symmetry import improper_site_map
 
 # %% auto 0
-__all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'BackboneSpec', 'backbone_spec', 'sevennet_modules',
-           'sevennet_graph', 'batch_graphs', 'SevenNetBlocks', 'blocks_dtype', 'node_features', 'self_products', 'even',
-           'crystal_scalars', 'BackboneHead', 'rotate_features', 'inverted_features', 'BackboneModel',
+__all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
+           'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'SevenNetBlocks',
+           'blocks_dtype', 'node_features', 'self_products', 'even', 'crystal_scalars', 'BackboneHead', 'shell_irreps',
+           'shell_harmonics', 'with_shells', 'ShellHead', 'rotate_features', 'inverted_features', 'BackboneModel',
            'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
@@ -268,7 +269,7 @@ def crystal_scalars(structures: list) -> torch.Tensor:
 
 class BackboneHead(nn.Module):
     "Equivariant readout of backbone node features onto target irreps (parity 'e'); see above."
-    def __init__(self, irreps_in: str, target: str, mul: int = 16, per_atom: bool = False):
+    def __init__(self, irreps_in: str, target: str, mul: int = 16, per_atom: bool = False, mid_lmax: int = 2):
         super().__init__()
         irreps_in, target = o3.Irreps(irreps_in), even(target)
         lmax = max(ir.l for _, ir in target)
@@ -278,7 +279,7 @@ class BackboneHead(nn.Module):
         self.register_buffer("scalar_shift", torch.zeros(CRYSTAL_SCALARS))
         self.register_buffer("scalar_scale", torch.ones(CRYSTAL_SCALARS))
         self.irreps_in = irreps_in
-        mid = o3.Irreps(f"{mul}x0e+{mul}x1e+{mul}x2e")
+        mid = o3.Irreps("+".join(f"{mul}x{l}e" for l in range(mid_lmax + 1)))
         hidden = o3.Irreps("+".join([f"{2 * mul}x0e"] + [f"{mul}x{l}e" for l in range(1, lmax + 1)]))
         self.lin_in = o3.Linear(irreps_in, mid)
         self.products = self_products(mid, lmax)
@@ -313,6 +314,65 @@ class BackboneHead(nn.Module):
         if not self.per_atom:
             h = torch.cat([h, (scalars.to(h.dtype) - self.scalar_shift) / self.scalar_scale], 1)
         return self.lin_out(self.gate2(self.lin_mid(h)))
+
+# %% ../nbs/07a_backbone.ipynb
+SHELLS = (1.0, 1.25, 1.6)
+"Centres of the neighbour shells of `shell_harmonics`, in units of each atom's nearest-neighbour distance."
+SHELL_WIDTH, SHELL_LMAX, SHELL_CUTOFF = 0.12, 4, 7.0
+"Gaussian width of a shell (same units), largest l, and the neighbour search radius (A)."
+
+def shell_irreps() -> o3.Irreps:
+    "Irreps of the shell harmonics of one atom: len(SHELLS) channels of each l = 1..SHELL_LMAX."
+    return o3.Irreps("+".join(f"{len(SHELLS)}x{l}e" for l in range(1, SHELL_LMAX + 1)))
+
+def shell_harmonics(structure) -> torch.Tensor:
+    """Per atom and shell, the weighted mean of the real spherical harmonics (e3nn's, component normalisation) of
+    the directions to the atom's neighbours, (n_atoms, shell_irreps().dim) float64."""
+    centers, nbrs, images, dist = structure.get_neighbor_list(SHELL_CUTOFF)
+    vec = structure.cart_coords[nbrs] + images @ structure.lattice.matrix - structure.cart_coords[centers]
+    n, k = len(structure), len(SHELLS)
+    nearest = np.full(n, np.inf)
+    np.minimum.at(nearest, centers, dist)
+    weight = np.exp(-((dist[:, None] / nearest[centers, None] - np.array(SHELLS)) / SHELL_WIDTH) ** 2)  # (E, k)
+    total = np.zeros((n, k))
+    np.add.at(total, centers, weight)
+    Y = o3.spherical_harmonics(list(range(1, SHELL_LMAX + 1)), torch.from_numpy(vec), normalize=True,
+                               normalization="component").numpy()
+    out, start = [], 0
+    for l in range(1, SHELL_LMAX + 1):
+        acc = np.zeros((n, k, 2 * l + 1))
+        np.add.at(acc, centers, weight[:, :, None] * Y[:, None, start:start + 2 * l + 1])
+        out.append((acc / np.maximum(total, 1e-12)[:, :, None]).reshape(n, -1))
+        start += 2 * l + 1
+    return torch.from_numpy(np.concatenate(out, 1))
+
+def with_shells(x: torch.Tensor, x_inv: torch.Tensor, structures: list) -> tuple[torch.Tensor, torch.Tensor]:
+    "Node features of the crystals and of their inversions (rows in structure order), each with the shell harmonics."
+    sh = torch.cat([shell_harmonics(s) for s in structures]).to(x.dtype)
+    odd = torch.cat([torch.full((mul * ir.dim,), (-1.0) ** ir.l) for mul, ir in shell_irreps()]).to(x.dtype)
+    return torch.cat([x, sh], 1), torch.cat([x_inv, sh * odd], 1)
+
+# %% ../nbs/07a_backbone.ipynb
+class ShellHead(nn.Module):
+    "Invariant coefficients from the backbone features, anisotropic ones also from the atoms' shell harmonics."
+    def __init__(self, irreps_in: str, target: str, mul: int = 16):
+        super().__init__()
+        self.n_in = o3.Irreps(irreps_in).dim
+        target = o3.Irreps(target)
+        self.iso = BackboneHead(irreps_in, target, mul)
+        self.aniso = BackboneHead(o3.Irreps(irreps_in) + shell_irreps(), target, mul,
+                                  mid_lmax=max(ir.l for _, ir in target))
+        self.register_buffer("invariant", torch.cat([torch.full((mul_ * ir.dim,), ir.l == 0) for mul_, ir in target]))
+
+    def fit_normalisation(self, x: torch.Tensor, scalars: torch.Tensor | None = None) -> None:
+        "Input normalisation of both heads (x: backbone features followed by shell harmonics)."
+        self.iso.fit_normalisation(x[:, :self.n_in], scalars)
+        self.aniso.fit_normalisation(x, scalars)
+
+    def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int,
+                scalars: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.where(self.invariant, self.iso(x[:, :self.n_in], batch, num_graphs, scalars),
+                           self.aniso(x, batch, num_graphs, scalars))
 
 # %% ../nbs/07a_backbone.ipynb
 def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray) -> torch.Tensor:
@@ -352,14 +412,18 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor)
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
-                 members: int = 1):
+                 members: int = 1, shells: bool = False):
         super().__init__()
         check_range(mul, "mul (head width)", 1, integer=True)
         check_range(members, "members (heads)", 1, integer=True)
         self.spec, self.kind, self.per_atom, self.finetune = backbone_spec(backbone), kind, per_atom, finetune
+        self.shells = check_flag(shells, "shells")
+        if shells and (per_atom or finetune or kind == "scalar"):
+            raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone")
         self.sign = 1 if kind == "scalar" else (-1) ** rank_of(kind)
         target = "1x0e" if kind == "scalar" else tensor_irreps(kind)
-        self.heads = nn.ModuleList(BackboneHead(self.spec.feature_irreps, target, mul, per_atom)
+        self.heads = nn.ModuleList(ShellHead(self.spec.feature_irreps, target, mul) if shells else
+                                   BackboneHead(self.spec.feature_irreps, target, mul, per_atom)
                                    for _ in range(members))
         self.blocks, self._copies = None, {}
         if finetune:  # the trainable blocks are part of this model (and of its file)
@@ -425,7 +489,8 @@ class BackboneModel(nn.Module):
         x = blocks(g)
         x_inv = inverted_features(blocks, structures, x)
         run = self.to(dtype).members if members else self.to(dtype).forward
-        y = run(x, x_inv, g["batch"], len(structures), crystal_scalars(structures))
+        y = run(*(with_shells(x, x_inv, structures) if self.shells else (x, x_inv)), g["batch"], len(structures),
+                crystal_scalars(structures))
         if not invariants:
             return y
         return y, invariant_summary(x, x_inv, g["batch"], len(structures), self.spec.feature_irreps)

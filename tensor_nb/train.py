@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .backbone import BACKBONES, BackboneModel, batch_graphs, crystal_scalars, node_features, sevennet_graph
+from .backbone import (
+    BACKBONES, BackboneModel, batch_graphs, crystal_scalars, node_features, sevennet_graph, with_shells)
 from .cache import atomic_write_bytes
 from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encoder, save_model
 from .data import TensorRecord, dataset_splits, get_task, load_task, training_subset
@@ -188,9 +189,13 @@ class GraphInputs:
 
 class BackboneInputs:
     "Cached backbone features (and, for fine-tuning, graphs) of a task's structures; calling it runs a BackboneModel."
-    def __init__(self, structures: list, backbone: str, finetune: bool = False, progress: bool = True):
+    def __init__(self, structures: list, backbone: str, finetune: bool = False, progress: bool = True,
+                 shells: bool = False):
         self.backbone = backbone
         self.feats = node_features(structures, backbone, progress=progress)
+        if shells:  # a ShellHead model: each atom's shell harmonics follow its features (07a_backbone)
+            self.feats = [{**f, **dict(zip(("x", "inv_x"), with_shells(f["x"], f["inv_x"], [s])))}
+                          for f, s in zip(self.feats, structures)]
         self.scalars = crystal_scalars(structures).float()
         self.graphs = None
         if finetune:
@@ -215,7 +220,7 @@ class BackboneInputs:
 def model_inputs(config: TrainConfig, data: TaskData, model: torch.nn.Module, progress: bool = True):
     "The input builder a model needs for a task's structures."
     if config.backbone:
-        return BackboneInputs(data.structures, config.backbone, config.finetune, progress)
+        return BackboneInputs(data.structures, config.backbone, config.finetune, progress, model.shells)
     return GraphInputs(data.structures, GraphSettings(**config.graph), getattr(model, "hypergraph", False), progress)
 
 # %% ../nbs/08_train.ipynb
