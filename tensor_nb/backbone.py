@@ -362,7 +362,7 @@ class ShellHead(nn.Module):
         self.iso = BackboneHead(irreps_in, target, mul)
         self.aniso = BackboneHead(o3.Irreps(irreps_in) + shell_irreps(), target, mul,
                                   mid_lmax=max(ir.l for _, ir in target))
-        self.register_buffer("invariant", torch.cat([torch.full((mul_ * ir.dim,), ir.l == 0) for mul_, ir in target]))
+        self.register_buffer("invariant", torch.cat([torch.full((m * ir.dim,), ir.l == 0) for m, ir in target]))
 
     def fit_normalisation(self, x: torch.Tensor, scalars: torch.Tensor | None = None) -> None:
         "Input normalisation of both heads (x: backbone features followed by shell harmonics)."
