@@ -34,6 +34,8 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         model += ", + binary moduli" if c.get("auxiliary_data") else ""
         model += ", + SevenNet-0 bulk modulus" if c.get("bulk_prior") else ""
         model += ", log target" if c.get("log_target") else ""
+        shells = c.get("training", {}).get("config", {}).get("model_kw", {}).get("shells")
+        model += ", + shell harmonics" if shells else ""
         kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
               else "-")
         lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")

@@ -163,7 +163,7 @@ def test_predict_matches_the_evaluation_behind_the_card(task):
 
     loaded, kind = prediction.get_model(task), CARDS[task]["kind"]
     structures = list(example_structures().values())
-    inputs = BackboneInputs(structures, loaded.meta["backbone"], progress=False)
+    inputs = BackboneInputs(structures, loaded.meta["backbone"], progress=False, shells=loaded.model.shells)
     coeffs = evaluated_coefficients(loaded.model, inputs, structures, loaded.scaler, list(range(len(structures))),
                                     loaded.meta.get("bulk_prior"))
     expected = coefficients_to_tensors(coeffs, kind, loaded.meta.get("log_target", False))
