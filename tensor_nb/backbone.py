@@ -346,11 +346,15 @@ def shell_harmonics(structure) -> torch.Tensor:
         start += 2 * l + 1
     return torch.from_numpy(np.concatenate(out, 1))
 
+@lru_cache(maxsize=None)
+def _inversion_signs() -> torch.Tensor:
+    "(-1)^l for each component of `shell_irreps`: the shell harmonics of the inverted crystal are these times them."
+    return torch.cat([torch.full((mul * ir.dim,), (-1.0) ** ir.l) for mul, ir in shell_irreps()])
+
 def with_shells(x: torch.Tensor, x_inv: torch.Tensor, structures: list) -> tuple[torch.Tensor, torch.Tensor]:
     "Node features of the crystals and of their inversions (rows in structure order), each with the shell harmonics."
     sh = torch.cat([shell_harmonics(s) for s in structures]).to(x.dtype)
-    odd = torch.cat([torch.full((mul * ir.dim,), (-1.0) ** ir.l) for mul, ir in shell_irreps()]).to(x.dtype)
-    return torch.cat([x, sh], 1), torch.cat([x_inv, sh * odd], 1)
+    return torch.cat([x, sh], 1), torch.cat([x_inv, sh * _inversion_signs().to(x.dtype)], 1)
 
 # %% ../nbs/07a_backbone.ipynb
 class ShellHead(nn.Module):
