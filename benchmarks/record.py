@@ -11,7 +11,7 @@ from tensor_nb.data import data_dir, dataset_splits, get_task, load_task
 
 RESULTS = Path(__file__).parent / "results"
 RUN_KEYS = ("parameters", "n_train", "n_moduli", "n_test", "epochs_run", "best_epoch", "config", "val", "test",
-            "baselines", "bulk_prior")
+            "baselines", "bulk_prior", "log_floor")
 "What a row keeps of `train`'s results."
 
 

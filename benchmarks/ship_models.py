@@ -96,7 +96,9 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             else ""
         ),
         "log_target": (
-            "trained on the tensor's matrix logarithm, predictions exponentiated: always positive definite (03b_spd)"
+            ("trained on log(eps - 1), predictions mapped back: every eigenvalue above 1 (03b_spd)"
+             if meta.get("log_floor") == 1 else
+             "trained on the tensor's matrix logarithm, predictions exponentiated: always positive definite (03b_spd)")
             if meta.get("log_target")
             else ""
         ),

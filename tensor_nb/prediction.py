@@ -144,7 +144,7 @@ def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool)
         sizes = np.cumsum([0] + [len(s) for s in structures])
         T = [from_irreps(coeffs[..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
         return [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structures)] if symmetrize else T
-    T = coefficients_to_tensors(coeffs, kind, meta.get("log_target", False))
+    T = coefficients_to_tensors(coeffs, kind, meta.get("log_target", False), meta.get("log_floor", 0.0))
     return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,

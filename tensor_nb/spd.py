@@ -14,11 +14,14 @@ from .decompose import from_irreps, to_irreps
 from .errors import TensorInputError, check_name
 
 # %% auto 0
-__all__ = ['SPD_KINDS', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
+__all__ = ['SPD_KINDS', 'SPD_FLOOR', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
 
 # %% ../nbs/03b_spd.ipynb
 SPD_KINDS = ("dielectric", "elastic")
 "Tensor kinds that are positive definite for stable materials: as 3x3 matrices, and as 6x6 Mandel matrices."
+
+SPD_FLOOR = {"dielectric": 1.0, "elastic": 0.0}
+"Lower bound of the eigenvalues of each kind for stable materials (eps >= 1: positive susceptibility; C > 0)."
 
 _MANDEL = np.array([1.0, 1.0, 1.0, np.sqrt(2), np.sqrt(2), np.sqrt(2)])
 _SINGULAR = 1e-12  # eigenvalues at most this fraction of the largest are not positive
@@ -38,29 +41,32 @@ def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray], strict: bool =
     return voigt_to_full(M / _MANDEL[:, None] / _MANDEL, kind) if kind == "elastic" else M
 
 # %% ../nbs/03b_spd.ipynb
-def spd_log(T, kind: str, strict: bool = True) -> np.ndarray:
-    """Matrix logarithm of positive-definite tensors (see above); TensorInputError if one is not positive definite
-    (or, with `strict`, not symmetric: see `spd_map`)."""
+def spd_log(T, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray:
+    """Matrix logarithm of T - floor (floor times the identity; see above); TensorInputError if an eigenvalue of T
+    is not above `floor` (or, with `strict`, T is not symmetric: see `spd_map`)."""
     def log(w: np.ndarray) -> np.ndarray:
+        w = w - floor
         singular = w <= _SINGULAR * np.abs(w).max(-1, keepdims=True)  # zero up to the rounding of the projection
         if singular.any():
             bad = np.flatnonzero(singular.reshape(-1, w.shape[-1]).any(-1))
-            raise TensorInputError(f"spd_log({kind!r}): {len(bad)} tensor(s) are not positive definite (smallest "
-                                   f"eigenvalue {w.min():.3g}; first at flat batch index {bad[0]})")
+            above = f" above {floor:g}" if floor else ""
+            raise TensorInputError(f"spd_log({kind!r}): {len(bad)} tensor(s) are not positive definite{above} "
+                                   f"(smallest eigenvalue {w.min() + floor:.3g}; first at flat batch index {bad[0]})")
         return np.log(w)
     return spd_map(T, kind, log, strict)
 
-def spd_exp(L, kind: str, strict: bool = True) -> np.ndarray:
-    """Matrix exponential of symmetric tensors (the inverse of `spd_log`): always positive definite; TensorInputError
-    where an eigenvalue is too large for a finite result."""
+def spd_exp(L, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray:
+    """Matrix exponential of symmetric tensors plus floor times the identity (the inverse of `spd_log`): every
+    eigenvalue above `floor`; TensorInputError where an eigenvalue is too large for a finite result."""
     def exp(w: np.ndarray) -> np.ndarray:
         if (w > np.log(np.finfo(float).max)).any():
             raise TensorInputError(f"spd_exp({kind!r}): eigenvalue {w.max():.4g} overflows the exponential")
-        return np.exp(w)
+        return np.exp(w) + floor
     return spd_map(L, kind, exp, strict)
 
 # %% ../nbs/03b_spd.ipynb
-def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False) -> np.ndarray:
-    "Full tensors from harmonic coefficients (..., dim); `log_target`: they are the matrix logarithm's, exponentiate."
+def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False, floor: float = 0.0) -> np.ndarray:
+    """Full tensors from harmonic coefficients (..., dim); `log_target`: they are those of the matrix logarithm of
+    T - floor: exponentiate and add `floor`."""
     T = from_irreps(x, kind)
-    return spd_exp(T, kind) if log_target else T
+    return spd_exp(T, kind, floor=floor) if log_target else T

@@ -30,7 +30,7 @@ from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, c
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
 from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
-from .spd import SPD_KINDS, coefficients_to_tensors, spd_log
+from .spd import SPD_FLOOR, SPD_KINDS, coefficients_to_tensors, spd_log
 from .symmetry import SYMPREC
 
 # %% auto 0
@@ -67,7 +67,7 @@ class TrainConfig:
     graph: dict = field(default_factory=lambda: GraphSettings().as_dict())  # graph models: how crystals become graphs
     moduli_weight: float = 0.0    # elastic: weight of the auxiliary K_VRH/G_VRH loss on extra crystals (see below)
     bulk_prior: bool = False      # elastic: blend K_V with a potential's bulk modulus after training (07c_potential)
-    log_target: bool = False      # dielectric, elastic: learn the matrix logarithm of the tensor (03b_spd)
+    log_target: bool = False      # dielectric, elastic: learn log(eps - 1) or log(C) (03b_spd)
 
     def key(self) -> str:
         """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
@@ -124,7 +124,8 @@ class TrainConfig:
         "What a model file records about this run (see `07b_checkpoint`)."
         return {"model_name": self.model, "model_kw": dict(self.model_kw), "kind": kind, "task": self.task,
                 "per_atom": per_atom, "graph": dict(self.graph), "backbone": self.backbone, "finetune": self.finetune,
-                "symprec": SYMPREC, "log_target": self.log_target}
+                "symprec": SYMPREC, "log_target": self.log_target,
+                "log_floor": SPD_FLOOR[kind] if self.log_target else 0.0}
 
 _LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0,
                   "log_target": False}
@@ -172,8 +173,10 @@ def task_data(task: str, records: list[TensorRecord] | None = None, progress: bo
 
 # %% ../nbs/08_train.ipynb
 def log_targets(data: TaskData) -> torch.Tensor:
-    "Harmonic coefficients (N, dim) float32 of the matrix logarithms of a dielectric or elastic task's tensors."
-    return torch.from_numpy(to_irreps(spd_log(np.stack(data.tensors), data.kind), data.kind)).float()
+    """Harmonic coefficients (N, dim) float32 of log(T - SPD_FLOOR) of a dielectric or elastic task's tensors T:
+    log(eps - 1) and log(C)."""
+    L = spd_log(np.stack(data.tensors), data.kind, floor=SPD_FLOOR[data.kind])
+    return torch.from_numpy(to_irreps(L, data.kind)).float()
 
 # %% ../nbs/08_train.ipynb
 class GraphInputs:
@@ -290,7 +293,7 @@ def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler
              train_indices: list, bulk_prior: dict | None = None, log_target: bool = False) -> tuple[dict, dict]:
     """(metrics of the model on these materials, metrics of the trivial baselines), in the task's units;
     elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given;
-    predictions of the matrix logarithm exponentiated with `log_target`."""
+    predictions of log(T - SPD_FLOOR) mapped back with `log_target`."""
     pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices, bulk_prior)
     if data.kind == "scalar":
         truth = np.array([data.tensors[i] for i in indices], dtype=float)
@@ -305,7 +308,8 @@ def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler
         return tensor_metrics(from_irreps(pred, data.kind), truth, data.kind), base
     truth = np.stack([data.tensors[i] for i in indices])
     base = baseline_metrics(np.stack([data.tensors[i] for i in train_indices]), truth, data.kind)
-    return tensor_metrics(coefficients_to_tensors(pred, data.kind, log_target), truth, data.kind), base
+    T = coefficients_to_tensors(pred, data.kind, log_target, SPD_FLOOR.get(data.kind, 0.0))
+    return tensor_metrics(T, truth, data.kind), base
 
 # %% ../nbs/08_train.ipynb
 INSULATOR_KINDS = ("dielectric", "piezoelectric", "born_charge")
@@ -531,6 +535,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         "train_time_s": sum(h.get("seconds", 0.0) for h in state["history"]),  # every epoch, across resumes
         "processes": world,
         "bulk_prior": prior,
+        "log_floor": config.meta(data.kind, data.per_atom)["log_floor"],
     }
     if rank == 0:
         domain = training_domain(config.backbone, data, inputs, tr, va, progress)
