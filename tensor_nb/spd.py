@@ -11,7 +11,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
 from .decompose import from_irreps, to_irreps
-from .errors import TensorInputError, check_name
+from .errors import TensorInputError, check_name, check_range
 
 # %% auto 0
 __all__ = ['SPD_KINDS', 'SPD_FLOOR', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
@@ -44,6 +44,7 @@ def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray], strict: bool =
 def spd_log(T, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray:
     """Matrix logarithm of T - floor (floor times the identity; see above); TensorInputError if an eigenvalue of T
     is not above `floor` (or, with `strict`, T is not symmetric: see `spd_map`)."""
+    check_range(floor, "floor", 0)
     def log(w: np.ndarray) -> np.ndarray:
         w = w - floor
         singular = w <= _SINGULAR * np.abs(w).max(-1, keepdims=True)  # zero up to the rounding of the projection
@@ -58,6 +59,7 @@ def spd_log(T, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray
 def spd_exp(L, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray:
     """Matrix exponential of symmetric tensors plus floor times the identity (the inverse of `spd_log`): every
     eigenvalue above `floor`; TensorInputError where an eigenvalue is too large for a finite result."""
+    check_range(floor, "floor", 0)
     def exp(w: np.ndarray) -> np.ndarray:
         if (w > np.log(np.finfo(float).max)).any():
             raise TensorInputError(f"spd_exp({kind!r}): eigenvalue {w.max():.4g} overflows the exponential")

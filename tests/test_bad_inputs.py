@@ -372,6 +372,22 @@ def test_matrix_exponential_never_overflows_silently():
         spd_exp(np.eye(3) * 1e5, "dielectric")
 
 
+@pytest.mark.parametrize("floor", [float("nan"), float("inf"), -1.0, "1"])
+def test_eigenvalue_floor_is_a_finite_non_negative_number(floor):
+    from tensor_nb.spd import spd_exp, spd_log
+
+    for fn in (spd_log, spd_exp):
+        with pytest.raises(SettingError, match="floor must be"):
+            fn(2 * np.eye(3), "dielectric", floor=floor)
+
+
+def test_dielectric_log_below_the_vacuum_is_refused():
+    from tensor_nb.spd import spd_log
+
+    with pytest.raises(TensorInputError, match="not positive definite above 1"):
+        spd_log(np.diag([0.5, 2.0, 3.0]), "dielectric", floor=1.0)
+
+
 def test_voigt_matrix_passed_as_a_tensor():
     with pytest.raises(TensorInputError, match="voigt_to_full"):
         to_irreps(np.eye(6), "elastic")
