@@ -34,7 +34,7 @@ def main() -> None:
         raise SystemExit("merge_runs: the runs differ in more than their seed")
     if results[0]["config"].get("finetune"):
         raise SystemExit("merge_runs: fine-tuned runs have their own backbone blocks; only frozen runs merge")
-    same = lambda a, b: torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
+    same = lambda a, b: torch.allclose(a, b, rtol=1e-6) if isinstance(a, torch.Tensor) else a == b  # summation order
     if any(not all(same(v, loaded[0].scaler.state()[k]) for k, v in lm.scaler.state().items()) for lm in loaded):
         raise SystemExit("merge_runs: the runs' target scalers differ")
     model, scaler, meta = loaded[0].model, loaded[0].scaler, dict(loaded[0].meta)
