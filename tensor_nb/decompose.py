@@ -324,7 +324,8 @@ def _project(A, kind: str, check: bool = True, tol: float | None = None):
         if (excess <= 0).all():  # NaN compares False: non-finite input fails here too
             return x.reshape(*flat.shape[:-1], len(Q)), None
     if isinstance(A, np.ndarray):
-        x = flat @ Q.T.astype(flat.dtype, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite input is named below, without a warning first
+            x = flat @ Q.T.astype(flat.dtype, copy=False)
         if check:
             return x, _violation(flat, x, what)
         if not np.isfinite(x).all():  # 0 * inf = NaN: non-finite input always reaches the (smaller) output

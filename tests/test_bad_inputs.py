@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -489,3 +490,13 @@ def test_fuzz_names(text):
         get_task(text)
     except TensorNbError:
         return
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_non_finite_tensor_is_named_without_a_runtime_warning_first(value):
+    T = np.eye(3)
+    T[0, 0] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TensorInputError, match="NaN or inf"):
+            to_irreps(T, "dielectric")
