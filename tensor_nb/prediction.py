@@ -23,7 +23,7 @@ from .errors import (
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus
-from .spd import coefficients_to_tensors
+from .spd import SPD_FLOOR, coefficients_to_tensors
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
@@ -156,9 +156,10 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     name, or a list of these. Returns (N, 3, ..., 3) (output='full'), Voigt arrays ('voigt') or harmonic coefficients
     ('irreps'); for one structure without the batch axis; for per-atom tasks (born_charges) a list with one
     (n_sites, ...) array per structure. Uses the shipped model of `task`, or a model file from `tensor_nb.train`
-    (model_path). Warns, naming the structures, where the input lies outside the model's training domain or an
-    elastic tensor is not positive definite (Born-unstable). With `spread` (models with several heads), returns
-    (prediction, standard deviation of the heads' predictions), the second of the same shape as the first.
+    (model_path). Warns, naming the structures, where the input lies outside the model's training domain, an
+    elastic tensor is not positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1. With
+    `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions), the
+    second of the same shape as the first.
     dtype=torch.float32 runs the model about twice as fast, to ~1e-5-1e-4 (relative) of the float64 answer."""
     check_name(output, "output", OUTPUTS)
     check_flag(symmetrize, "symmetrize")
@@ -185,6 +186,10 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
                       + _names(bad), PredictionWarning, stacklevel=2)
+    if (floor := SPD_FLOOR.get(kind, 0.0)) and (low := np.linalg.eigvalsh(T).min(-1) < floor).any():
+        bad = [labels[i] for i in np.flatnonzero(low)]
+        warnings.warn(f"{len(bad)} of {len(T)} predicted {kind} tensors have an eigenvalue below {floor:g} (the "
+                      "vacuum's; impossible for a stable insulator): " + _names(bad), PredictionWarning, stacklevel=2)
     convert = lambda t: to_irreps(t, kind) if output == "irreps" else full_to_voigt(t, kind) if output == "voigt" else t
     out = [convert(t) for t in T] if meta.get("per_atom") else convert(T)
     if spread:  # the heads' standard deviation, in the output's own form

@@ -436,6 +436,19 @@ def test_predict_switches():
         to_irreps(np.eye(3), "dielectric", strict="no")
 
 
+def test_dielectric_below_the_vacuum_is_flagged():
+    from tensor_nb.errors import PredictionWarning
+    from tensor_nb.prediction import predict
+
+    lone_atom = Structure(Lattice.cubic(100), ["Na"], [[0, 0, 0]])  # far outside the training crystals
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        T = predict(lone_atom, "dielectric")
+    flagged = [w for w in caught if issubclass(w.category, PredictionWarning) and "eigenvalue below 1" in str(w.message)]
+    assert bool(flagged) == bool((np.linalg.eigvalsh(T) < 1).any())  # log(eps - 1) models never go below 1
+    assert all(str(w.message).endswith(": Na") for w in flagged)
+
+
 def test_settings_out_of_range():
     from tensor_nb.graphs import GraphSettings
     from tensor_nb.symmetry import check_group, point_group_operations, symmetrize
