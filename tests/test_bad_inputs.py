@@ -444,7 +444,8 @@ def test_dielectric_below_the_vacuum_is_flagged():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         T = predict(lone_atom, "dielectric")
-    flagged = [w for w in caught if issubclass(w.category, PredictionWarning) and "eigenvalue below 1" in str(w.message)]
+    flagged = [w for w in caught
+               if issubclass(w.category, PredictionWarning) and "eigenvalue below 1" in str(w.message)]
     assert bool(flagged) == bool((np.linalg.eigvalsh(T) < 1).any())  # log(eps - 1) models never go below 1
     assert all(str(w.message).endswith(": Na") for w in flagged)
 
