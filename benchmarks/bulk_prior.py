@@ -36,7 +36,7 @@ def main() -> None:
            "command": " ".join(sys.argv), "bulk_prior": prior}
     for name, p in (("without", None), ("with", prior)):
         for split, rows in (("val", va), ("test", te)):
-            m, base = evaluate(loaded.model, inputs, data, loaded.scaler, rows, tr, p)
+            m, base = evaluate(loaded.model, inputs, data, loaded.scaler, rows, tr, p, loaded.meta)
             row[f"{split}_{name}"] = {k: m[k] for k in ("mean_component_mae", "k_vrh_mae", "g_vrh_mae", "fnorm")}
             print(f"{split:4s} {name:7s} prior: MAE {m['mean_component_mae']:.4g}  K {m['k_vrh_mae']:.4g}  "
                   f"G {m['g_vrh_mae']:.4g}  (mean predictor {base['mean']['mean_component_mae']:.4g})", flush=True)

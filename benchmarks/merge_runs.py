@@ -46,7 +46,7 @@ def main() -> None:
     idx = {m: i for i, m in enumerate(data.ids)}
     tr, va, te = ([idx[m] for m in data.splits[s]] for s in ("train", "val", "test"))
     prior = fit_bulk_prior(model, inputs, data, scaler, va) if config.bulk_prior else None
-    (val, _), (test, baselines) = (evaluate(model, inputs, data, scaler, rows, tr, prior, config.log_target)
+    (val, _), (test, baselines) = (evaluate(model, inputs, data, scaler, rows, tr, prior, meta)
                                    for rows in (va, te))
     meta.pop("bulk_prior", None)
     res = {**results[0], "config": {**results[0]["config"], "model_kw": meta["model_kw"]}, "val": val, "test": test,

@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .backbone import BACKBONES, BackboneModel
@@ -17,10 +18,11 @@ from .decompose import irreps_slices
 from .errors import ModelFileError, SettingError
 from .graphs import NUM_ELEMENTS, GraphSettings
 from .models import MODELS, build_model
+from .spd import coefficients_to_tensors
 
 # %% auto 0
-__all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'LoadedModel', 'load_model',
-           'load_encoder']
+__all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'model_tensors', 'LoadedModel',
+           'load_model', 'load_encoder']
 
 # %% ../nbs/07b_checkpoint.ipynb
 TARGET_SCALES = ("irrep", "global")
@@ -73,6 +75,12 @@ def build_from_meta(meta: dict) -> torch.nn.Module:
         return BackboneModel(meta["backbone"], meta["kind"], per_atom=meta.get("per_atom", False),
                              finetune=meta.get("finetune", False), **meta.get("model_kw", {}))
     return build_model(meta["model_name"], meta["kind"], meta.get("per_atom", False), **meta.get("model_kw", {}))
+
+# %% ../nbs/07b_checkpoint.ipynb
+def model_tensors(coeffs: np.ndarray, meta: dict) -> np.ndarray:
+    """Full tensors from a model's harmonic coefficients (..., dim), read as its file says: those of log(T - floor)
+    with `log_target` (see `03b_spd`; files without `log_floor` predate it and mean log T), else those of T."""
+    return coefficients_to_tensors(coeffs, meta["kind"], meta.get("log_target", False), meta.get("log_floor", 0.0))
 
 # %% ../nbs/07b_checkpoint.ipynb
 @dataclass

@@ -15,7 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .cards import ASSETS, shipped_models
-from .checkpoint import LoadedModel, load_model
+from .checkpoint import LoadedModel, load_model, model_tensors
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import (
@@ -23,7 +23,7 @@ from .errors import (
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus
-from .spd import SPD_FLOOR, coefficients_to_tensors
+from .spd import SPD_FLOOR
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
 
@@ -144,7 +144,7 @@ def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool)
         sizes = np.cumsum([0] + [len(s) for s in structures])
         T = [from_irreps(coeffs[..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
         return [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structures)] if symmetrize else T
-    T = coefficients_to_tensors(coeffs, kind, meta.get("log_target", False), meta.get("log_floor", 0.0))
+    T = model_tensors(coeffs, meta)
     return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,

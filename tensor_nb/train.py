@@ -20,7 +20,7 @@ import torch
 from .backbone import (
     BACKBONES, BackboneModel, batch_graphs, crystal_scalars, node_features, sevennet_graph, with_shells)
 from .cache import atomic_write_bytes
-from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encoder, save_model
+from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encoder, model_tensors, save_model
 from .data import TensorRecord, dataset_splits, get_task, load_task, training_subset
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
@@ -30,7 +30,7 @@ from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, c
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
 from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
-from .spd import SPD_FLOOR, SPD_KINDS, coefficients_to_tensors, spd_log
+from .spd import SPD_FLOOR, SPD_KINDS, spd_log
 from .symmetry import SYMPREC
 
 # %% auto 0
@@ -290,10 +290,10 @@ def evaluated_coefficients(model: torch.nn.Module, inputs, structures: list, sca
     return pred
 
 def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
-             train_indices: list, bulk_prior: dict | None = None, log_target: bool = False) -> tuple[dict, dict]:
+             train_indices: list, bulk_prior: dict | None = None, meta: dict | None = None) -> tuple[dict, dict]:
     """(metrics of the model on these materials, metrics of the trivial baselines), in the task's units;
     elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given;
-    predictions of log(T - SPD_FLOOR) mapped back with `log_target`."""
+    coefficients mapped to tensors as the model file's `meta` says (`model_tensors`; None: they are T's)."""
     pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices, bulk_prior)
     if data.kind == "scalar":
         truth = np.array([data.tensors[i] for i in indices], dtype=float)
@@ -308,8 +308,7 @@ def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler
         return tensor_metrics(from_irreps(pred, data.kind), truth, data.kind), base
     truth = np.stack([data.tensors[i] for i in indices])
     base = baseline_metrics(np.stack([data.tensors[i] for i in train_indices]), truth, data.kind)
-    T = coefficients_to_tensors(pred, data.kind, log_target, SPD_FLOOR.get(data.kind, 0.0))
-    return tensor_metrics(T, truth, data.kind), base
+    return tensor_metrics(model_tensors(pred, meta or {"kind": data.kind}), truth, data.kind), base
 
 # %% ../nbs/08_train.ipynb
 INSULATOR_KINDS = ("dielectric", "piezoelectric", "born_charge")
@@ -422,7 +421,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     if not (tr and va and te):
         raise SettingError(f"{config.task}: empty split (train {len(tr)}, val {len(va)}, test {len(te)})")
     torch.manual_seed(config.seed)
-    model = build_from_meta(config.meta(data.kind, data.per_atom))
+    meta = config.meta(data.kind, data.per_atom)
+    model = build_from_meta(meta)
     if config.init_encoder:
         load_encoder(model, config.init_encoder, config.freeze_encoder)
     inputs = model_inputs(config, data, model, progress and rank == 0)
@@ -517,7 +517,7 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     model.load_state_dict(best_weights)
     prior = fit_bulk_prior(model, inputs, data, scaler, va, progress and rank == 0) if config.bulk_prior else None
     (val_metrics, _), (test_metrics, baselines) = (
-        evaluate(model, inputs, data, scaler, rows, tr, prior, config.log_target) for rows in (va, te))
+        evaluate(model, inputs, data, scaler, rows, tr, prior, meta) for rows in (va, te))
     results = {
         "config": asdict(config),
         "parameters": count_parameters(model),
@@ -535,11 +535,11 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         "train_time_s": sum(h.get("seconds", 0.0) for h in state["history"]),  # every epoch, across resumes
         "processes": world,
         "bulk_prior": prior,
-        "log_floor": config.meta(data.kind, data.per_atom)["log_floor"],
+        "log_floor": meta["log_floor"],
     }
     if rank == 0:
         domain = training_domain(config.backbone, data, inputs, tr, va, progress)
-        meta = {**config.meta(data.kind, data.per_atom), "domain": domain, **({"bulk_prior": prior} if prior else {})}
-        save_model(out / "model.pt", model, scaler, meta)
+        prior_meta = {"bulk_prior": prior} if prior else {}
+        save_model(out / "model.pt", model, scaler, {**meta, "domain": domain, **prior_meta})
         (out / "results.json").write_text(json.dumps(results, indent=1))
     return results

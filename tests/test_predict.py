@@ -160,15 +160,15 @@ def test_model_card_test_error_reproduces_through_predict(task, data_dir):
 def test_predict_matches_the_evaluation_behind_the_card(task):
     """`predict` (float64 backbone, unsymmetrised) gives what the training pipeline's evaluation (cached float32
     features, bulk prior, log target) gives, here on the example crystals: the card's test errors come from there."""
-    from tensor_nb.spd import coefficients_to_tensors
+    from tensor_nb.checkpoint import model_tensors
     from tensor_nb.train import BackboneInputs, evaluated_coefficients
 
-    loaded, kind = prediction.get_model(task), CARDS[task]["kind"]
+    loaded = prediction.get_model(task)
     structures = list(example_structures().values())
     inputs = BackboneInputs(structures, loaded.meta["backbone"], progress=False, shells=loaded.model.shells)
     coeffs = evaluated_coefficients(loaded.model, inputs, structures, loaded.scaler, list(range(len(structures))),
                                     loaded.meta.get("bulk_prior"))
-    expected = coefficients_to_tensors(coeffs, kind, loaded.meta.get("log_target", False))
+    expected = model_tensors(coeffs, loaded.meta)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         got = prediction.predict(structures, task, symmetrize=False, progress=False)
