@@ -195,8 +195,9 @@ def signed_orbits(formula: str) -> tuple[tuple[tuple[int, int], ...], ...]:
 # %% ../nbs/03_decompose.ipynb
 KERNEL_LANES, KERNEL_BLOCKS = 16, 64
 """The fused kernel works on blocks of KERNEL_LANES tensors, transposed so that one statement covers a block (SIMD);
-each parallel task takes KERNEL_BLOCKS blocks. Measured against one tensor per statement on 2 cores (100k tensors):
-float32 piezoelectric 81 -> 127 M/s, elastic 19 -> 39 M/s; float64 elastic 18 -> 21 M/s, piezoelectric 69 -> 60 M/s."""
+each parallel task takes KERNEL_BLOCKS blocks. Against one tensor per statement, `benchmarks/decompose.py` (100k
+tensors, 2 threads, results/decompose.jsonl) measured float32 piezoelectric 63 -> 110 M/s and elastic 20 -> 36 M/s;
+float64 stayed within noise (piezoelectric 57 -> 53 M/s, elastic 18 -> 19 M/s)."""
 
 def _kernel_rows(kind: str, dtype: str = "float64") -> list[str]:
     """Straight-line statements for lane j of a block: loads, |T|^2, orbit sums, |QT|^2 = sum_k o_k^2 / |k|, excess
