@@ -21,8 +21,8 @@ from .models import MODELS, build_model
 from .spd import coefficients_to_tensors
 
 # %% auto 0
-__all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'model_tensors', 'LoadedModel',
-           'load_model', 'load_encoder']
+__all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'LoadedModel', 'load_model',
+           'load_encoder', 'model_tensors']
 
 # %% ../nbs/07b_checkpoint.ipynb
 TARGET_SCALES = ("irrep", "global")
@@ -75,12 +75,6 @@ def build_from_meta(meta: dict) -> torch.nn.Module:
         return BackboneModel(meta["backbone"], meta["kind"], per_atom=meta.get("per_atom", False),
                              finetune=meta.get("finetune", False), **meta.get("model_kw", {}))
     return build_model(meta["model_name"], meta["kind"], meta.get("per_atom", False), **meta.get("model_kw", {}))
-
-# %% ../nbs/07b_checkpoint.ipynb
-def model_tensors(coeffs: np.ndarray, meta: dict) -> np.ndarray:
-    """Full tensors from a model's harmonic coefficients (..., dim), read as its file says: those of log(T - floor)
-    with `log_target` (see `03b_spd`; files without `log_floor` predate it and mean log T), else those of T."""
-    return coefficients_to_tensors(coeffs, meta["kind"], meta.get("log_target", False), meta.get("log_floor", 0.0))
 
 # %% ../nbs/07b_checkpoint.ipynb
 @dataclass
@@ -139,3 +133,9 @@ def load_encoder(model: torch.nn.Module, path: str | Path, freeze: bool = False)
                              "not fit this model: transfer needs the same model type and size options") from None
     for p in model.encoder.parameters():
         p.requires_grad_(not freeze)
+
+# %% ../nbs/07b_checkpoint.ipynb
+def model_tensors(coeffs: np.ndarray, meta: dict) -> np.ndarray:
+    """Full tensors from a model's harmonic coefficients (..., dim), read as its file says: those of log(T - floor)
+    with `log_target` (see `03b_spd`; files without `log_floor` predate it and mean log T), else those of T."""
+    return coefficients_to_tensors(coeffs, meta["kind"], meta.get("log_target", False), meta.get("log_floor", 0.0))

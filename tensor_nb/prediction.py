@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import expit
 from tqdm.auto import tqdm
 
 from .cards import ASSETS, shipped_models
@@ -117,8 +118,8 @@ def _domain_warnings(loaded: LoadedModel, structures: list, labels: list[str], z
         if far:
             messages.append(f"{len(far)} structure(s) lie far from the training crystals: " + _names(far))
         if "metal_w" in domain:
-            p = 1 / (1 + np.exp(-(((z - domain["metal_shift"]) / domain["metal_scale"]) @ np.asarray(domain["metal_w"])
-                                   + domain["metal_b"])))
+            p = expit(((z - domain["metal_shift"]) / domain["metal_scale"]) @ np.asarray(domain["metal_w"])
+                      + domain["metal_b"])  # no overflow warning for inputs far out
             metals = [f"{lab} (p = {q:.2f})" for lab, q in zip(labels, p) if q > 0.5]
             if metals:
                 messages.append(f"{len(metals)} structure(s) may be metallic (a classifier with "

@@ -135,6 +135,8 @@ def _bad_structures():
     nan.lattice = Lattice(np.full((3, 3), np.nan))
     return {
         "overlapping": (Structure(Lattice.cubic(4), ["Na", "Cl"], [[0, 0, 0], [0, 0, 0.01]]), "overlapping sites"),
+        "Na 1 A from its image": (Structure(Lattice.cubic(1), ["Na"], [[0, 0, 0]]), "covalent radii"),
+        "Cs 2 A from Cs": (Structure(Lattice.cubic(8), ["Cs", "Cs"], [[0, 0, 0], [0.25, 0, 0]]), "covalent radii"),
         "Og": (Structure(Lattice.cubic(4), ["Og", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Og"),
         "Rf": (Structure(Lattice.cubic(4), ["Rf", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "Rf"),
         "dummy": (

@@ -116,6 +116,21 @@ def test_out_of_domain_warnings_name_the_structure():
     assert any("Al" in str(w.message) for w in caught), [str(w.message) for w in caught]
 
 
+def test_far_out_input_gets_named_warnings_only():
+    "An isolated atom in a large box: out-of-domain and physics warnings, no numpy RuntimeWarning (e.g. exp overflow)."
+    from pymatgen.core import Lattice, Structure
+
+    from tensor_nb.errors import PredictionWarning
+
+    atom = Structure(Lattice.cubic(30), ["Na"], [[0, 0, 0]])
+    for task in CARDS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tensor_nb.predict(atom, task, progress=False)
+        assert caught and all(issubclass(w.category, PredictionWarning) for w in caught
+                              if "jit" not in str(w.message)), [(w.category.__name__, str(w.message)) for w in caught]
+
+
 def test_born_charges_sum_to_zero_and_obey_site_symmetry():
     if "born_charges" not in CARDS:
         pytest.skip("no Born-charge model shipped")
