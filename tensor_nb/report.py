@@ -25,7 +25,8 @@ __all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tenso
 
 # %% ../nbs/12a_report.ipynb
 def read_tensor(spec: str, kind: str) -> np.ndarray:
-    "Full Cartesian tensor from comma-separated numbers (Voigt or full), a .json/.npy/.csv file, or an example name."
+    """Full Cartesian tensor from comma-separated numbers (Voigt or full), a .json or .npy file, a text file of numbers
+    (comma- or space-separated, e.g. .csv), or an example name."""
     k = tensor_kind(kind)
     if spec in EXAMPLE_TENSORS:
         if kind not in EXAMPLE_TENSORS[spec]:
@@ -37,7 +38,7 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
         try:
             values = (np.load(p, allow_pickle=False) if p.suffix == ".npy" else
                       np.array(json.loads(p.read_text()), dtype=float) if p.suffix == ".json" else
-                      np.loadtxt(p, delimiter=",", ndmin=2))
+                      np.array(p.read_text().replace(",", " ").split(), dtype=float))  # text: commas or spaces
         except (ValueError, OSError, TypeError) as e:
             raise TensorInputError(f"{p}: not a numeric tensor file ({type(e).__name__}: {str(e)[:100]})") from None
     else:
