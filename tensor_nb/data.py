@@ -277,8 +277,9 @@ def _per_atom_tensor(value, kind: str, structure, material_id: str) -> tuple[np.
 def _crystal_info(structure, symprec: float) -> tuple[np.ndarray, str, str]:
     "(point-group operations, point-group symbol, crystal system) of a structure."
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    ops = operations_of(structure, symprec)  # first: it checks symprec before spglib sees it
     sga = SpacegroupAnalyzer(structure, symprec=symprec)
-    return operations_of(structure, symprec), sga.get_point_group_symbol(), sga.get_crystal_system()
+    return ops, sga.get_point_group_symbol(), sga.get_crystal_system()
 
 def make_record(record: dict, task: Task, symprec: float = SYMPREC, frame_tol: float = 1e-2) -> TensorRecord:
     """Convert one snapshot/MP record to a TensorRecord: structure, alignment to its frame, symmetry audit, flags.

@@ -222,6 +222,7 @@ def _edge_sets_match(i1, j1, v1, i2, j2, v2, tol: float) -> bool:
 def graph_symmetry_defects(structure, graph: CrystalGraph, symprec: float = 1e-3, tol: float = 1e-3) -> int:
     "Number of space-group operations that do not map the graph's edge set onto itself (0 = symmetry-exact)."
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
     frac = structure.frac_coords
     edges = graph.edge_index.numpy()
     vec = graph.edge_vec.numpy().astype(float)

@@ -37,6 +37,9 @@ def structure_label(s, name: str | None = None) -> str:
 # %% ../nbs/04a_structures.ipynb
 def validate_structure(s, name: str | None = None):
     "Return `s` if it is a usable crystal (see the table above), else raise StructureError naming it."
+    if not all(hasattr(s, a) for a in ("lattice", "frac_coords", "sites", "is_ordered")):
+        raise StructureError(f"{name + ': ' if name else ''}a {type(s).__name__} object is not a crystal structure "
+                             "(see `as_structure` for what can become one)", reason="not a structure")
     label = structure_label(s, name)
     if len(s) == 0:
         raise StructureError(f"{label}: the structure has no sites", reason="empty structure")

@@ -283,6 +283,7 @@ def _cell_dataset(lattice: bytes, frac: bytes, numbers: tuple, symprec: float):
         return spglib.get_symmetry_dataset(cell, symprec=symprec)
 
 def _spglib_dataset(structure, symprec: float):
+    check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
     L = np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64)
     f = np.ascontiguousarray(structure.frac_coords, dtype=np.float64)
     data = _cell_dataset(L.tobytes(), f.tobytes(), tuple(structure.atomic_numbers), float(symprec))
@@ -375,6 +376,9 @@ def symmetrize_many(T: np.ndarray, structures: list, kind: str, symprec: float =
     n = rank_of(kind)
     S = symmetry_projector(formula_of(kind))
     A = np.asarray(T, dtype=float)
+    if A.shape[max(A.ndim - n - 1, 0):] != (len(structures),) + (3,) * n:
+        raise TensorInputError(f"symmetrize_many({kind!r}): expected tensors (..., N, {', '.join('3' * n)}) for N = "
+                               f"{len(structures)} structures, got shape {A.shape}")
     out = np.empty_like(A)
     for i, s in enumerate(structures):
         at = (Ellipsis, i) + (slice(None),) * n

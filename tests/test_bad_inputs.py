@@ -467,6 +467,36 @@ def test_settings_out_of_range():
     assert len(check_group(ops)) == 12
 
 
+@pytest.mark.parametrize("symprec", [-1e-3, 0.0, float("nan"), float("inf")])
+def test_symprec_is_checked_before_spglib_sees_it(symprec):
+    "A negative symprec made spglib end the whole process with a segmentation fault."
+    from tensor_nb.symmetry import operations_of, site_operations, symmetrize_many
+
+    nacl = example_structures()["NaCl"]
+    for call in (lambda: operations_of(nacl, symprec), lambda: site_operations(nacl, symprec),
+                 lambda: symmetrize_many(np.eye(3)[None], [nacl], "dielectric", symprec)):
+        with pytest.raises(SettingError, match="symprec"):
+            call()
+
+
+def test_symmetrize_many_needs_one_tensor_per_structure():
+    "Two tensors for one structure returned the second one as uninitialised memory."
+    from tensor_nb.symmetry import symmetrize_many
+
+    nacl = example_structures()["NaCl"]
+    for T, kind in ((np.stack([np.eye(3)] * 2), "dielectric"), (np.eye(3)[None], "elastic"), (np.eye(3), "dielectric")):
+        with pytest.raises(TensorInputError, match="for N = 1 structures"):
+            symmetrize_many(T, [nacl], kind)
+
+
+@pytest.mark.parametrize("thing", [5, "x" * 3, [1, 2], None])
+def test_graph_of_something_that_is_not_a_structure(thing):
+    from tensor_nb.graphs import crystal_graph
+
+    with pytest.raises(StructureError, match="not a crystal structure"):
+        crystal_graph(thing)
+
+
 def test_model_file_that_is_a_pickle(tmp_path):
     from tensor_nb.checkpoint import load_model
     import pickle
