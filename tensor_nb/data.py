@@ -438,6 +438,11 @@ def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions
     if len(set(ids)) != len(ids):
         raise DataError("material ids must be unique", reason="duplicate ids")
     strata = list(strata) if strata is not None else [""] * len(ids)
+    if len(strata) != len(ids):
+        raise SettingError(f"split_ids: {len(strata)} strata for {len(ids)} material ids")
+    if len(fractions) != 3 or abs(sum(check_range(f, "split fraction", 0, 1) for f in fractions) - 1) > 1e-9:
+        raise SettingError(f"split_ids: fractions must be three numbers in [0, 1] (train, val, test) summing to 1, "
+                           f"got {tuple(fractions)}")
     groups: dict[str, list[str]] = {}
     for i, s in zip(ids, strata):
         groups.setdefault(s, []).append(i)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from .errors import PredictionWarning, SettingError, TensorNbError, check_range
+from .errors import PredictionWarning, SettingError, TensorInputError, TensorNbError, check_range
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -126,20 +126,16 @@ def decomposition_graph(tensors: dict, kind: str):
     return dcc.Graph(figure=fig, config={"displayModeBar": False})
 
 
-SURFACES = {"elastic": ("young", "compressibility"), "dielectric": ("default",), "piezoelectric": ("default",)}
-"Directional surfaces shown per kind (see `widgets.directional_values`)."
-
-
 def surface_graphs(T: np.ndarray, kind: str) -> list:
     "Directional surfaces of a tensor: Young's modulus and linear compressibility, n.eps.n, e_ijk n_i n_j n_k."
     from dash import dcc
-    from tensor_nb.widgets import tensor_surface_figure
+    from tensor_nb.widgets import SURFACE_QUANTITIES, tensor_surface_figure
 
     out = []
-    for quantity in SURFACES.get(kind, ()):
+    for quantity in SURFACE_QUANTITIES.get(kind, ()):
         try:
             fig = tensor_surface_figure({"predicted": T}, kind, quantity)
-        except np.linalg.LinAlgError:  # a singular stiffness has no compliance
+        except TensorInputError:  # a Born-unstable stiffness has no compliance
             continue
         fig.update_layout(height=330, width=None, margin=dict(t=40, b=0, l=0, r=0))
         out.append(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import full_to_voigt
+from .conventions import full_to_voigt, voigt_to_full
 from .errors import TensorInputError
 
 # %% auto 0
-__all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'tensor_metrics', 'baseline_metrics', 'report', 'element_baseline']
+__all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'compliance', 'tensor_metrics', 'baseline_metrics', 'report',
+           'element_baseline']
 
 # %% ../nbs/09_evaluate.ipynb
 def _bounds(C, S) -> tuple:
@@ -60,6 +61,19 @@ def is_stable(C_voigt: np.ndarray) -> np.ndarray:
 def _positive_definite(C: np.ndarray) -> np.ndarray:
     "Whether the symmetric parts of checked matrices C (..., n, n) are positive definite."
     return np.linalg.eigvalsh((C + np.swapaxes(C, -1, -2)) / 2)[..., 0] > 0
+
+
+def compliance(C_voigt: np.ndarray) -> np.ndarray:
+    """Full compliance tensor S (3, 3, 3, 3) in 1/GPa of one Voigt stiffness matrix (6, 6) in GPa, the source of
+    every directional modulus (Young's modulus, linear compressibility); TensorInputError if C is Born-unstable, where
+    these moduli do not exist."""
+    C = _stiffness(C_voigt, "compliance")
+    if C.shape != (6, 6):
+        raise TensorInputError(f"compliance needs one stiffness matrix (6, 6), got shape {C.shape}")
+    if not _positive_definite(C):
+        raise TensorInputError("the stiffness matrix is not positive definite (Born-unstable): it has no compliance, "
+                               "Young's modulus or compressibility")
+    return voigt_to_full(np.linalg.inv(C), "compliance")
 
 
 def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:

@@ -15,9 +15,9 @@ import numpy as np
 from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
-from .errors import PredictionWarning, TensorInputError, UnknownNameError, check_out_dir
+from .errors import PredictionWarning, TensorInputError, UnknownNameError, check_name, check_out_dir, check_range
 from .examples import EXAMPLE_TENSORS, example_structures
-from .metrics import is_stable, voigt_reuss, vrh_moduli
+from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 
 # %% auto 0
 __all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tensor_summary', 'decomposition_report',
@@ -67,8 +67,10 @@ def fmt(x: float, zero: float = 1e-9) -> str:
 
 # %% ../nbs/12a_report.ipynb
 def young_modulus_range(C_voigt: np.ndarray, n: int = 2000) -> tuple[float, float]:
-    "(min, max) of Young's modulus E(d) = 1/(d d : S : d d) over n quasi-uniform directions d, GPa."
-    S = voigt_to_full(np.linalg.inv(C_voigt), "compliance")
+    """(min, max) of Young's modulus E(d) = 1/(d d : S : d d) over n quasi-uniform directions d, GPa;
+    TensorInputError for a Born-unstable C (see `metrics.compliance`)."""
+    check_range(n, "number of directions", 1, integer=True)
+    S = compliance(C_voigt)
     i = np.arange(n) + 0.5
     phi, z = i * np.pi * (3 - np.sqrt(5)), 1 - 2 * i / n  # Fibonacci sphere
     d = np.stack([np.sqrt(1 - z * z) * np.cos(phi), np.sqrt(1 - z * z) * np.sin(phi), z], 1)
@@ -212,6 +214,8 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     from tensor_nb.symmetry import SYMPREC
 
     cards = shipped_models()
+    for task in tasks or ():
+        check_name(task, "task", cards)
     sga = SpacegroupAnalyzer(structure, symprec=SYMPREC)
     out = {
         "name": name or structure.composition.reduced_formula,

@@ -17,15 +17,17 @@ from plotly.subplots import make_subplots
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_per_l, rank_of,
                                  symmetry_projector, to_irreps)
+from .errors import TensorInputError, check_name
 from .examples import EXAMPLE_TENSORS
+from .metrics import compliance
 from .young import dim_gl, dim_sn, hook_lengths, partitions, standard_tableaux, young_projector
 
 # %% auto 0
-__all__ = ['JUPYTER_CONFIG', 'young_diagram_html', 'young_summary_html', 'young_explorer', 'decomposition_figure',
-           'preset_tensors', 'decomposition_explorer', 'mae_heatmap', 'directional_values', 'tensor_surface_figure',
-           'lab_environment', 'structure_scene', 'scene_figure', 'structure_figure', 'material_explorer',
-           'born_charge_parts', 'born_charge_additions', 'born_charge_figure', 'born_charge_table_html',
-           'born_charge_explorer', 'save_figure']
+__all__ = ['SURFACE_QUANTITIES', 'JUPYTER_CONFIG', 'young_diagram_html', 'young_summary_html', 'young_explorer',
+           'decomposition_figure', 'preset_tensors', 'decomposition_explorer', 'mae_heatmap', 'directional_values',
+           'tensor_surface_figure', 'lab_environment', 'structure_scene', 'scene_figure', 'structure_figure',
+           'material_explorer', 'born_charge_parts', 'born_charge_additions', 'born_charge_figure',
+           'born_charge_table_html', 'born_charge_explorer', 'save_figure']
 
 # %% ../nbs/12_widgets.ipynb
 def young_diagram_html(shape: tuple, entries: list | None = None, size: int = 26) -> str:
@@ -219,23 +221,30 @@ def directional_values(
     "(unit directions (n_theta, n_phi, 3), values) of a directional property of a full Cartesian tensor."
     theta, phi = np.meshgrid(np.linspace(0, np.pi, n_theta), np.linspace(0, 2 * np.pi, n_phi), indexing="ij")
     n = np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)], -1)
+    check_name(kind, "kind with a directional surface", SURFACE_QUANTITIES)
+    check_name(quantity, f"{kind} surface quantity", {"default", *SURFACE_QUANTITIES[kind]})
     T = np.asarray(T, float)
+    if T.shape != (3,) * rank_of(kind):
+        raise TensorInputError(f"directional_values needs one full {kind} tensor {(3,) * rank_of(kind)}, got {T.shape}")
+    to_irreps(T, kind)  # finite values and the kind's index symmetry, with named errors
     if kind == "elastic":
-        S = voigt_to_full(np.linalg.inv(full_to_voigt(T, "elastic")), "compliance")
+        S = compliance(full_to_voigt(T, "elastic"))  # TensorInputError if Born-unstable
         if quantity in ("default", "young"):
             return n, 1 / np.einsum("ijkl,...i,...j,...k,...l->...", S, n, n, n, n)
-        if quantity == "compressibility":
-            return n, np.einsum("iikl,...k,...l->...", S, n, n)
-        raise ValueError(f"elastic quantity must be 'young' or 'compressibility', got {quantity!r}")
+        return n, np.einsum("iikl,...k,...l->...", S, n, n)
     if kind == "dielectric":
         return n, np.einsum("ij,...i,...j->...", T, n, n)
-    if kind == "piezoelectric":
-        return n, np.einsum("ijk,...i,...j,...k->...", T, n, n, n)
-    raise ValueError(f"no directional surface for kind {kind!r}")
+    return n, np.einsum("ijk,...i,...j,...k->...", T, n, n, n)
+
+SURFACE_QUANTITIES = {"elastic": ("young", "compressibility"), "dielectric": ("default",),
+                      "piezoelectric": ("default",)}
+"The directional quantities `directional_values` draws per kind ('default': the first, or the kind's only one)."
 
 
 def tensor_surface_figure(tensors: dict[str, np.ndarray], kind: str, quantity: str = "default") -> go.Figure:
     "Rotatable 3D surfaces of a directional property, side by side (e.g. true vs predicted), shared colour scale."
+    if not tensors:
+        raise TensorInputError("tensor_surface_figure needs at least one tensor (a dict of name: tensor)")
     data = {name: directional_values(T, kind, quantity) for name, T in tensors.items()}
     vmin = min(float(v.min()) for _, v in data.values())
     vmax = max(float(v.max()) for _, v in data.values())
@@ -418,7 +427,10 @@ def material_explorer(records: list, predict_fn=None):
             display(HTML(f"<p>{r.material_id} {r.formula}, point group {r.point_group} ({r.crystal_system}); "
                          f"all in the structure's frame</p>{tables}{error}"))
             display(structure_figure(r.structure))
-            display(tensor_surface_figure(tensors, r.kind))
+            try:
+                display(tensor_surface_figure(tensors, r.kind))
+            except TensorInputError as e:  # e.g. a Born-unstable prediction has no Young's modulus
+                display(HTML(f"<p>No directional surfaces: {html.escape(str(e))}</p>"))
     pick.observe(show, names="value")
     show()
     return W.VBox([pick, out])
@@ -437,8 +449,12 @@ def born_charge_parts(Z: np.ndarray) -> list[dict]:
 def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict:
     """A Crystal Toolkit scene of ellipsoids, one per atom: principal axes of the symmetric part of Z*, lengths
     |eigenvalue| * scale (A per e); red where the isotropic charge is positive, blue where negative."""
+    Z = np.asarray(Z, float)
+    if Z.shape != (len(structure), 3, 3) or not np.isfinite(Z).all():
+        raise TensorInputError(f"Born charges must be finite, one 3x3 per site ({len(structure)}, 3, 3), "
+                               f"got shape {Z.shape}" + ("" if np.isfinite(Z).all() else " with NaN or inf"))
     contents = []
-    for site, z in zip(structure, np.asarray(Z, float)):
+    for site, z in zip(structure, Z):
         w, v = np.linalg.eigh(0.5 * (z + z.T))
         axes = (v * np.maximum(np.abs(w), 0.05) * scale).T  # rows: the three semi-axes
         major = v[:, np.argmax(np.abs(w))]

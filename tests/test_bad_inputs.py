@@ -489,6 +489,42 @@ def test_symmetrize_many_needs_one_tensor_per_structure():
             symmetrize_many(T, [nacl], kind)
 
 
+def _figure_and_report_cases():
+    from tensor_nb.conventions import voigt_to_full
+    from tensor_nb.data import split_ids
+    from tensor_nb.examples import EXAMPLE_TENSORS
+    from tensor_nb.report import material_report, young_modulus_range
+    from tensor_nb.widgets import born_charge_figure, directional_values, tensor_surface_figure
+
+    zno, C = example_structures()["ZnO"], np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
+    return {
+        "unstable C": (lambda: young_modulus_range(-C), TensorInputError, "Born-unstable"),
+        "zero C": (lambda: young_modulus_range(np.zeros((6, 6))), TensorInputError, "Born-unstable"),
+        "no directions": (lambda: young_modulus_range(C, n=0), SettingError, "number of directions"),
+        "unstable surface": (lambda: directional_values(voigt_to_full(-C, "elastic"), "elastic"), TensorInputError,
+                             "Born-unstable"),
+        "surface quantity": (lambda: directional_values(np.eye(3), "dielectric", "young"), UnknownNameError,
+                             "dielectric surface quantity"),
+        "surface batch": (lambda: directional_values(np.stack([np.eye(3)] * 2), "dielectric"), TensorInputError,
+                          "one full dielectric tensor"),
+        "no surfaces": (lambda: tensor_surface_figure({}, "elastic"), TensorInputError, "at least one tensor"),
+        "Born charges per site": (lambda: born_charge_figure(zno, np.zeros((3, 3, 3))), TensorInputError,
+                                  "one 3x3 per site"),
+        "Born charges NaN": (lambda: born_charge_figure(zno, np.full((4, 3, 3), np.nan)), TensorInputError, "NaN"),
+        "report task": (lambda: material_report(zno, tasks=["foo"]), UnknownNameError, "task 'foo'"),
+        "split sum": (lambda: split_ids(["a", "b"], fractions=(0.5, 0.6, 0.1)), SettingError, "summing to 1"),
+        "split strata": (lambda: split_ids(["a", "b"], ["x"]), SettingError, "1 strata for 2"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_figure_and_report_cases()))
+def test_figures_reports_and_splits_name_bad_input(case):
+    "Each of these gave a raw LinAlgError, ValueError or KeyError, or (Born charges, splits) a silent wrong result."
+    call, error, message = _figure_and_report_cases()[case]
+    with pytest.raises(error, match=message):
+        call()
+
+
 @pytest.mark.parametrize("thing", [5, "x" * 3, [1, 2], None])
 def test_graph_of_something_that_is_not_a_structure(thing):
     from tensor_nb.graphs import crystal_graph
