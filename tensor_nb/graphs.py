@@ -184,7 +184,7 @@ def neighbor_edges(structure, cutoff: float = 8.0, max_neighbors: int | None = 1
 def crystal_graph(structure, settings: GraphSettings | None = None, dtype: torch.dtype = torch.float32) -> CrystalGraph:
     "The crystal graph of a (validated) pymatgen Structure; see `neighbor_edges` for the neighbour rule."
     settings = settings or GraphSettings()
-    validate_structure(structure)
+    structure = validate_structure(structure)  # LLL-reduced if its cell is very oblique
     z = np.array(structure.atomic_numbers, dtype=np.int64)
     if z.max() > NUM_ELEMENTS:
         heavy = sorted({structure[i].species_string for i in np.flatnonzero(z > NUM_ELEMENTS)})

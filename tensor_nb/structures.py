@@ -25,6 +25,13 @@ Cordero table; elements past Cm take Cm's radius). The closest pair in the data 
 MIN_VOLUME_PER_ATOM = 0.1
 "Smallest allowed cell volume per atom (A^3); the densest real crystals have about 5."
 
+MAX_CELL_VOLUME = 1e6
+"Largest allowed cell volume (A^3); the largest cell in any data set here is 5,719 A^3."
+
+MIN_PLANE_SPACING = 0.5
+"""Cells whose lattice planes (a, b), (b, c), (c, a) lie closer than this (A) are LLL-reduced before any neighbour
+search. The closest planes in any data set here are 0.88 A apart (one piezoelectric crystal), so none is touched."""
+
 # %% ../nbs/04a_structures.ipynb
 def structure_label(s, name: str | None = None) -> str:
     "A short label for messages: `name` (e.g. a file name) and the reduced formula."
@@ -36,7 +43,8 @@ def structure_label(s, name: str | None = None) -> str:
 
 # %% ../nbs/04a_structures.ipynb
 def validate_structure(s, name: str | None = None):
-    "Return `s` if it is a usable crystal (see the table above), else raise StructureError naming it."
+    """Return `s` if it is a usable crystal (see the table above), LLL-reduced if its cell is very oblique, else raise
+    StructureError naming it."""
     if not all(hasattr(s, a) for a in ("lattice", "frac_coords", "sites", "is_ordered")):
         raise StructureError(f"{name + ': ' if name else ''}a {type(s).__name__} object is not a crystal structure "
                              "(see `as_structure` for what can become one)", reason="not a structure")
@@ -61,8 +69,13 @@ def validate_structure(s, name: str | None = None):
         raise StructureError(
             f"{label}: the cell is degenerate (volume {volume:.3g} A^3 for {len(s)} atoms)", reason="degenerate lattice"
         )
-    radius = _covalent_radii(s)
-    centers, neighbors, _, dist = s.get_neighbor_list(2 * MIN_BOND_FRACTION * radius.max())
+    if volume > MAX_CELL_VOLUME:
+        raise StructureError(f"{label}: the cell is {volume:.3g} A^3, more than {MAX_CELL_VOLUME:g} A^3: mostly "
+                             "vacuum, not a crystal to build graphs for", reason="cell too large")
+    if (volume / np.linalg.norm(np.cross(matrix[[1, 2, 0]], matrix[[2, 0, 1]]), axis=1)).min() < MIN_PLANE_SPACING:
+        s = _reduced(s)
+    radius, largest = _covalent_radii(s)
+    centers, neighbors, _, dist = s.get_neighbor_list(2 * MIN_BOND_FRACTION * largest)  # bins of one size for all
     limit = MIN_BOND_FRACTION * (radius[centers] + radius[neighbors])
     if (dist < limit).any():
         k = int(np.argmin(dist / limit))
@@ -76,11 +89,18 @@ def validate_structure(s, name: str | None = None):
         )
     return s
 
-def _covalent_radii(s) -> np.ndarray:
-    "Covalent radius (A) of each site's element (see MIN_BOND_FRACTION)."
+def _reduced(s):
+    "The same crystal in its LLL-reduced cell: same sites in the same order, same Cartesian frame."
+    from pymatgen.core import Structure
+    return Structure(s.lattice.get_lll_reduced_lattice(), s.species, s.cart_coords, coords_are_cartesian=True,
+                     site_properties=s.site_properties)
+
+def _covalent_radii(s) -> tuple[np.ndarray, float]:
+    "(covalent radius (A) of each site's element, the largest radius of any element); see MIN_BOND_FRACTION."
     from pymatgen.analysis.molecule_structure_comparator import CovalentRadius
-    return np.array([CovalentRadius.radius.get(el.symbol, CovalentRadius.radius["Cm"])
-                     for el in (sp.element if hasattr(sp, "element") else sp for sp in s.species)])
+    table = CovalentRadius.radius
+    elements = (getattr(sp, "element", sp) for sp in s.species)  # Species (oxidation states) or Element
+    return np.array([table.get(el.symbol, table["Cm"]) for el in elements]), max(table.values())
 
 # %% ../nbs/04a_structures.ipynb
 def read_structures(path: str | os.PathLike) -> list:

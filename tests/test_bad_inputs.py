@@ -525,6 +525,39 @@ def test_figures_reports_and_splits_name_bad_input(case):
         call()
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-30, 30), min_size=9, max_size=9), st.floats(0.1, 100),
+       st.lists(st.sampled_from(["H", "O", "Na", "Cs", "U"]), min_size=1, max_size=4), st.integers(0, 2**32 - 1))
+def test_fuzz_cells(rows, scale, species, seed):
+    "Random cells (oblique, flat, huge, overlapping): a graph or a named error, never a crash or tens of GB."
+    from tensor_nb.graphs import crystal_graph
+
+    frac = np.random.default_rng(seed).uniform(-1, 2, (len(species), 3))
+    try:
+        s = Structure(Lattice(np.array(rows).reshape(3, 3) * scale), species, frac)
+    except Exception:  # pymatgen refuses it itself
+        return
+    try:
+        crystal_graph(s)
+    except TensorNbError:
+        pass
+
+
+def test_oblique_cell_is_the_same_crystal():
+    "A very oblique cell of NaCl (c' = c + 100 a) is reduced, not searched over 10^5 images, and predicts the same."
+    from tensor_nb.cards import shipped_models
+    from tensor_nb.prediction import predict
+
+    nacl = example_structures()["NaCl"]
+    a, b, c = nacl.lattice.matrix
+    oblique = Structure(Lattice([a, b, c + 100 * a]), nacl.species, nacl.cart_coords, coords_are_cartesian=True)
+    task = list(shipped_models())[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same, base = (np.asarray(predict(x, task, progress=False)) for x in (oblique, nacl))
+    assert np.allclose(same, base, atol=1e-6 * max(1.0, np.abs(base).max()))
+
+
 @pytest.mark.parametrize("thing", [5, "x" * 3, [1, 2], None])
 def test_graph_of_something_that_is_not_a_structure(thing):
     from tensor_nb.graphs import crystal_graph
