@@ -219,6 +219,13 @@ def _lab(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "jupyterlab", *args.jupyter_args], env=lab_environment())
 
 # %% ../nbs/13_cli.ipynb
+class _Once(argparse.Action):
+    "Store an option's value; given twice (or through an alias: --kind and --task) with two values, a usage error."
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) not in (None, values):
+            parser.error(f"{option_string} {values!r} contradicts {getattr(namespace, self.dest)!r} given before")
+        setattr(namespace, self.dest, values)
+
 def build_parser() -> argparse.ArgumentParser:
     "The `tensor-nb` argument parser with all subcommands."
     parser = argparse.ArgumentParser(
@@ -248,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "files", nargs="+", help="structure files (every structure in a CIF) or example names (Si, ZnO, ...)"
     )
-    p.add_argument("--kind", "--task", dest="kind", required=True, help="elastic, dielectric, piezoelectric, ...")
+    p.add_argument("--kind", "--task", dest="kind", required=True, action=_Once,
+                   help="elastic, dielectric, piezoelectric, ...")
     p.add_argument("--format", choices=["text", "voigt", "full", "irreps", "json"], default="text")
     p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")

@@ -28,6 +28,8 @@ def run_transfer(chain: list[str], out_dir: str | Path, mode: str = "finetune", 
     check_name(mode, "transfer mode", TRANSFER_MODES)
     if len(chain) < 2:
         raise SettingError(f"a transfer chain needs a source and a target task, got {chain}")
+    if len(set(chain)) < len(chain):  # a target pretrained on its own full training split defeats `fraction`
+        raise SettingError(f"a transfer chain names each task once, got {chain}")
     model_kw = model_kw if model_kw is not None else {"lmax": 4}
     out, results = check_out_dir(out_dir, "transfer folder"), []
     configs = [TrainConfig(task=task, model=model, epochs=epochs, seed=seed, model_kw=model_kw,

@@ -275,6 +275,8 @@ def test_task_names_never_become_paths(task):
         (["train", "--task", "nope"], "task 'nope'"),
         (["transfer", "elastic", "foo"], "task 'foo'"),
         (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
+        (["transfer", "elastic", "elastic"], "names each task once"),
+        (["predict", "ZnO", "--kind", "elastic", "--task", "dielectric"], "contradicts 'elastic'"),
     ],
 )
 def test_cli_user_errors(tmp_path, args, message):
