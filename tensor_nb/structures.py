@@ -25,8 +25,9 @@ Cordero table; elements past Cm take Cm's radius). The closest pair in the data 
 MIN_VOLUME_PER_ATOM = 0.1
 "Smallest allowed cell volume per atom (A^3); the densest real crystals have about 5."
 
-MAX_CELL_VOLUME = 1e6
-"Largest allowed cell volume (A^3); the largest cell in any data set here is 5,719 A^3."
+MAX_CELL_BOX = 2e6
+"""Largest allowed volume (A^3) of the box around a (reduced) cell: room for an atom or molecule in a 100 A box, which
+out-of-domain checks use; the largest cell in any data set here has 5,719 A^3."""
 
 MIN_PLANE_SPACING = 0.5
 """Cells whose lattice planes (a, b), (b, c), (c, a) lie closer than this (A) are LLL-reduced before any neighbour
@@ -43,8 +44,8 @@ def structure_label(s, name: str | None = None) -> str:
 
 # %% ../nbs/04a_structures.ipynb
 def validate_structure(s, name: str | None = None):
-    """Return `s` if it is a usable crystal (see the table above), LLL-reduced if its cell is very oblique, else raise
-    StructureError naming it."""
+    """Return `s` if it is a usable crystal (see the table above), its sites moved into the cell (LLL-reduced if very
+    oblique) where they lie far outside it; else raise StructureError naming it."""
     if not all(hasattr(s, a) for a in ("lattice", "frac_coords", "sites", "is_ordered")):
         raise StructureError(f"{name + ': ' if name else ''}a {type(s).__name__} object is not a crystal structure "
                              "(see `as_structure` for what can become one)", reason="not a structure")
@@ -69,11 +70,14 @@ def validate_structure(s, name: str | None = None):
         raise StructureError(
             f"{label}: the cell is degenerate (volume {volume:.3g} A^3 for {len(s)} atoms)", reason="degenerate lattice"
         )
-    if volume > MAX_CELL_VOLUME:
-        raise StructureError(f"{label}: the cell is {volume:.3g} A^3, more than {MAX_CELL_VOLUME:g} A^3: mostly "
+    heights = volume / np.linalg.norm(np.cross(matrix[[1, 2, 0]], matrix[[2, 0, 1]]), axis=1)  # lattice plane spacings
+    oblique = heights.min() < MIN_PLANE_SPACING
+    if oblique or ((s.frac_coords < -0.5) | (s.frac_coords >= 1.5)).any():  # searches bin the box around all sites
+        s = _in_cell(s, s.lattice.get_lll_reduced_lattice() if oblique else s.lattice)
+    box = np.prod(np.abs(s.lattice.matrix).sum(0))  # the box around the cell, which neighbour searches bin
+    if box > MAX_CELL_BOX:
+        raise StructureError(f"{label}: the cell fills a box of {box:.3g} A^3, more than {MAX_CELL_BOX:g} A^3: mostly "
                              "vacuum, not a crystal to build graphs for", reason="cell too large")
-    if (volume / np.linalg.norm(np.cross(matrix[[1, 2, 0]], matrix[[2, 0, 1]]), axis=1)).min() < MIN_PLANE_SPACING:
-        s = _reduced(s)
     radius, largest = _covalent_radii(s)
     centers, neighbors, _, dist = s.get_neighbor_list(2 * MIN_BOND_FRACTION * largest)  # bins of one size for all
     limit = MIN_BOND_FRACTION * (radius[centers] + radius[neighbors])
@@ -89,10 +93,10 @@ def validate_structure(s, name: str | None = None):
         )
     return s
 
-def _reduced(s):
-    "The same crystal in its LLL-reduced cell: same sites in the same order, same Cartesian frame."
+def _in_cell(s, lattice):
+    "The same crystal in the cell `lattice` of its lattice, sites moved into it: same order, same Cartesian frame."
     from pymatgen.core import Structure
-    return Structure(s.lattice.get_lll_reduced_lattice(), s.species, s.cart_coords, coords_are_cartesian=True,
+    return Structure(lattice, s.species, s.cart_coords, coords_are_cartesian=True, to_unit_cell=True,
                      site_properties=s.site_properties)
 
 def _covalent_radii(s) -> tuple[np.ndarray, float]:
