@@ -221,16 +221,14 @@ def _edge_sets_match(i1, j1, v1, i2, j2, v2, tol: float) -> bool:
 
 def graph_symmetry_defects(structure, graph: CrystalGraph, symprec: float = 1e-3, tol: float = 1e-3) -> int:
     "Number of space-group operations that do not map the graph's edge set onto itself (0 = symmetry-exact)."
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
+    from tensor_nb.symmetry import space_group_operations  # checks symprec before spglib sees it
     frac = structure.frac_coords
     edges = graph.edge_index.numpy()
     vec = graph.edge_vec.numpy().astype(float)
     bad = 0
-    for op in SpacegroupAnalyzer(structure, symprec=symprec).get_symmetry_operations(cartesian=False):
-        diff = op.operate_multi(frac)[:, None, :] - frac[None, :, :]
+    for R, W, w in zip(*space_group_operations(structure, symprec)):
+        diff = (frac @ W.T + w)[:, None, :] - frac[None, :, :]
         perm = np.argmin(np.abs(diff - np.round(diff)).sum(-1), axis=1)
-        R = structure.lattice.matrix.T @ op.rotation_matrix @ np.linalg.inv(structure.lattice.matrix.T)
         bad += not _edge_sets_match(edges[0], edges[1], vec, perm[edges[0]], perm[edges[1]], vec @ R.T, tol)
     return bad
 
