@@ -91,7 +91,7 @@ def _predict(args: argparse.Namespace) -> int:
     structures, labels, _ = read_inputs(good)
     fmt_arg = "voigt" if args.format in ("json", "text") else args.format
     out = predict(structures, args.kind, output=fmt_arg, symmetrize=not args.no_symmetrize, model_path=args.model_path,
-                  spread=args.spread, dtype=torch.float32 if args.float32 else torch.float64)
+                  spread=args.spread, dtype=torch.float32 if args.float32 else torch.float64, ionic=args.ionic)
     out, spread = out if args.spread else (out, [None] * len(structures))
     unit = TENSOR_KINDS[kind].unit
     key = "voigt" if not loaded.meta.get("per_atom") else "per_site"
@@ -264,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the model in float32: about twice as fast, the same tensors to ~1e-5-1e-4 (relative)")
     p.add_argument("--spread", action="store_true",
                    help="also print the standard deviation of the heads of an ensemble model")
+    p.add_argument("--ionic", action="store_true",
+                   help="dielectric: blend in the ionic response of the SevenNet-0 potential (seconds per crystal)")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_predict)
 

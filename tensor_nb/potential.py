@@ -14,7 +14,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .backbone import _checkpoint, backbone_spec, batch_graphs, sevennet_graph, sevennet_modules
-from .cache import cache_get, cache_key, cache_put
+from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TensorInputError, check_range
 from .graphs import structure_key
@@ -22,8 +22,9 @@ from .metrics import tensor_metrics
 from .symmetry import improper_site_map
 
 # %% auto 0
-__all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell', 'bulk_modulus',
-           'blend_bulk', 'fit_bulk_weight', 'force_constants', 'ionic_response']
+__all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'MODE_FLOOR', 'IONIC_WEIGHT', 'SevenNetEnergy', 'canonical_cell',
+           'bulk_modulus', 'blend_bulk', 'fit_bulk_weight', 'force_constants', 'optical_modes', 'ionic_response',
+           'ionic_dielectric']
 
 # %% ../nbs/07c_potential.ipynb
 POTENTIAL = "sevennet-0"
@@ -138,10 +139,17 @@ _E2_OVER_EPS0 = elementary_charge / (epsilon_0 * 1e-10)
 _E_PER_A2 = elementary_charge * 1e20
 "1 e/A^2 in C/m^2 (16.02)."
 
-def force_constants(structure, potential: str = POTENTIAL) -> tuple[np.ndarray, np.ndarray]:
+_FC_VERSION = 1  # bump when the cached force constants change
+
+def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(Phi (3N, 3N) in eV/A^2, Lambda (3N, 3, 3) in eV/A) of a structure at its given geometry under a SevenNet
     potential: Gamma-point force constants and the internal-strain tensor (force on each atom per unit symmetric
-    strain), by autograd in float64. Row 3k + a is atom k, Cartesian direction a."""
+    strain), by autograd in float64. Row 3k + a is atom k, Cartesian direction a. Cached on disk per structure and
+    orientation (`use_cache`): seconds to a minute per crystal on one thread."""
+    backbone_spec(potential)
+    key = cache_key("force_constants", _FC_VERSION, potential, structure_key(structure))
+    if use_cache and (hit := cache_get_torch(key, "force_constants")) is not None:
+        return hit[0].numpy(), hit[1].numpy()
     model = _energy_model(potential)
     n = len(structure)
     g = batch_graphs([sevennet_graph(structure, model.type_map, model.cutoff)])
@@ -153,7 +161,22 @@ def force_constants(structure, potential: str = POTENTIAL) -> tuple[np.ndarray, 
     rows = [torch.autograd.grad(gk, (u, F), retain_graph=True) for gk in grad.reshape(-1)]
     phi = torch.stack([hu.reshape(-1) for hu, _ in rows]).numpy()
     lam = -torch.stack([0.5 * (hf + hf.T) for _, hf in rows]).numpy()
-    return 0.5 * (phi + phi.T), lam
+    phi = 0.5 * (phi + phi.T)
+    if use_cache:
+        cache_put_torch(key, (torch.from_numpy(phi), torch.from_numpy(lam)), "force_constants")
+    return phi, lam
+
+def optical_modes(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(eigenvalues (3N - 3,) in eV/A^2, ascending; displacement patterns (3N, 3N - 3)) of force constants phi
+    (3N, 3N) on the optical subspace: the three uniform translations projected out. A negative eigenvalue is an
+    unstable mode: the potential finds the crystal dynamically unstable at its given geometry."""
+    n = len(phi) // 3
+    if np.shape(phi) != (3 * n, 3 * n) or n < 1:
+        raise TensorInputError(f"optical_modes needs force constants (3N, 3N), got {np.shape(phi)}")
+    translations = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)
+    optical = np.linalg.svd(translations.T)[2][3:].T  # orthonormal basis of the 3N - 3 optical displacements
+    w, v = np.linalg.eigh(optical.T @ phi @ optical)
+    return w, optical @ v
 
 def ionic_response(born, phi: np.ndarray, lam: np.ndarray, volume: float,
                    floor: float = MODE_FLOOR) -> tuple[np.ndarray, np.ndarray]:
@@ -167,12 +190,34 @@ def ionic_response(born, phi: np.ndarray, lam: np.ndarray, volume: float,
                                f"{born.shape}, {np.shape(phi)} and {np.shape(lam)}")
     check_range(floor, "soft-mode floor", 0, low_open=True)
     check_range(volume, "cell volume", 0, low_open=True)
-    translations = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)
-    optical = np.linalg.svd(translations.T)[2][3:].T  # orthonormal basis of the 3N - 3 optical displacements
-    w, v = np.linalg.eigh(optical.T @ phi @ optical)
-    modes = optical @ v  # (3N, 3N - 3)
+    w, modes = optical_modes(phi)
     z = born.transpose(1, 0, 2).reshape(3, 3 * n) @ modes  # mode charges Z~_m, (3, modes)
     z_over_w = z / np.maximum(w, floor)
     eps = _E2_OVER_EPS0 / volume * z_over_w @ z.T
     e = _E_PER_A2 / volume * (z_over_w @ (modes.T @ lam.reshape(3 * n, 9))).reshape(3, 3, 3)
     return eps, e
+
+# %% ../nbs/07c_potential.ipynb
+IONIC_WEIGHT = 0.2
+"Weight of eps_inf + eps_ion in `ionic_dielectric`: chosen on the validation crystals (benchmarks/ionic_response.py)."
+
+def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float = IONIC_WEIGHT,
+                     floor: float = MODE_FLOOR, potential: str = POTENTIAL,
+                     progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(dielectric tensors (N, 3, 3), whether the potential finds each crystal stable at Gamma (N,)): on stable
+    crystals (1 - weight) eps + weight (eps_inf + eps_ion), elsewhere eps. eps and eps_inf (N, 3, 3) are total and
+    electronic tensors (e.g. predicted), born one (n_sites, 3, 3) array of Born charges per structure."""
+    eps, eps_inf = np.asarray(eps, dtype=float), np.asarray(eps_inf, dtype=float)
+    n = len(structures)
+    if eps.shape != (n, 3, 3) or eps_inf.shape != (n, 3, 3) or len(born) != n:
+        raise TensorInputError(f"ionic_dielectric needs eps and eps_inf (N, 3, 3) and N Born-charge arrays for N = {n} "
+                               f"structures, got {eps.shape}, {eps_inf.shape} and {len(born)}")
+    check_range(weight, "ionic weight", 0, 1)
+    out, stable = eps.copy(), np.zeros(n, dtype=bool)
+    for i, s in enumerate(tqdm(structures, desc=f"{potential} force constants", unit="crystal", disable=not progress)):
+        phi, lam = force_constants(s, potential)
+        stable[i] = optical_modes(phi)[0].min() > 0
+        if stable[i]:
+            physics = eps_inf[i] + ionic_response(born[i], phi, lam, s.volume, floor)[0]
+            out[i] = (1 - weight) * eps[i] + weight * physics
+    return out, stable
