@@ -39,4 +39,8 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
               else "-")
         lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")
+        if ionic := c.get("ionic"):  # predict(..., ionic=True): the blend with the potential's ionic response
+            mae = ionic["test"]["blend"]
+            lines.append(f"| {task}, ionic=True | {model}, + {ionic['potential']} ionic response (weight "
+                         f"{ionic['weight']:g}) | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | - |")
     return "\n".join(lines)

@@ -22,9 +22,8 @@ from .metrics import tensor_metrics
 from .symmetry import improper_site_map
 
 # %% auto 0
-__all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'MODE_FLOOR', 'IONIC_WEIGHT', 'SevenNetEnergy', 'canonical_cell',
-           'bulk_modulus', 'blend_bulk', 'fit_bulk_weight', 'force_constants', 'optical_modes', 'ionic_response',
-           'ionic_dielectric']
+__all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell', 'bulk_modulus',
+           'blend_bulk', 'fit_bulk_weight', 'force_constants', 'optical_modes', 'ionic_response', 'ionic_dielectric']
 
 # %% ../nbs/07c_potential.ipynb
 POTENTIAL = "sevennet-0"
@@ -198,11 +197,8 @@ def ionic_response(born, phi: np.ndarray, lam: np.ndarray, volume: float,
     return eps, e
 
 # %% ../nbs/07c_potential.ipynb
-IONIC_WEIGHT = 0.2
-"Weight of eps_inf + eps_ion in `ionic_dielectric`: chosen on the validation crystals (benchmarks/ionic_response.py)."
-
-def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float = IONIC_WEIGHT,
-                     floor: float = MODE_FLOOR, potential: str = POTENTIAL,
+def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float, floor: float = MODE_FLOOR,
+                     potential: str = POTENTIAL,
                      progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(dielectric tensors (N, 3, 3), whether the potential finds each crystal stable at Gamma (N,)): on stable
     crystals (1 - weight) eps + weight (eps_inf + eps_ion), elsewhere eps. eps and eps_inf (N, 3, 3) are total and

@@ -23,7 +23,7 @@ from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
-from .potential import IONIC_WEIGHT, POTENTIAL, blend_bulk, bulk_modulus, ionic_dielectric
+from .potential import blend_bulk, bulk_modulus, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import as_structures, structure_label
 from .symmetry import symmetrize_many, symmetrize_sites
@@ -151,16 +151,19 @@ def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool)
 def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, symmetrize: bool, dtype: torch.dtype,
            progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Dielectric tensors blended with the potential's eps_inf + eps_ion (`ionic_dielectric` of 07c_potential) on
-    the crystals it finds stable, which are returned too; the others are named in a warning."""
+    the crystals it finds stable, which are returned too; the others are named in a warning. The weight and floor are
+    the shipped dielectric card's (`ionic`, chosen on validation by benchmarks/ionic_response.py)."""
+    blend = shipped_models()["dielectric"]["ionic"]
     with warnings.catch_warnings():  # the helper models' own domain notes would not say which model they concern
         warnings.simplefilter("ignore", PredictionWarning)
         eps_inf = predict(structures, "electronic_dielectric", progress=False, dtype=dtype)
         born = predict(structures, "born_charges", progress=False, dtype=dtype)
-    T, stable = ionic_dielectric(T, eps_inf, born, structures, progress=progress)
+    T, stable = ionic_dielectric(T, eps_inf, born, structures, blend["weight"], blend["floor_eV_per_A2"],
+                                 blend["potential"], progress=progress)
     if not stable.all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
-        warnings.warn(f"{len(bad)} of {len(T)} structures are dynamically unstable under {POTENTIAL} (an imaginary "
-                      "optical mode at Gamma): the model alone for them: " + _names(bad), PredictionWarning,
+        warnings.warn(f"{len(bad)} of {len(T)} structures are dynamically unstable under {blend['potential']} (an "
+                      "imaginary optical mode at Gamma): the model alone for them: " + _names(bad), PredictionWarning,
                       stacklevel=3)
     return (symmetrize_many(T, structures, meta["kind"], meta["symprec"]) if symmetrize else T), stable
 
@@ -193,8 +196,12 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     meta, kind = loaded.meta, loaded.meta["kind"]
     if kind == "scalar":
         raise UnknownNameError(f"{meta['task']} is a scalar model; predict gives tensors")
-    if ionic and meta["task"] != "dielectric":
-        raise SettingError(f"ionic applies to the dielectric task only, not {meta['task']!r}")
+    if ionic and (meta["task"] != "dielectric" or model_path is not None):
+        raise SettingError("ionic applies to the shipped dielectric model only, whose card holds the blend chosen on "
+                           f"validation, not to {model_path or repr(meta['task'])}")
+    if ionic and "ionic" not in shipped_models()["dielectric"]:
+        raise SettingError("the dielectric model card holds no ionic blend (a model shipped since): run "
+                           "benchmarks/ionic_response.py --task dielectric --ship")
     heads = len(getattr(loaded.model, "heads", []))
     if spread and heads < 2:
         raise SettingError(f"spread needs a model with several heads (an ensemble); this {meta['task']} model has "
@@ -220,6 +227,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         each = _tensors(coeffs, structs, meta, symmetrize)
         std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
         if ionic:  # the physics part is the same for every head
-            std = std * np.where(stable, 1 - IONIC_WEIGHT, 1.0).reshape(-1, *(1,) * (std.ndim - 1))
+            weight = np.where(stable, 1 - shipped_models()["dielectric"]["ionic"]["weight"], 1.0)
+            std = std * weight.reshape(-1, *(1,) * (std.ndim - 1))
         return (out[0], std[0]) if single else (out, std)
     return out[0] if single else out

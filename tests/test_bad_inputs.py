@@ -300,7 +300,7 @@ def test_cli_predict_and_demo_errors(tmp_path):
         "not a tensor_nb model file",
     )
     assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "0"), "--threads must be >= 1")
-    assert_user_error(cli("predict", "ZnO", "--kind", "elastic", "--ionic"), "dielectric task only")
+    assert_user_error(cli("predict", "ZnO", "--kind", "elastic", "--ionic"), "shipped dielectric model only")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file")), "is not a folder")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file" / "sub")), "cannot be written")
     assert_user_error(cli("train", "--task", "dielectric", "--out", str(tmp_path / "a-file")), "is not a folder")
