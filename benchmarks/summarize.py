@@ -242,7 +242,8 @@ def main() -> None:
         "SevenNet-0 force constants and internal strain with the shipped model's Born charges, no training on the task",
         "(`benchmarks/ionic_response.py`): mean component MAE; estimate: the ionic tensor (piezoelectric, C/m^2) or",
         "the shipped eps_inf model plus it (dielectric); blend: (1 - w) shipped + w estimate, w chosen on validation",
-        "(piezoelectric: w times the estimate); along / against: crystals whose estimate and label (both",
+        "(piezoelectric: w times the estimate), on the crystals the potential finds stable at Gamma (rows with a",
+        "'stable' count; older rows blend every crystal); along / against: crystals whose estimate and label (both",
         "non-negligible) have cosine > 0.5 / < -0.5.",
         "",
         "| task | split | n | soft-mode floor | estimate | blend (w) | mean predictor | zero predictor | shipped model "
@@ -255,8 +256,9 @@ def main() -> None:
         for split in ("val", "test"):
             m = r[split]
             lines.append(
-                f"| {r['task']} | {split} | {m['n']} | {r['floor_eV_per_A2']} | {m['ionic_estimate']:.4g} | "
-                f"{m.get('blend', m.get('scaled_estimate')):.4g} (w {weight}) | {m.get('mean', float('nan')):.4g} | "
+                f"| {r['task']} | {split} | {m['n']}" + (f" ({m['stable']} stable)" if "stable" in m else "")
+                + f" | {r['floor_eV_per_A2']} | {m['ionic_estimate']:.4g} | "
+                f"{m.get('blend', m.get('scaled_estimate')):.4g} (w {weight}) | {f"{m['mean']:.4g}" if "mean" in m else "-"} | "
                 f"{m['zero']:.4g} | {m['shipped_model']:.4g} | "
                 + (f"{m['along']} of {m['compared']} | {m['against']} |" if "along" in m else "- | - |")
                 + f" {r['commit']} |"
