@@ -255,10 +255,11 @@ def main() -> None:
         weight = r.get("weight_chosen_on_val", r.get("scale_chosen_on_val"))
         for split in ("val", "test"):
             m = r[split]
+            mean = f"{m['mean']:.4g}" if "mean" in m else "-"
             lines.append(
                 f"| {r['task']} | {split} | {m['n']}" + (f" ({m['stable']} stable)" if "stable" in m else "")
                 + f" | {r['floor_eV_per_A2']} | {m['ionic_estimate']:.4g} | "
-                f"{m.get('blend', m.get('scaled_estimate')):.4g} (w {weight}) | {f"{m['mean']:.4g}" if "mean" in m else "-"} | "
+                f"{m.get('blend', m.get('scaled_estimate')):.4g} (w {weight}) | {mean} | "
                 f"{m['zero']:.4g} | {m['shipped_model']:.4g} | "
                 + (f"{m['along']} of {m['compared']} | {m['against']} |" if "along" in m else "- | - |")
                 + f" {r['commit']} |"
