@@ -12,6 +12,7 @@ from scipy.spatial.transform import Rotation
 import tensor_nb
 from tensor_nb.cards import models_table, shipped_models
 from tensor_nb.conventions import full_to_voigt, rotate_tensor
+from tensor_nb.errors import PredictionWarning
 from tensor_nb.examples import example_structures
 from tensor_nb.symmetry import symmetry_residual
 
@@ -215,3 +216,13 @@ def test_graph_model_files_predict_in_float64(name, tmp_path):
     save_model(tmp_path / "m.pt", build_model(name, "dielectric", **kw), scaler, meta)
     eps = tensor_nb.predict("ZnO", "dielectric", model_path=tmp_path / "m.pt")
     assert eps.shape == (3, 3) and np.isfinite(eps).all() and np.allclose(eps, eps.T)
+
+
+def test_ionic_blend_skips_and_names_crystals_the_potential_finds_unstable(monkeypatch):
+    "Where SevenNet-0 has an imaginary optical mode the ionic term means nothing: the model alone, and a warning."
+    potential = importlib.import_module("tensor_nb.potential")
+    exact = potential.force_constants
+    monkeypatch.setattr(potential, "force_constants", lambda s, *a, **k: tuple(-x for x in exact(s, *a, **k)))
+    with pytest.warns(PredictionWarning, match=r"1 of 1 structures are dynamically unstable .*NaCl"):
+        blended = tensor_nb.predict("NaCl", "dielectric", ionic=True)
+    assert np.allclose(blended, tensor_nb.predict("NaCl", "dielectric"))
