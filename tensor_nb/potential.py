@@ -198,8 +198,7 @@ def ionic_response(born, phi: np.ndarray, lam: np.ndarray, volume: float,
 
 # %% ../nbs/07c_potential.ipynb
 def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float, floor: float = MODE_FLOOR,
-                     potential: str = POTENTIAL,
-                     progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                     potential: str = POTENTIAL, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(dielectric tensors (N, 3, 3), whether the potential finds each crystal stable at Gamma (N,)): on stable
     crystals (1 - weight) eps + weight (eps_inf + eps_ion), elsewhere eps. eps and eps_inf (N, 3, 3) are total and
     electronic tensors (e.g. predicted), born one (n_sites, 3, 3) array of Born charges per structure."""

@@ -212,7 +212,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         warnings.warn(message, PredictionWarning, stacklevel=2)
     T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)
     if ionic:
-        T, stable = _ionic(T, structs, labels, meta, symmetrize, dtype, progress)
+        T, ionic_stable = _ionic(T, structs, labels, meta, symmetrize, dtype, progress)
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
@@ -227,7 +227,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         each = _tensors(coeffs, structs, meta, symmetrize)
         std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
         if ionic:  # the physics part is the same for every head
-            weight = np.where(stable, 1 - shipped_models()["dielectric"]["ionic"]["weight"], 1.0)
+            weight = np.where(ionic_stable, 1 - shipped_models()["dielectric"]["ionic"]["weight"], 1.0)
             std = std * weight.reshape(-1, *(1,) * (std.ndim - 1))
         return (out[0], std[0]) if single else (out, std)
     return out[0] if single else out
