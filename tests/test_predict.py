@@ -172,6 +172,24 @@ def test_model_card_test_error_reproduces_through_predict(task, data_dir):
     assert abs(mae - card["test"]["mean_component_mae"]) < 0.02 * card["test"]["mean_component_mae"]
 
 
+@pytest.mark.slow  # the force constants of 124 crystals: ~13 min on one thread when not cached
+def test_ionic_card_error_reproduces_through_predict(data_dir):
+    "The dielectric card's `ionic` test error (benchmarks/ionic_response.py), recomputed through predict(ionic=True)."
+    from tensor_nb.data import dataset_splits, load_task
+    from tensor_nb.metrics import tensor_metrics
+
+    ds = load_task("dielectric", progress=False)
+    test = set(dataset_splits(ds)["test"])
+    records = [r for r in ds.records if r.material_id in test]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred = prediction.predict([r.structure for r in records], "dielectric", ionic=True, progress=False)
+    mae = tensor_metrics(pred, np.stack([r.tensor for r in records]), "dielectric")["mean_component_mae"]
+    expected = CARDS["dielectric"]["ionic"]["test"]["blend"]
+    print(f"dielectric, ionic=True: test MAE through predict {mae:.4g}, card {expected:.4g}")
+    assert abs(mae - expected) < 0.02 * expected
+
+
 @pytest.mark.parametrize("task", sorted(CARDS))
 def test_predict_matches_the_evaluation_behind_the_card(task):
     """`predict` (float64 backbone, unsymmetrised) gives what the training pipeline's evaluation (cached float32
