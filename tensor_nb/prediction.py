@@ -148,12 +148,11 @@ def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool)
     T = model_tensors(coeffs, meta)
     return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
 
-def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, symmetrize: bool, dtype: torch.dtype,
-           progress: bool) -> tuple[np.ndarray, np.ndarray]:
+def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, blend: dict, symmetrize: bool,
+           dtype: torch.dtype, progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Dielectric tensors blended with the potential's eps_inf + eps_ion (`ionic_dielectric` of 07c_potential) on
-    the crystals it finds stable, which are returned too; the others are named in a warning. The weight and floor are
-    the shipped dielectric card's (`ionic`, chosen on validation by benchmarks/ionic_response.py)."""
-    blend = shipped_models()["dielectric"]["ionic"]
+    the crystals it finds stable, which are returned too; the others are named in a warning. `blend` is the shipped
+    dielectric card's `ionic` entry (weight and floor chosen on validation by benchmarks/ionic_response.py)."""
     with warnings.catch_warnings():  # the helper models' own domain notes would not say which model they concern
         warnings.simplefilter("ignore", PredictionWarning)
         eps_inf = predict(structures, "electronic_dielectric", progress=False, dtype=dtype)
@@ -199,7 +198,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     if ionic and (meta["task"] != "dielectric" or model_path is not None):
         raise SettingError("ionic applies to the shipped dielectric model only, whose card holds the blend chosen on "
                            f"validation, not to {model_path or repr(meta['task'])}")
-    if ionic and "ionic" not in shipped_models()["dielectric"]:
+    if ionic and (blend := shipped_models()["dielectric"].get("ionic")) is None:
         raise SettingError("the dielectric model card holds no ionic blend (a model shipped since): run "
                            "benchmarks/ionic_response.py --task dielectric --ship")
     heads = len(getattr(loaded.model, "heads", []))
@@ -212,7 +211,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         warnings.warn(message, PredictionWarning, stacklevel=2)
     T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)
     if ionic:
-        T, ionic_stable = _ionic(T, structs, labels, meta, symmetrize, dtype, progress)
+        T, ionic_stable = _ionic(T, structs, labels, meta, blend, symmetrize, dtype, progress)
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
@@ -227,7 +226,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         each = _tensors(coeffs, structs, meta, symmetrize)
         std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
         if ionic:  # the physics part is the same for every head
-            weight = np.where(ionic_stable, 1 - shipped_models()["dielectric"]["ionic"]["weight"], 1.0)
+            weight = np.where(ionic_stable, 1 - blend["weight"], 1.0)
             std = std * weight.reshape(-1, *(1,) * (std.ndim - 1))
         return (out[0], std[0]) if single else (out, std)
     return out[0] if single else out
