@@ -154,8 +154,9 @@ TASK_TITLES = {
 "Headings of the sections of a crystal's page."
 
 
-def crystal_panel(structure, name: str, dft: dict | None = None):
-    "The page of one crystal: every shipped model's prediction with tables, summaries, decomposition and caveats."
+def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = False):
+    """The page of one crystal: every shipped model's prediction with tables, summaries, decomposition and caveats.
+    ionic=True: the dielectric section blends in the potential's ionic response (`predict(..., ionic=True)`)."""
     from dash import html
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from tensor_nb.cards import shipped_models
@@ -173,18 +174,24 @@ def crystal_panel(structure, name: str, dft: dict | None = None):
         html.P(FRAME_NOTE + "; tensors are symmetrised to the crystal's point group.", className="src"),
     ]
     for task, card in shipped_models().items():
+        blend = card.get("ionic") if ionic and task == "dielectric" else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("ignore")
             warnings.simplefilter("always", PredictionWarning)  # the caveats; library noise stays out
             heads = card.get("ensemble_members", 1)
-            T, spread = predict(structure, task, spread=True) if heads > 1 else (predict(structure, task), None)
+            T, spread = (predict(structure, task, spread=True, ionic=blend is not None) if heads > 1
+                         else (predict(structure, task), None))
         kind = card["kind"]
         base = card.get("baselines", {})
+        model = f"{card['model']} on {card.get('backbone', 'graphs')}"
+        if blend is not None:
+            model += f", + {blend['potential']} ionic response (weight {blend['weight']:g} where stable at Gamma)"
         section = [
             html.H3(TASK_TITLES.get(task, task)),
             html.P(
-                f"model: {card['model']} on {card.get('backbone', 'graphs')}; test error "
-                f"{fmt(card['test']['mean_component_mae'])} {tensor_kind(kind).unit} per component "
+                f"model: {model}; test error "
+                f"{fmt(blend['test']['blend'] if blend else card['test']['mean_component_mae'])} "
+                f"{tensor_kind(kind).unit} per component "
                 f"(mean predictor {fmt(base.get('mean', float('nan')))}, zero {fmt(base.get('zero', float('nan')))})",
                 className="src",
             ),
@@ -248,8 +255,11 @@ def build_app():
         html.H1("tensor_nb explorer"),
         html.P("Upload a structure file (CIF, POSCAR, ...) or pick a crystal; the shipped models predict its tensors."),
         html.Div([dcc.Upload(html.Button("Upload a structure file", id="upload-button"), id="upload"),
-                  dcc.Dropdown(options, f"example:{first}", id="pick", clearable=False, style={"minWidth": "28em"})],
+                  dcc.Dropdown(options, f"example:{first}", id="pick", clearable=False, style={"minWidth": "28em"}),
+                  dcc.Checklist([{"label": " dielectric: blend in SevenNet-0's ionic response (seconds per crystal)",
+                                  "value": "ionic"}], [], id="ionic")],
                  style={"display": "flex", "gap": "1em", "alignItems": "center"}),
+        dcc.Store(id="source", data="pick"),
         html.Div(id="message", className="caveat", style={"display": "none"}),
         html.Div([html.Div(structure_view.layout(size="420px"), style={"flex": "0 0 440px"}),
                   dcc.Loading(html.Div(id="panel", style={"flex": "1"}))], style={"display": "flex", "gap": "1em"}),
@@ -262,26 +272,30 @@ def build_app():
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
 
     @app.callback(Output(structure_view.id(), "data"), Output("panel", "children"), Output("message", "children"),
-                  Output("message", "style"), Input("pick", "value"), Input("upload", "contents"),
-                  State("upload", "filename"))
-    def show(pick, contents, filename):
+                  Output("message", "style"), Output("source", "data"), Input("pick", "value"),
+                  Input("upload", "contents"), Input("ionic", "value"), State("upload", "filename"),
+                  State("source", "data"))
+    def show(pick, contents, ionic, filename, source):
+        "The crystal last picked or uploaded (`source`), shown again when the ionic box changes."
         hidden, shown = {"display": "none"}, {"display": "block"}
+        source = {"pick": "pick", "upload": "upload"}.get(dash.ctx.triggered_id, source)
         try:
-            if dash.ctx.triggered_id == "upload" and contents:
+            if source == "upload" and contents:
                 found = _read_upload(contents, filename)
                 s, name, dft = found[0], Path(filename).name, None
                 note = f"{filename} holds {len(found)} structures; showing the first" if len(found) > 1 else ""
             else:
-                source, key = pick.split(":", 1)
-                if source == "example":
+                origin, key = pick.split(":", 1)
+                if origin == "example":
                     s, name, dft = examples[key], key, None
                 else:
                     entry = local[key]
                     s, name, dft = entry["structure"], key, entry
                 note = ""
-            return s, crystal_panel(s, name, dft), note, shown if note else hidden
+            panel = crystal_panel(s, name, dft, ionic="ionic" in (ionic or []))
+            return s, panel, note, shown if note else hidden, source
         except TensorNbError as e:
-            return dash.no_update, dash.no_update, str(e), shown
+            return dash.no_update, dash.no_update, str(e), shown, dash.no_update
     return app
 
 def _check_listen(host: str, port: int) -> None:
