@@ -173,11 +173,9 @@ def test_jupyterlab_widgets(browser, lab):
 
 
 def test_explorer_upload_matches_cli(browser, explorer, tmp_path):
-    from tensor_nb.conventions import full_to_voigt, voigt_labels
+    from tensor_nb.conventions import voigt_labels
     from tensor_nb.examples import example_cif
-    from tensor_nb.prediction import predict
     from tensor_nb.report import fmt
-    from tensor_nb.structures import as_structure
 
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(explorer)
@@ -201,13 +199,15 @@ def test_explorer_upload_matches_cli(browser, explorer, tmp_path):
     for task in ("piezoelectric", "dielectric"):
         page.locator(f"#section-{task}").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"explorer_{task}.png"))
+    eps_xx = page.locator(f"#dielectric-pred-{voigt_labels('dielectric')[0, 0]}")
+    alone = eps_xx.inner_text()
     page.locator("#ionic input[type=checkbox]").check()  # the uploaded crystal again, with the ionic blend
     page.wait_for_function("document.querySelector('#section-dielectric').innerText.includes('ionic response')",
                            timeout=300_000)
     assert "BaTiO3.cif" in page.locator("#crystal-title").inner_text()
-    assert "dynamically unstable" in page.locator("#section-dielectric").inner_text()  # cubic BaTiO3: soft mode
-    eps = full_to_voigt(predict(as_structure(cif), "dielectric", ionic=True), "dielectric")
-    assert page.locator(f"#dielectric-pred-{voigt_labels('dielectric')[0, 0]}").inner_text() == fmt(eps[0, 0])
+    # SevenNet-0 finds this BaTiO3 unstable at Gamma (its soft mode): the page says so and keeps the model's tensor
+    assert "dynamically unstable" in page.locator("#section-dielectric").inner_text()
+    assert eps_xx.inner_text() == alone
     page.locator("#section-dielectric").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "explorer_dielectric_ionic.png"))
     page.close()
