@@ -1,8 +1,8 @@
 """Benchmark tensor_nb.decompose.to_irreps against e3nn CartesianTensor.from_cartesian (cached rtp).
 
-Same process, same threads (2), torch input in float64 and float32, 100,000 random tensors per kind that obey the
-kind's index symmetry. Prints rates, ratios and the round-trip error, and appends a JSON line to
-benchmarks/results/decompose.jsonl.
+Same process, same threads (2), the calls interleaved round by round, torch input in float64 and float32, 100,000
+random tensors per kind that obey the kind's index symmetry. Prints rates, ratios and the round-trip error, and
+appends a JSON line to benchmarks/results/decompose.jsonl.
 
     python benchmarks/decompose.py [--n 100000] [--repeats 20] [--dtypes float64,float32]
 """
@@ -20,16 +20,17 @@ from record import git_commit
 from tensor_nb.decompose import formula_of, from_irreps, rank_of, symmetry_projector, to_irreps
 
 
-def median_seconds(fn, repeats: int) -> float:
-    "Median wall time of fn() over `repeats` calls, after two warm-up calls."
-    fn()
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+def median_seconds(fns: list, repeats: int) -> list[float]:
+    """Median wall time of each fn() over `repeats` rounds, after two warm-up rounds. Each round calls every fn in
+    turn, so a slow spell of a shared machine costs all of them alike and leaves the ratios unbiased."""
+    times = [[] for _ in fns]
+    for round_ in range(repeats + 2):
+        for fn, t in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            if round_ >= 2:
+                t.append(time.perf_counter() - t0)
+    return [float(np.median(t)) for t in times]
 
 
 def main() -> None:
@@ -48,9 +49,9 @@ def main() -> None:
             T = torch.from_numpy(T).to(getattr(torch, dtype)).reshape(args.n, *(3,) * n)
             ct = CartesianTensor(formula_of(kind))
             rtp = ct.reduced_tensor_products().to(T.dtype)
-            t_e3nn = median_seconds(lambda: ct.from_cartesian(T, rtp), args.repeats)
-            t_strict = median_seconds(lambda: to_irreps(T, kind), args.repeats)
-            t_project = median_seconds(lambda: to_irreps(T, kind, strict=False), args.repeats)
+            calls = [lambda: ct.from_cartesian(T, rtp), lambda: to_irreps(T, kind),
+                     lambda: to_irreps(T, kind, strict=False)]
+            t_e3nn, t_strict, t_project = median_seconds(calls, args.repeats)
             round_trip = float((from_irreps(to_irreps(T, kind), kind) - T).abs().max())
             row = dict(
                 kind=kind,
