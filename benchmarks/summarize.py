@@ -112,9 +112,9 @@ def backbone_table(all_rows: list, blind_rows: list) -> list:
         "## Pretrained backbone: frozen vs fine-tuned vs blind",
         "",
         "Test mean component MAE, mean over seeds with [min, max], the number of seeds and the mean wall time per",
-        "run (2 CPU cores; runs marked * shared them with a second run, one thread each); blind rows: the settings",
-        "of each model's best full-data run on validation, at every fraction where they were run. The trivial",
-        "predictors on the full split close each task.",
+        "run (2 CPU cores; runs marked * shared them with a second run, one thread each, or with other work); blind",
+        "rows: the settings of each model's best full-data run on validation, at every fraction where they were run.",
+        "The trivial predictors on the full split close each task.",
         "",
         "| task | model | " + " | ".join(f"{f:.0%} of train" for f in fractions) + " |",
         "|---|---|" + "---|" * len(fractions),
@@ -125,7 +125,7 @@ def backbone_table(all_rows: list, blind_rows: list) -> list:
             rs = groups[key].get(f, [])
             m = [r["test"]["mean_component_mae"] for r in rs]
             walls = [r["wall_s"] for r in rs if r["wall_s"] is not None]  # None: a resumed run's time was lost
-            shared = "*" if any("--threads 1" in r.get("command", "") for r in rs) else ""
+            shared = "*" if any("--threads 1" in r.get("command", "") or r.get("shared_cpu") for r in rs) else ""
             wall = f"{sum(walls) / len(walls):.0f} s{shared}" if walls else "time not recorded"
             cells.append(f"{sum(m) / len(m):.4g} [{min(m):.3g}, {max(m):.3g}] n={len(m)}, {wall}" if m else "-")
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
