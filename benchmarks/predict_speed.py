@@ -2,7 +2,7 @@
 
 Reads N structures of a task's test split (the elastic set by default), then times `predict` for every shipped
 model (backbone models) and for graph-model files given with --model-path (no backbone), on the same structures,
-after one warm-up call per dtype. Appends a row per model to benchmarks/results/predict_speed.jsonl.
+after one warm-up call per dtype; spglib's cached symmetry is cleared before each timing. Appends a row per model to benchmarks/results/predict_speed.jsonl.
 
     python benchmarks/predict_speed.py [--n 200] [--shipped elastic,dielectric] [--model-path ../runs/x/model.pt ...]
 """
@@ -19,6 +19,7 @@ from tensor_nb.checkpoint import load_model
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.cards import shipped_models
 from tensor_nb.prediction import predict
+from tensor_nb.symmetry import _cell_dataset
 
 
 def main() -> None:
@@ -54,6 +55,7 @@ def main() -> None:
         }
         for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
             for symmetrize in (True, False):
+                _cell_dataset.cache_clear()  # every timing finds the symmetry of structures it has not seen
                 t0 = time.perf_counter()
                 predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False, dtype=dtype)
                 key = ("per_s" if symmetrize else "per_s_unsymmetrised") + suffix

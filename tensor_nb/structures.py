@@ -49,26 +49,27 @@ def validate_structure(s, name: str | None = None):
     if not all(hasattr(s, a) for a in ("lattice", "frac_coords", "sites", "is_ordered")):
         raise StructureError(f"{name + ': ' if name else ''}a {type(s).__name__} object is not a crystal structure "
                              "(see `as_structure` for what can become one)", reason="not a structure")
-    label = structure_label(s, name)
+    label = lambda: structure_label(s, name)  # noqa: E731 (a formula costs time: only for a message)
     if len(s) == 0:
-        raise StructureError(f"{label}: the structure has no sites", reason="empty structure")
+        raise StructureError(f"{label()}: the structure has no sites", reason="empty structure")
     if not s.is_ordered:
         raise StructureError(
-            f"{label}: the structure is disordered (partial occupancies); tensors need an ordered crystal",
+            f"{label()}: the structure is disordered (partial occupancies); tensors need an ordered crystal",
             reason="disordered structure",
         )
     bad = sorted({str(sp) for sp in s.species if getattr(sp, "Z", 0) < 1 or type(sp).__name__ == "DummySpecies"})
     if bad:
-        raise StructureError(f"{label}: {', '.join(bad)} is not a chemical element", reason="not an element")
+        raise StructureError(f"{label()}: {', '.join(bad)} is not a chemical element", reason="not an element")
     matrix = np.asarray(s.lattice.matrix, dtype=float)
     if not (np.isfinite(matrix).all() and np.isfinite(s.frac_coords).all()):
         raise StructureError(
-            f"{label}: the lattice or the coordinates contain NaN or inf", reason="non-finite coordinates"
+            f"{label()}: the lattice or the coordinates contain NaN or inf", reason="non-finite coordinates"
         )
     volume = abs(np.linalg.det(matrix))
     if volume < MIN_VOLUME_PER_ATOM * len(s):
         raise StructureError(
-            f"{label}: the cell is degenerate (volume {volume:.3g} A^3 for {len(s)} atoms)", reason="degenerate lattice"
+            f"{label()}: the cell is degenerate (volume {volume:.3g} A^3 for {len(s)} atoms)",
+            reason="degenerate lattice",
         )
     heights = volume / np.linalg.norm(np.cross(matrix[[1, 2, 0]], matrix[[2, 0, 1]]), axis=1)  # lattice plane spacings
     oblique = heights.min() < MIN_PLANE_SPACING
@@ -76,8 +77,8 @@ def validate_structure(s, name: str | None = None):
         s = _in_cell(s, s.lattice.get_lll_reduced_lattice() if oblique else s.lattice)
     box = np.prod(np.abs(s.lattice.matrix).sum(0))  # the box around the cell, which neighbour searches bin
     if box > MAX_CELL_BOX:
-        raise StructureError(f"{label}: the cell fills a box of {box:.3g} A^3, more than {MAX_CELL_BOX:g} A^3: mostly "
-                             "vacuum, not a crystal to build graphs for", reason="cell too large")
+        raise StructureError(f"{label()}: the cell fills a box of {box:.3g} A^3, more than {MAX_CELL_BOX:g} A^3: "
+                             "mostly vacuum, not a crystal to build graphs for", reason="cell too large")
     radius, largest = _covalent_radii(s)
     centers, neighbors, _, dist = s.get_neighbor_list(2 * MIN_BOND_FRACTION * largest)  # bins of one size for all
     limit = MIN_BOND_FRACTION * (radius[centers] + radius[neighbors])
@@ -87,7 +88,7 @@ def validate_structure(s, name: str | None = None):
         pair = (f"atom {i} ({s[i].species_string}) and its periodic image" if i == j else
                 f"atoms {i} ({s[i].species_string}) and {j} ({s[j].species_string})")
         raise StructureError(
-            f"{label}: {pair} are {dist[k]:.3g} A apart (less than {limit[k]:.3g} A, {MIN_BOND_FRACTION:g} of the "
+            f"{label()}: {pair} are {dist[k]:.3g} A apart (less than {limit[k]:.3g} A, {MIN_BOND_FRACTION:g} of the "
             "sum of their covalent radii): overlapping sites",
             reason="overlapping sites",
         )

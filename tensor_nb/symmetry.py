@@ -270,6 +270,7 @@ SYMPREC = 1e-2
 "Distance tolerance (Angstrom) for finding a crystal's symmetry, everywhere in tensor_nb (spglib's symprec)."
 
 def _nearest_orthogonal(M: np.ndarray) -> np.ndarray:
+    "The orthogonal matrices nearest to M (..., 3, 3): U V^T of the SVD, one batched call."
     U, _, Vt = np.linalg.svd(M)
     return U @ Vt
 
@@ -297,7 +298,7 @@ def space_group_operations(structure, symprec: float = SYMPREC) -> tuple[np.ndar
     data = _spglib_dataset(structure, symprec)
     L = np.asarray(structure.lattice.matrix)
     cart = np.einsum("ji,njk,kl->nil", L, data.rotations, np.linalg.inv(L).T)
-    return np.array([_nearest_orthogonal(R) for R in cart]), data.rotations, data.translations
+    return _nearest_orthogonal(cart), data.rotations, data.translations
 
 def operations_of(structure_or_ops, symprec: float = SYMPREC) -> np.ndarray:
     "Cartesian point-group operations (|G|, 3, 3) from a pymatgen Structure, a point-group symbol, or matrices."
