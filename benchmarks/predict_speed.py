@@ -2,7 +2,8 @@
 
 Reads N structures of a task's test split (the elastic set by default), then times `predict` for every shipped
 model (backbone models) and for graph-model files given with --model-path (no backbone), on the same structures,
-after one warm-up call per dtype; spglib's cached symmetry is cleared before each timing. Appends a row per model to benchmarks/results/predict_speed.jsonl.
+after one warm-up call per dtype; spglib's cached symmetry is cleared before each timing. Appends a row per model
+to benchmarks/results/predict_speed.jsonl.
 
     python benchmarks/predict_speed.py [--n 200] [--shipped elastic,dielectric] [--model-path ../runs/x/model.pt ...]
 """

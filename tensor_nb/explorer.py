@@ -180,7 +180,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
             warnings.simplefilter("always", PredictionWarning)  # the caveats; library noise stays out
             heads = card.get("ensemble_members", 1)
             T, spread = (predict(structure, task, spread=True, ionic=blend is not None) if heads > 1
-                         else (predict(structure, task), None))
+                         else (predict(structure, task, ionic=blend is not None), None))
         kind = card["kind"]
         base = card.get("baselines", {})
         model = f"{card['model']} on {card.get('backbone', 'graphs')}"
