@@ -10,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['ASSETS', 'shipped_models', 'models_table']
+__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'models_table']
 
 # %% ../nbs/11a_cards.ipynb
 ASSETS = Path(str(files("tensor_nb"))) / "assets"
@@ -19,6 +19,19 @@ ASSETS = Path(str(files("tensor_nb"))) / "assets"
 def shipped_models() -> dict[str, dict]:
     "Model cards of the models shipped with the package, by task."
     return {p.stem: json.loads(p.read_text()) for p in sorted(ASSETS.glob("*.json"))}
+
+# %% ../nbs/11a_cards.ipynb
+def ionic_blend(task: str, model_path: str | None = None) -> dict:
+    "The dielectric card's `ionic` entry for predict(..., ionic=True); SettingError where the blend does not apply."
+    from tensor_nb.errors import SettingError
+
+    if task != "dielectric" or model_path is not None:
+        raise SettingError("ionic applies to the shipped dielectric model only, whose card holds the blend chosen on "
+                           f"validation, not to {model_path or repr(task)}")
+    if (blend := shipped_models()["dielectric"].get("ionic")) is None:
+        raise SettingError("the dielectric model card holds no ionic blend (a model shipped since): run "
+                           "benchmarks/ionic_response.py --task dielectric --ship")
+    return blend
 
 # %% ../nbs/11a_cards.ipynb
 def models_table(cards: dict[str, dict] | None = None) -> str:

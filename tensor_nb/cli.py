@@ -66,16 +66,18 @@ def _print_tensor(t: np.ndarray, kind: str, output: str, per_atom: bool) -> None
                                     for b, v in enumerate(row)))
 
 def _predict(args: argparse.Namespace) -> int:
-    from tensor_nb.cards import shipped_models
+    from tensor_nb.cards import ionic_blend, shipped_models
     from tensor_nb.errors import StructureError, check_name
 
     if args.model_path is None:  # a misspelt task answers before torch loads (0.3 s, not 3 s)
         check_name(args.kind, "task", shipped_models())
+    if args.ionic:  # and so does --ionic where it does not apply
+        ionic_blend(args.kind, args.model_path)
+    _threads(args.threads)
     import torch
 
     from tensor_nb.prediction import get_model, predict, read_inputs
 
-    _threads(args.threads)
     loaded = get_model(args.kind, args.model_path)  # a bad task or model file fails before any structure is read
     kind, task = loaded.meta["kind"], loaded.meta["task"]
     good, status = [], 0
@@ -142,10 +144,10 @@ def _model_kw(text: str) -> dict:
 
 
 def _threads(n: int) -> None:
+    if n < 1:  # before torch loads
+        raise SettingError(f"--threads must be >= 1, got {n}")
     import torch
 
-    if n < 1:
-        raise SettingError(f"--threads must be >= 1, got {n}")
     torch.set_num_threads(n)
 
 

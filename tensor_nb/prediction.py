@@ -15,7 +15,7 @@ import torch
 from scipy.special import expit
 from tqdm.auto import tqdm
 
-from .cards import ASSETS, shipped_models
+from .cards import ASSETS, ionic_blend, shipped_models
 from .checkpoint import LoadedModel, load_model, model_tensors
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
@@ -195,12 +195,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     meta, kind = loaded.meta, loaded.meta["kind"]
     if kind == "scalar":
         raise UnknownNameError(f"{meta['task']} is a scalar model; predict gives tensors")
-    if ionic and (meta["task"] != "dielectric" or model_path is not None):
-        raise SettingError("ionic applies to the shipped dielectric model only, whose card holds the blend chosen on "
-                           f"validation, not to {model_path or repr(meta['task'])}")
-    if ionic and (blend := shipped_models()["dielectric"].get("ionic")) is None:
-        raise SettingError("the dielectric model card holds no ionic blend (a model shipped since): run "
-                           "benchmarks/ionic_response.py --task dielectric --ship")
+    blend = ionic_blend(meta["task"], model_path) if ionic else None
     heads = len(getattr(loaded.model, "heads", []))
     if spread and heads < 2:
         raise SettingError(f"spread needs a model with several heads (an ensemble); this {meta['task']} model has "
