@@ -10,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'models_table']
+__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'models_table']
 
 # %% ../nbs/11a_cards.ipynb
 ASSETS = Path(str(files("tensor_nb"))) / "assets"
@@ -33,6 +33,10 @@ def ionic_blend(task: str, model_path: str | None = None) -> dict:
                            "benchmarks/ionic_response.py --task dielectric --ship")
     return blend
 
+def ionic_label(blend: dict) -> str:
+    "How a model description names the ionic blend, e.g. 'sevennet-0 ionic response (weight 0.2)'."
+    return f"{blend['potential']} ionic response (weight {blend['weight']:g})"
+
 # %% ../nbs/11a_cards.ipynb
 def models_table(cards: dict[str, dict] | None = None) -> str:
     "A markdown table of the shipped models: test mean component MAE beside the best trivial predictor."
@@ -54,6 +58,6 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")
         if ionic := c.get("ionic"):  # predict(..., ionic=True): the blend with the potential's ionic response
             mae = ionic["test"]["blend"]
-            lines.append(f"| {task}, ionic=True | {model}, + {ionic['potential']} ionic response (weight "
-                         f"{ionic['weight']:g}) | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | - |")
+            lines.append(f"| {task}, ionic=True | {model}, + {ionic_label(ionic)} | {mae:.3g}{unit} | "
+                         f"{base:.3g} ({name}) | {mae / base:.2f} | - |")
     return "\n".join(lines)

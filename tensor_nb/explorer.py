@@ -159,7 +159,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     ionic=True: the dielectric section blends in the potential's ionic response (`predict(..., ionic=True)`)."""
     from dash import html
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    from tensor_nb.cards import shipped_models
+    from tensor_nb.cards import ionic_label, shipped_models
     from tensor_nb.prediction import predict
     from tensor_nb.symmetry import SYMPREC
     from tensor_nb.widgets import born_charge_table_html
@@ -185,7 +185,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
         base = card.get("baselines", {})
         model = f"{card['model']} on {card.get('backbone', 'graphs')}"
         if blend is not None:
-            model += f", + {blend['potential']} ionic response (weight {blend['weight']:g} where stable at Gamma)"
+            model += f", + {ionic_label(blend)} where stable at Gamma"
         section = [
             html.H3(TASK_TITLES.get(task, task)),
             html.P(
