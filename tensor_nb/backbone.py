@@ -5,6 +5,7 @@
 # %% ../nbs/07a_backbone.ipynb 3
 from __future__ import annotations
 
+import copy
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +30,8 @@ from .symmetry import improper_site_map
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
            'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'SevenNetBlocks',
            'blocks_dtype', 'node_features', 'self_products', 'even', 'crystal_scalars', 'BackboneHead', 'shell_irreps',
-           'shell_harmonics', 'with_shells', 'ShellHead', 'rotate_features', 'inverted_features', 'BackboneModel',
-           'invariant_summary']
+           'shell_harmonics', 'with_shells', 'ShellHead', 'rotate_features', 'inverted_features', 'replica',
+           'BackboneModel', 'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -413,6 +414,33 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor)
     return out
 
 # %% ../nbs/07a_backbone.ipynb
+def _shared_code_copy(m: nn.Module) -> nn.Module:
+    "A copy of a module tree with its own parameters, buffers and bookkeeping, sharing e3nn's generated code."
+    new = object.__new__(type(m))
+    new.__dict__.update({k: copy.copy(v) if isinstance(v, (dict, set, list)) else v for k, v in m.__dict__.items()})
+    new._parameters = {k: None if p is None else nn.Parameter(torch.empty_like(p), p.requires_grad)
+                       for k, p in m._parameters.items()}
+    new._buffers = {k: None if b is None else b.clone() for k, b in m._buffers.items()}
+    shared = set(getattr(m, "__codegen__", ()))
+    new._modules = {k: c if c is None or k in shared else _shared_code_copy(c) for k, c in m._modules.items()}
+    return new
+
+def replica(head: nn.Module) -> nn.Module:
+    """A new, independently initialised head of the same architecture as `head` (whose parameters must all belong
+    to e3nn `Linear`s), built without regenerating e3nn code: same weights as building it anew from the same RNG."""
+    new = _shared_code_copy(head)
+    with torch.no_grad():
+        for sub in new.modules():
+            own = dict(sub.named_parameters(recurse=False))
+            if own and not isinstance(sub, o3.Linear):
+                raise TypeError(f"replica draws e3nn Linear weights only, not those of {type(sub).__name__}")
+            if own:
+                own["weight"].normal_()
+                if "bias" in own:
+                    own["bias"].zero_()
+    return new
+
+# %% ../nbs/07a_backbone.ipynb
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
@@ -426,9 +454,9 @@ class BackboneModel(nn.Module):
             raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone")
         self.sign = 1 if kind == "scalar" else (-1) ** rank_of(kind)
         target = "1x0e" if kind == "scalar" else tensor_irreps(kind)
-        self.heads = nn.ModuleList(ShellHead(self.spec.feature_irreps, target, mul) if shells else
-                                   BackboneHead(self.spec.feature_irreps, target, mul, per_atom)
-                                   for _ in range(members))
+        first = (ShellHead(self.spec.feature_irreps, target, mul) if shells else
+                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom))
+        self.heads = nn.ModuleList([first] + [replica(first) for _ in range(members - 1)])
         self.blocks, self._copies = None, {}
         if finetune:  # the trainable blocks are part of this model (and of its file)
             self.blocks = SevenNetBlocks(backbone, torch.float32)

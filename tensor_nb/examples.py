@@ -14,7 +14,7 @@ import numpy as np
 from .errors import check_name
 
 # %% auto 0
-__all__ = ['EXAMPLE_TENSORS', 'EXAMPLES_DIR', 'example_structures', 'example_cif']
+__all__ = ['EXAMPLE_TENSORS', 'EXAMPLE_CELLS', 'EXAMPLES_DIR', 'example_structure', 'example_structures', 'example_cif']
 
 # %% ../nbs/00c_examples.ipynb
 def _cubic(c11: float, c12: float, c44: float) -> np.ndarray:
@@ -47,35 +47,38 @@ EXAMPLE_TENSORS: dict[str, dict] = {
 "Measured tensors by material and kind (Voigt form; dielectric as 3x3), plus a 'source' line."
 
 # %% ../nbs/00c_examples.ipynb
+EXAMPLE_CELLS: dict[str, tuple] = {
+    "Si": ("Fd-3m", "cubic", (5.431,), ["Si"], [[0, 0, 0]], True),
+    "NaCl": ("Fm-3m", "cubic", (5.64,), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]], True),
+    "ZnO": ("P6_3mc", "hexagonal", (3.25, 5.21), ["Zn", "O"], [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.382]], False),
+    "alpha-quartz": ("P3_221", "hexagonal", (4.913, 5.405), ["Si", "O"], [[0.470, 0, 1 / 6], [0.414, 0.268, 0.286]],
+                     False),
+    "BaTiO3": ("P4mm", "tetragonal", (3.992, 4.036), ["Ba", "Ti", "O", "O"],
+               [[0, 0, 0], [0.5, 0.5, 0.515], [0.5, 0.5, -0.024], [0.5, 0, 0.487]], False),
+}
+"""Each example: space group, pymatgen `Lattice` constructor and its constants (A), species and Wyckoff positions,
+and whether the cell is reduced to the primitive one."""
+
 @lru_cache(maxsize=None)
-def _example_dicts() -> dict:
+def _example_dict(name: str) -> dict:
     from pymatgen.core import Lattice, Structure
 
-    build = Structure.from_spacegroup
-    structures = {
-        "Si": build("Fd-3m", Lattice.cubic(5.431), ["Si"], [[0, 0, 0]]).get_primitive_structure(),
-        "NaCl": build(
-            "Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
-        ).get_primitive_structure(),
-        "ZnO": build("P6_3mc", Lattice.hexagonal(3.25, 5.21), ["Zn", "O"], [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.382]]),
-        "alpha-quartz": build(
-            "P3_221", Lattice.hexagonal(4.913, 5.405), ["Si", "O"], [[0.470, 0, 1 / 6], [0.414, 0.268, 0.286]]
-        ),
-        "BaTiO3": build(
-            "P4mm",
-            Lattice.tetragonal(3.992, 4.036),
-            ["Ba", "Ti", "O", "O"],
-            [[0, 0, 0], [0.5, 0.5, 0.515], [0.5, 0.5, -0.024], [0.5, 0, 0.487]],
-        ),
-    }
-    return {name: s.as_dict() for name, s in structures.items()}
+    check_name(name, "example", EXAMPLE_CELLS)
+    group, lattice, constants, species, coords, primitive = EXAMPLE_CELLS[name]
+    s = Structure.from_spacegroup(group, getattr(Lattice, lattice)(*constants), species, coords)
+    return (s.get_primitive_structure() if primitive else s).as_dict()
+
+
+def example_structure(name: str):
+    "One example crystal as a fresh pymatgen Structure (built alone: a space group costs ~0.5 s to set up)."
+    from pymatgen.core import Structure
+
+    return Structure.from_dict(_example_dict(name))
 
 
 def example_structures() -> dict:
     "The example crystals as fresh pymatgen Structures, by name."
-    from pymatgen.core import Structure
-
-    return {name: Structure.from_dict(d) for name, d in _example_dicts().items()}
+    return {name: example_structure(name) for name in EXAMPLE_CELLS}
 
 # %% ../nbs/00c_examples.ipynb
 EXAMPLES_DIR = Path(str(files("tensor_nb"))) / "assets" / "examples"
@@ -83,4 +86,4 @@ EXAMPLES_DIR = Path(str(files("tensor_nb"))) / "assets" / "examples"
 
 def example_cif(name: str) -> Path:
     "Path of the shipped CIF file of an example crystal (see `example_structures`)."
-    return EXAMPLES_DIR / f"{check_name(name, 'example', _example_dicts())}.cif"
+    return EXAMPLES_DIR / f"{check_name(name, 'example', EXAMPLE_CELLS)}.cif"

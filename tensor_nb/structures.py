@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import StructureError
-from .examples import example_structures
+from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
 __all__ = ['structure_label', 'validate_structure', 'read_structures', 'as_structures', 'as_structure']
@@ -149,12 +149,11 @@ def as_structures(item, name: str | None = None) -> list:
         from pymatgen.io.ase import AseAtomsAdaptor
         return [validate_structure(AseAtomsAdaptor.get_structure(item), name)]
     if isinstance(item, (str, os.PathLike)):
-        examples = example_structures()
-        if isinstance(item, str) and item in examples and not Path(item).exists():
-            return [validate_structure(examples[item], item)]
+        if isinstance(item, str) and item in EXAMPLE_CELLS and not Path(item).exists():
+            return [validate_structure(example_structure(item), item)]
         return read_structures(item)
     raise StructureError(f"cannot read a structure from a {type(item).__name__}: pass a pymatgen Structure or its "
-                         f"dict, ASE Atoms, a structure file or an example name ({', '.join(example_structures())})",
+                         f"dict, ASE Atoms, a structure file or an example name ({', '.join(EXAMPLE_CELLS)})",
                          reason="not a structure")
 
 def as_structure(item, name: str | None = None):
