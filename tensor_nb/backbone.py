@@ -90,26 +90,27 @@ def _building(dtype: torch.dtype):
 
 @lru_cache(maxsize=None)
 def _checkpoint(name: str):
-    "(state dict, config) of a sevenn checkpoint, loaded once."
+    "A sevenn checkpoint (weights and config), read once."
     from sevenn.util import load_checkpoint, pretrained_name_to_path
 
-    with warnings.catch_warnings(), _building(torch.float32):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cp = load_checkpoint(pretrained_name_to_path(backbone_spec(name).checkpoint))
-        model = cp.build_model()  # patches old checkpoints to the current layout
-    return model.state_dict(), cp.config
+        return load_checkpoint(pretrained_name_to_path(backbone_spec(name).checkpoint))
 
 
 def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
                      energy: bool = False) -> tuple[nn.ModuleDict, dict]:
     """(the embedding and interaction modules of a backbone up to its last feature block, in order, as a ModuleDict;
     type map Z -> species index); with `energy`, every module up to the total energy (the potential itself)."""
+    import sevenn._keys as KEY
     from sevenn.model_build import build_E3_equivariant_model
+    from sevenn.scripts.backward_compatibility import patch_state_dict_if_old
 
-    state, config = _checkpoint(name)
+    cp = _checkpoint(name)
     last = max(backbone_spec(name).feature_blocks)
-    with _building(dtype):
-        model = build_E3_equivariant_model(config)
+    with _building(dtype):  # built once, in dtype, as `cp.build_model()` builds it for the e3nn backend
+        model = build_E3_equivariant_model({**cp.config, "_flash_lammps": False, KEY.USE_OEQ: False})
+    state = patch_state_dict_if_old(cp.model_state_dict, cp.config, model)  # old checkpoints to the current layout
     model.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()})
     keep = {}
     for key, module in model._modules.items():
@@ -150,7 +151,7 @@ class SevenNetBlocks(nn.Module):
         spec = backbone_spec(name)
         self.spec = spec
         self.body, self.type_map = sevennet_modules(name, dtype)
-        self.cutoff = float(_checkpoint(name)[1]["cutoff"])
+        self.cutoff = float(_checkpoint(name).config["cutoff"])
         self.irreps_out = sum((self.block_irreps(b) for b in spec.feature_blocks), o3.Irreps(""))
 
     def block_irreps(self, block: int) -> o3.Irreps:

@@ -37,7 +37,7 @@ class SevenNetEnergy(nn.Module):
     def __init__(self, name: str = POTENTIAL):
         super().__init__()
         self.body, self.type_map = sevennet_modules(name, torch.float64, energy=True)
-        self.cutoff = float(_checkpoint(name)[1]["cutoff"])
+        self.cutoff = float(_checkpoint(name).config["cutoff"])
 
     def forward(self, g: dict, s: torch.Tensor) -> torch.Tensor:
         import sevenn._keys as KEY
