@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import TensorInputError, UnknownNameError, check_name
+from .errors import TensorInputError, UnknownNameError, check_name, real_array
 
 # %% auto 0
 __all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'voigt_index', 'voigt_to_full', 'symmetry_tol',
@@ -68,10 +68,7 @@ def voigt_to_full(voigt, kind: str):
     "Voigt array (..., *voigt_shape) -> full Cartesian tensor (..., 3, ..., 3); numpy or torch in, same out."
     k = tensor_kind(kind)
     if not hasattr(voigt, "new_tensor"):  # anything but a torch tensor: a float array
-        try:
-            voigt = np.asarray(voigt, dtype=float)
-        except (TypeError, ValueError) as e:
-            raise TensorInputError(f"{kind} Voigt input is not a numeric array ({e})") from None
+        voigt = real_array(voigt, f"voigt_to_full({kind!r})").astype(float, copy=False)
     if tuple(voigt.shape[-2:]) != k.voigt_shape:
         raise TensorInputError(f"{kind} Voigt input must end in shape {k.voigt_shape}, got {tuple(voigt.shape)}")
     idx, fac = _voigt_map(k)
@@ -87,6 +84,8 @@ def full_to_voigt(full, kind: str):
     Entries that share a Voigt slot must agree (relative to the tensor's largest entry, `symmetry_tol`):
     a tensor without the kind's index symmetry is an error, never silently cut to one of its entries."""
     k = tensor_kind(kind)
+    if not hasattr(full, "new_tensor"):  # anything but a torch tensor: a float array
+        full = real_array(full, f"full_to_voigt({kind!r})").astype(float, copy=False)
     if full.ndim < k.rank or tuple(full.shape[full.ndim - k.rank:]) != (3,) * k.rank:
         raise TensorInputError(f"{kind} tensor must end in {k.rank} axes of size 3, got shape {tuple(full.shape)}")
     batch = full.shape[:full.ndim - k.rank]
@@ -110,7 +109,7 @@ def voigt_labels(kind: str) -> np.ndarray:
 # %% ../nbs/00_conventions.ipynb
 def rotate_tensor(T, R: np.ndarray, rank: int | None = None) -> np.ndarray:
     "Apply the orthogonal 3x3 matrix R to each of the last `rank` axes of T (all by default): R_ia R_jb ... T_..ab.."
-    out, R = np.asarray(T, dtype=float), np.asarray(R, dtype=float)
+    out, R = (real_array(x, f"rotate_tensor: {name}").astype(float, copy=False) for x, name in ((T, "T"), (R, "R")))
     if R.shape != (3, 3) or not np.allclose(R @ R.T, np.eye(3), atol=1e-6):
         raise TensorInputError(f"rotate_tensor: R must be an orthogonal 3x3 matrix, got {R.round(3).tolist()}")
     rank = out.ndim if rank is None else rank

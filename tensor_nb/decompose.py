@@ -16,7 +16,7 @@ import numpy as np
 
 from .cache import atomic_write_bytes, writable_dir
 from .conventions import TENSOR_KINDS, symmetry_tol, tensor_kind, voigt_labels, voigt_to_full
-from .errors import TensorInputError, UnknownNameError, check_flag, check_range
+from .errors import TensorInputError, UnknownNameError, check_flag, check_range, real_array
 from .harmonics import real_cg, vector_to_l1
 from .young import dim_gl, partitions, permutation_matrix, standard_tableaux, young_projector
 
@@ -141,7 +141,8 @@ def _torch():
 
 def _numeric(T, what: str):
     """(numpy array or torch tensor, was_torch): T as float32/float64. CPU torch tensors that need no gradient become
-    zero-copy numpy views; integers become float64, half precision float32; complex, bool and object are refused."""
+    zero-copy numpy views, integer ones float64, half precision float32; complex and bool are refused; anything else
+    goes through `real_array`."""
     if type(T).__module__.startswith("torch"):
         torch = _torch()
         if T.is_complex() or T.dtype == torch.bool:
@@ -155,16 +156,7 @@ def _numeric(T, what: str):
         if T.device.type == "cpu" and not T.requires_grad:
             return T.numpy(), True
         return T, True
-    try:
-        A = np.asarray(T)
-    except (ValueError, TypeError) as e:  # ragged lists
-        raise TensorInputError(f"{what}: not a numeric array ({e})") from None
-    if A.dtype.kind in "iu":
-        return A.astype(np.float64), False
-    if A.dtype.kind != "f":
-        kind = {"c": "complex", "b": "boolean"}.get(A.dtype.kind, f"dtype {A.dtype}")
-        raise TensorInputError(f"{what}: a material tensor is real and numeric, got {kind} input")
-    return (A.astype(np.float32) if A.dtype.itemsize < 4 else A), False
+    return real_array(T, what), False
 
 def _check_shape(T, n: int, what: str) -> None:
     shape = tuple(T.shape)
@@ -353,9 +345,10 @@ def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
     """Harmonic coefficients (..., dim) of Cartesian tensors T (..., 3, ..., 3), e3nn basis, irreps(kind) order.
 
     numpy, torch or nested lists, any batch shape; returns torch for torch input and numpy otherwise, in float64 or
-    float32 (half precision is computed in float32). ||result|| equals the Frobenius norm of T. strict=True raises
-    TensorInputError when a tensor breaks the kind's index symmetry by more than `tol` (relative; default 1e-6 in
-    float64, 3e-3 in float32); strict=False returns the coefficients of its symmetric part."""
+    float32 (half precision is computed in float32, extended precision in float64). ||result|| equals the Frobenius
+    norm of T. strict=True raises TensorInputError when a tensor breaks the kind's index symmetry by more than `tol`
+    (relative; default 1e-6 in float64, 3e-3 in float32); strict=False returns the coefficients of its symmetric
+    part."""
     A, was_torch = _numeric(T, f"to_irreps({kind!r})")
     check_flag(strict, "strict")
     tol = symmetry_tol(A.dtype) if tol is None else check_range(tol, "tol", 0)

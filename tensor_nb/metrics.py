@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
-from .errors import TensorInputError
+from .errors import TensorInputError, real_array
 
 # %% auto 0
 __all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'compliance', 'tensor_metrics', 'baseline_metrics', 'report',
@@ -28,7 +28,7 @@ def _bounds(C, S) -> tuple:
 
 def _stiffness(C_voigt, what: str) -> np.ndarray:
     "C_voigt as a float array of finite stiffness matrices (..., 6, 6); TensorInputError otherwise."
-    C = np.asarray(C_voigt, dtype=float)
+    C = real_array(C_voigt, what).astype(float, copy=False)
     if C.shape[-2:] != (6, 6):
         raise TensorInputError(f"{what} needs Voigt stiffness matrices (..., 6, 6), got shape {C.shape}")
     if not np.isfinite(C).all():

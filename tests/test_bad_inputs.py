@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymatgen.core import DummySpecies, Lattice, Structure
 
-from tensor_nb.decompose import FUSED_MIN_ROWS, formula_of, fused_kernel, rank_of, symmetry_projector, to_irreps
+from tensor_nb.decompose import (FUSED_MIN_ROWS, formula_of, from_irreps, fused_kernel, rank_of, symmetry_projector,
+                                 to_irreps)
 from tensor_nb.errors import (
     DataError,
     ModelFileError,
@@ -30,7 +31,7 @@ from tensor_nb.errors import (
     TensorNbError,
     UnknownNameError,
 )
-from tensor_nb.examples import example_cif, example_structures
+from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structures
 
 ROWS = FUSED_MIN_ROWS + 10
 
@@ -334,6 +335,13 @@ def test_one_behaviour_for_every_batch_size(n):
     with pytest.raises(TensorInputError, match="complex"):
         to_irreps(T + 0j, "elastic", strict=False)
     assert to_irreps(T.astype(np.float16), "elastic").dtype == np.float32
+    assert np.array_equal(to_irreps(T.astype(">f8"), "elastic"), to_irreps(T, "elastic"))  # big-endian
+    assert np.array_equal(to_irreps(T.astype(np.longdouble), "elastic"), to_irreps(T, "elastic"))
+    masked = np.ma.masked_array(T, mask=np.zeros(T.shape, bool))
+    assert np.array_equal(to_irreps(masked, "elastic"), to_irreps(T, "elastic"))  # nothing masked
+    masked.mask[0, 0, 0, 0, 0] = True
+    with pytest.raises(TensorInputError, match="masked"):
+        to_irreps(masked, "elastic")
     assert np.allclose(to_irreps(T.tolist(), "elastic"), to_irreps(T, "elastic"))
     x = to_irreps(T * 1e160, "elastic")
     assert np.isfinite(x).all() and np.allclose(x / 1e160, to_irreps(T, "elastic"))
@@ -357,6 +365,28 @@ def test_conventions_refuse_what_they_would_cut():
         full_to_voigt(T, "elastic")
     with pytest.raises(TensorInputError, match="orthogonal"):
         rotate_tensor(np.eye(3), np.diag([1.0, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("make, message", [(lambda a: a + 1j, "complex"), (lambda a: a > 0, "boolean"),
+                                           (lambda a: np.ma.masked_array(a, mask=a > 0), "masked")])
+def test_every_array_door_refuses_what_has_no_real_value(make, message):
+    from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_to_full
+    from tensor_nb.metrics import vrh_moduli
+
+    C = np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
+    for call in (lambda: voigt_to_full(make(C), "elastic"), lambda: full_to_voigt(make(np.eye(3)), "dielectric"),
+                 lambda: rotate_tensor(make(np.eye(3)), np.eye(3)), lambda: vrh_moduli(make(C)),
+                 lambda: to_irreps(make(np.eye(3)), "dielectric"), lambda: from_irreps(make(np.ones(6)), "dielectric")):
+        with pytest.raises(TensorInputError, match=message):
+            call()
+
+
+def test_every_array_door_reads_other_byte_orders_and_lists():
+    from tensor_nb.conventions import full_to_voigt, voigt_to_full
+
+    C = np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
+    assert np.array_equal(voigt_to_full(C.astype(">f8"), "elastic"), voigt_to_full(C, "elastic"))
+    assert np.array_equal(full_to_voigt(np.eye(3).tolist(), "dielectric"), np.eye(3))
 
 
 def test_metrics_inputs():
@@ -588,7 +618,7 @@ def test_model_file_that_is_a_pickle(tmp_path):
 @given(
     shape=st.lists(st.integers(0, 4), min_size=0, max_size=5),
     kind=st.sampled_from(["dielectric", "elastic", "piezoelectric", "born_charge"]),
-    dtype=st.sampled_from([np.float64, np.float32, np.int64, np.float16, np.complex128, bool]),
+    dtype=st.sampled_from([np.float64, np.float32, np.int64, np.float16, np.complex128, bool, ">f8", np.longdouble]),
 )
 def test_fuzz_to_irreps(shape, kind, dtype):
     T = np.ones(shape, dtype=dtype)
