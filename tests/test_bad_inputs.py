@@ -525,7 +525,6 @@ def test_symmetrize_many_needs_one_tensor_per_structure():
 def _figure_and_report_cases():
     from tensor_nb.conventions import voigt_to_full
     from tensor_nb.data import split_ids
-    from tensor_nb.examples import EXAMPLE_TENSORS
     from tensor_nb.report import material_report, young_modulus_range
     from tensor_nb.widgets import born_charge_figure, directional_values, tensor_surface_figure
 
