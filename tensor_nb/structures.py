@@ -65,6 +65,9 @@ def validate_structure(s, name: str | None = None):
         raise StructureError(
             f"{label()}: the lattice or the coordinates contain NaN or inf", reason="non-finite coordinates"
         )
+    if not all(getattr(s.lattice, "pbc", (True,) * 3)):
+        raise StructureError(f"{label()}: the cell is not periodic along every axis (pbc {tuple(s.lattice.pbc)}); "
+                             "material tensors belong to bulk crystals", reason="not periodic")
     volume = abs(np.linalg.det(matrix))
     if volume < MIN_VOLUME_PER_ATOM * len(s):
         raise StructureError(
@@ -147,6 +150,10 @@ def as_structures(item, name: str | None = None) -> list:
         return [validate_structure(item, name)]
     if type(item).__name__ == "Atoms":
         from pymatgen.io.ase import AseAtomsAdaptor
+        if item.cell.rank < 3:
+            raise StructureError(f"{name or item.get_chemical_formula()}: ASE Atoms without a three-dimensional cell "
+                                 f"(cell rank {item.cell.rank}, a molecule?); tensors need a crystal",
+                                 reason="not periodic")
         return [validate_structure(AseAtomsAdaptor.get_structure(item), name)]
     if isinstance(item, (str, os.PathLike)):
         if isinstance(item, str) and item in EXAMPLE_CELLS and not Path(item).exists():

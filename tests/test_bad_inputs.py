@@ -147,6 +147,8 @@ def _bad_structures():
         "zero volume": (flat, "degenerate"),
         "NaN": (nan, "NaN or inf"),
         "disordered": (nacl.copy(), "disordered"),
+        "slab": (Structure(Lattice(nacl.lattice.matrix, pbc=(True, True, False)), nacl.species, nacl.frac_coords),
+                 "not periodic"),
     }
 
 
@@ -162,6 +164,20 @@ def test_bad_structures_are_named(case):
     for call in [lambda: crystal_graph(s)] + [lambda t=t: predict(s, t) for t in list(shipped_models())[:1]]:
         with pytest.raises(StructureError, match=message):
             call()
+
+
+def test_ase_atoms_without_a_crystal_cell():
+    from ase import Atoms
+    from ase.build import bulk
+
+    from tensor_nb.prediction import predict
+
+    with pytest.raises(StructureError, match="without a three-dimensional cell"):
+        predict(Atoms("H2", positions=[[0, 0, 0], [0, 0, 0.74]]), "dielectric")
+    slab = bulk("NaCl", "rocksalt", a=5.64)
+    slab.pbc = (True, True, False)
+    with pytest.raises(StructureError, match="not periodic"):
+        predict(slab, "dielectric")
 
 
 def test_structure_dicts():
