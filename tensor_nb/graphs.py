@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
-from .errors import SettingError, StructureError, check_range
+from .errors import SettingError, StructureError, check_flag, check_range
 from .structures import structure_label, validate_structure
 
 # %% auto 0
@@ -181,10 +181,14 @@ def neighbor_edges(structure, cutoff: float = 8.0, max_neighbors: int | None = 1
     vec = cart[nbr] + images @ structure.lattice.matrix - cart[center]
     return np.stack([center, nbr]).astype(np.int64), vec
 
-def crystal_graph(structure, settings: GraphSettings | None = None, dtype: torch.dtype = torch.float32) -> CrystalGraph:
-    "The crystal graph of a (validated) pymatgen Structure; see `neighbor_edges` for the neighbour rule."
+def crystal_graph(structure, settings: GraphSettings | None = None, dtype: torch.dtype = torch.float32,
+                  validated: bool = False) -> CrystalGraph:
+    """The crystal graph of a pymatgen Structure; see `neighbor_edges` for the neighbour rule. The structure is
+    validated first (`validate_structure`) unless `validated`: the caller has just had it returned by that check
+    (as `predict` has, from `as_structures`), which costs ~2 ms a crystal."""
     settings = settings or GraphSettings()
-    structure = validate_structure(structure)  # LLL-reduced if its cell is very oblique
+    if not check_flag(validated, "validated"):
+        structure = validate_structure(structure)  # LLL-reduced if its cell is very oblique
     z = np.array(structure.atomic_numbers, dtype=np.int64)
     if z.max() > NUM_ELEMENTS:
         heavy = sorted({structure[i].species_string for i in np.flatnonzero(z > NUM_ELEMENTS)})
@@ -243,9 +247,11 @@ class CrystalHypergraph:
     hyperedge_attr: torch.Tensor  # (H, 3) float32: bond (length, 0, 0); motif (coordination number, mean, std distance)
 
 
-def crystal_hypergraph(structure, settings: GraphSettings | None = None, motif_tol: float = 0.2) -> CrystalHypergraph:
-    "Crystal hypergraph: the crystal graph's bonds as pair hyperedges plus one coordination-motif hyperedge per atom."
-    g = crystal_graph(structure, settings)
+def crystal_hypergraph(structure, settings: GraphSettings | None = None, motif_tol: float = 0.2,
+                       validated: bool = False) -> CrystalHypergraph:
+    """Crystal hypergraph: the crystal graph's bonds as pair hyperedges plus one coordination-motif hyperedge per atom
+    (`validated` as in `crystal_graph`)."""
+    g = crystal_graph(structure, settings, validated=validated)
     center, nbr = g.edge_index
     d = g.edge_length
     E, N = g.num_edges, g.num_nodes

@@ -83,10 +83,11 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y, z = model.forward_structures(chunk, dtype, invariants=True, members=members)
                 summaries.append(z)
             elif model.hypergraph:
-                batch = collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings) for s in chunk])
+                batch = collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings, validated=True)
+                                             for s in chunk])
                 y = model.to(dtype)(batch.to_dtype(dtype))
             else:
-                batch = collate([crystal_graph(s, loaded.graph_settings, dtype) for s in chunk])
+                batch = collate([crystal_graph(s, loaded.graph_settings, dtype, validated=True) for s in chunk])
                 y = model.to(dtype)(batch.to_dtype(dtype))
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):

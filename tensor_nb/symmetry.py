@@ -324,13 +324,23 @@ def check_group(ops, tol: float = 1e-6) -> np.ndarray:
         raise TensorInputError(f"operations must have shape (n, 3, 3) with n >= 1, got {ops.shape}")
     if not np.isfinite(ops).all():
         raise TensorInputError("operations contain NaN or inf")
+    ops = np.ascontiguousarray(ops)
+    if defect := _group_defect(ops.tobytes(), float(tol)):
+        raise TensorInputError(defect)
+    return ops
+
+@lru_cache(maxsize=1024)
+def _group_defect(ops: bytes, tol: float) -> str:
+    """What keeps matrices (float64 bytes of (n, 3, 3)) from being an orthogonal group, '' if nothing; cached, as a
+    data set's conversion checks each crystal's operations several times (~4 ms each for 48 operations)."""
+    ops = np.frombuffer(ops).reshape(-1, 3, 3)
     err = np.abs(np.einsum("nij,nkj->nik", ops, ops) - np.eye(3)).max()
     if err > tol:
-        raise TensorInputError(f"operations are not orthogonal (|R R^T - 1| = {err:.2g})")
+        return f"operations are not orthogonal (|R R^T - 1| = {err:.2g})"
     products = np.einsum("aij,bjk->abik", ops, ops).reshape(-1, 1, 9)
     if (np.abs(products - ops.reshape(1, -1, 9)).max(-1).min(-1) > tol).any():
-        raise TensorInputError("the operations are not closed under multiplication (not a group)")
-    return ops
+        return "the operations are not closed under multiplication (not a group)"
+    return ""
 
 # %% ../nbs/04_pointgroups.ipynb
 def group_projector(ops: np.ndarray, rank: int) -> np.ndarray:
@@ -344,10 +354,17 @@ def group_projector(ops: np.ndarray, rank: int) -> np.ndarray:
 def _standard_projector(point_group: str, rank: int) -> np.ndarray:
     return group_projector(point_group_operations(point_group), rank)
 
+@lru_cache(maxsize=256)
+def _cached_projector(ops: bytes, rank: int) -> np.ndarray:
+    "group_projector of operations given as float64 bytes, read-only (a crystal's tensors are often symmetrised twice)."
+    P = group_projector(np.frombuffer(ops).reshape(-1, 3, 3), rank)
+    P.setflags(write=False)
+    return P
+
 def _projector(structure_or_ops, rank: int, symprec: float) -> np.ndarray:
     if isinstance(structure_or_ops, str):
         return _standard_projector(structure_or_ops, rank)
-    return group_projector(operations_of(structure_or_ops, symprec), rank)
+    return _cached_projector(np.ascontiguousarray(operations_of(structure_or_ops, symprec)).tobytes(), rank)
 
 _ROUND_OFF = 1e-12
 "Components of a symmetrised tensor below this fraction of the input's largest are rounding: set to exactly zero."
