@@ -118,6 +118,9 @@ class TrainConfig:
             build_from_meta(self.meta(task.kind, task.per_atom))
         except (TypeError, ValueError) as e:  # unknown options, or values the model cannot be built with
             raise SettingError(f"model_kw {self.model_kw} do not fit model {self.model!r}: {e}") from None
+        except (RuntimeError, MemoryError) as e:  # sizes whose weights cannot be allocated (torch: RuntimeError)
+            raise SettingError(f"model_kw {self.model_kw} make model {self.model!r} too large to build here: "
+                               f"{str(e).strip().splitlines()[-1][:160]}") from None
         return self
 
     def meta(self, kind: str, per_atom: bool) -> dict:

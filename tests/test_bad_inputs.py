@@ -289,6 +289,7 @@ def test_task_names_never_become_paths(task):
         (["train", "--task", "dielectric", "--threads", "0"], "--threads must be >= 1"),
         (["train", "--task", "dielectric", "--model-kw", "{bad json"], "--model-kw must be a JSON"),
         (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
+        (["train", "--task", "dielectric", "--model", "cgcnn", "--model-kw", '{"hidden": 1000000000}'], "too large"),
         (["train", "--task", "nope"], "task 'nope'"),
         (["transfer", "elastic", "foo"], "task 'foo'"),
         (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
