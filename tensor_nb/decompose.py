@@ -386,6 +386,13 @@ def irreps_slices(kind: str) -> list[tuple[int, tuple[int, ...], slice]]:
 
 def norms_per_l(x, kind: str) -> dict[int, "np.ndarray"]:
     "Rotation-invariant norm of the coefficients of each l (all copies together), each of shape (...)."
+    what = f"norms_per_l({kind!r})"
+    A, was_torch = _numeric(x, what)
+    x = _as_input_type(A, was_torch) if isinstance(A, np.ndarray) else A
+    dim = sum(sl.stop - sl.start for _, _, sl in irreps_slices(kind))
+    if tuple(x.shape[-1:]) != (dim,):
+        raise TensorInputError(f"{what}: expected a last axis of size {dim} ({irreps(kind)}), "
+                               f"got shape {tuple(x.shape)}")
     out: dict[int, list] = {}
     for l, _, sl in irreps_slices(kind):
         out.setdefault(l, []).append(x[..., sl])

@@ -12,7 +12,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels
 from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
-from .errors import StructureError, TensorInputError, UnknownNameError, check_range
+from .errors import StructureError, TensorInputError, UnknownNameError, check_range, real_array
 
 # %% auto 0
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'point_group_operations', 'character_table',
@@ -316,10 +316,7 @@ def operations_of(structure_or_ops, symprec: float = SYMPREC) -> np.ndarray:
 # %% ../nbs/04_pointgroups.ipynb
 def check_group(ops, tol: float = 1e-6) -> np.ndarray:
     "`ops` as an array (n, 3, 3) if they are orthogonal and closed under multiplication; else TensorInputError."
-    try:
-        ops = np.asarray(ops, dtype=float)
-    except (TypeError, ValueError):
-        raise TensorInputError("operations must be an array of 3x3 matrices") from None
+    ops = real_array(ops, "operations").astype(float, copy=False)
     if ops.ndim != 3 or ops.shape[1:] != (3, 3) or len(ops) == 0:
         raise TensorInputError(f"operations must have shape (n, 3, 3) with n >= 1, got {ops.shape}")
     if not np.isfinite(ops).all():
@@ -379,10 +376,18 @@ def _apply(P: np.ndarray, T: np.ndarray, n: int) -> np.ndarray:
     A = np.asarray(T, dtype=float)
     return _round_off((A.reshape(*A.shape[:A.ndim - n], 3 ** n) @ P.T).reshape(A.shape), A, n)
 
+def _float64(T, what: str) -> np.ndarray:
+    "T (numpy, torch or nested lists) as a float64 array, through `real_array`; torch tensors detached."
+    if hasattr(T, "detach"):
+        if T.is_complex():
+            raise TensorInputError(f"{what}: a material tensor is real, got dtype {T.dtype}")
+        return T.detach().cpu().double().numpy()
+    return real_array(T, what).astype(float, copy=False)
+
 def symmetrize(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
     "Group average of R.T over the point group (of a Structure, a symbol, or given operations); T (..., 3, ..., 3)."
     n = rank_of(kind)
-    A = np.asarray(T, dtype=float)
+    A = _float64(T, f"symmetrize({kind!r})")
     if A.shape[A.ndim - n:] != (3,) * n:
         raise TensorInputError(f"symmetrize({kind!r}): expected a tensor ending in {n} axes of size 3, got {A.shape}")
     out = _apply(_projector(structure_or_ops, n, symprec) @ symmetry_projector(formula_of(kind)), A, n)
@@ -393,7 +398,7 @@ def symmetrize_many(T: np.ndarray, structures: list, kind: str, symprec: float =
     before the tensor axes: each crystal's symmetry found once."""
     n = rank_of(kind)
     S = symmetry_projector(formula_of(kind))
-    A = np.asarray(T, dtype=float)
+    A = _float64(T, f"symmetrize_many({kind!r})")
     if A.shape[max(A.ndim - n - 1, 0):] != (len(structures),) + (3,) * n:
         raise TensorInputError(f"symmetrize_many({kind!r}): expected tensors (..., N, {', '.join('3' * n)}) for N = "
                                f"{len(structures)} structures, got shape {A.shape}")
@@ -406,7 +411,7 @@ def symmetrize_many(T: np.ndarray, structures: list, kind: str, symprec: float =
 def symmetry_residual(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
     "||symmetrize(T) - T|| / ||T|| over the trailing tensor axes: how far T is from obeying the crystal's symmetry."
     n = rank_of(kind)
-    A = np.asarray(T, dtype=float)
+    A = _float64(T, f"symmetry_residual({kind!r})")
     diff = (symmetrize(A, structure_or_ops, kind, symprec) - A).reshape(*A.shape[:A.ndim - n], -1)
     norm = np.linalg.norm(A.reshape(*A.shape[:A.ndim - n], -1), axis=-1)
     return np.linalg.norm(diff, axis=-1) / np.maximum(norm, np.finfo(float).tiny)

@@ -388,12 +388,18 @@ def test_conventions_refuse_what_they_would_cut():
                                            (lambda a: np.ma.masked_array(a, mask=a > 0), "masked")])
 def test_every_array_door_refuses_what_has_no_real_value(make, message):
     from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_to_full
+    from tensor_nb.decompose import norms_per_l
     from tensor_nb.metrics import vrh_moduli
+    from tensor_nb.symmetry import symmetrize, symmetry_residual
 
     C = np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
     for call in (lambda: voigt_to_full(make(C), "elastic"), lambda: full_to_voigt(make(np.eye(3)), "dielectric"),
                  lambda: rotate_tensor(make(np.eye(3)), np.eye(3)), lambda: vrh_moduli(make(C)),
-                 lambda: to_irreps(make(np.eye(3)), "dielectric"), lambda: from_irreps(make(np.ones(6)), "dielectric")):
+                 lambda: to_irreps(make(np.eye(3)), "dielectric"), lambda: from_irreps(make(np.ones(6)), "dielectric"),
+                 lambda: norms_per_l(make(np.ones(6)), "dielectric"),
+                 lambda: symmetrize(make(np.eye(3)), "6mm", "dielectric"),
+                 lambda: symmetry_residual(make(np.eye(3)), "6mm", "dielectric"),
+                 lambda: symmetrize(np.eye(3), make(np.eye(3)[None]), "dielectric")):
         with pytest.raises(TensorInputError, match=message):
             call()
 
@@ -404,6 +410,11 @@ def test_every_array_door_reads_other_byte_orders_and_lists():
     C = np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
     assert np.array_equal(voigt_to_full(C.astype(">f8"), "elastic"), voigt_to_full(C, "elastic"))
     assert np.array_equal(full_to_voigt(np.eye(3).tolist(), "dielectric"), np.eye(3))
+    from tensor_nb.decompose import norms_per_l
+
+    assert set(norms_per_l([3.0, 0, 0, 0, 0, 0], "dielectric")) == {0, 2}
+    with pytest.raises(TensorInputError, match="last axis of size 6"):
+        norms_per_l(np.ones(5), "dielectric")
 
 
 def test_metrics_inputs():
