@@ -68,7 +68,7 @@ def voigt_to_full(voigt, kind: str):
     "Voigt array (..., *voigt_shape) -> full Cartesian tensor (..., 3, ..., 3); numpy or torch in, same out."
     k = tensor_kind(kind)
     if not hasattr(voigt, "new_tensor"):  # anything but a torch tensor: a float array
-        voigt = real_array(voigt, f"voigt_to_full({kind!r})").astype(float, copy=False)
+        voigt = real_array(voigt, f"voigt_to_full({kind!r})", float)
     if tuple(voigt.shape[-2:]) != k.voigt_shape:
         raise TensorInputError(f"{kind} Voigt input must end in shape {k.voigt_shape}, got {tuple(voigt.shape)}")
     idx, fac = _voigt_map(k)
@@ -85,7 +85,7 @@ def full_to_voigt(full, kind: str):
     a tensor without the kind's index symmetry is an error, never silently cut to one of its entries."""
     k = tensor_kind(kind)
     if not hasattr(full, "new_tensor"):  # anything but a torch tensor: a float array
-        full = real_array(full, f"full_to_voigt({kind!r})").astype(float, copy=False)
+        full = real_array(full, f"full_to_voigt({kind!r})", float)
     if full.ndim < k.rank or tuple(full.shape[full.ndim - k.rank:]) != (3,) * k.rank:
         raise TensorInputError(f"{kind} tensor must end in {k.rank} axes of size 3, got shape {tuple(full.shape)}")
     batch = full.shape[:full.ndim - k.rank]
@@ -109,7 +109,7 @@ def voigt_labels(kind: str) -> np.ndarray:
 # %% ../nbs/00_conventions.ipynb
 def rotate_tensor(T, R: np.ndarray, rank: int | None = None) -> np.ndarray:
     "Apply the orthogonal 3x3 matrix R to each of the last `rank` axes of T (all by default): R_ia R_jb ... T_..ab.."
-    out, R = (real_array(x, f"rotate_tensor: {name}").astype(float, copy=False) for x, name in ((T, "T"), (R, "R")))
+    out, R = (real_array(x, f"rotate_tensor: {name}", float) for x, name in ((T, "T"), (R, "R")))
     if R.shape != (3, 3) or not np.allclose(R @ R.T, np.eye(3), atol=1e-6):
         raise TensorInputError(f"rotate_tensor: R must be an orthogonal 3x3 matrix, got {R.round(3).tolist()}")
     rank = out.ndim if rank is None else rank

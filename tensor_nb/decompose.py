@@ -362,14 +362,19 @@ def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
             "symmetrize them or pass strict=False to project")
     return _as_input_type(x, was_torch)
 
+def _coefficients(x, kind: str, what: str):
+    "(x as `_numeric` gives it, was_torch) if its last axis holds the harmonic coefficients of `kind`."
+    A, was_torch = _numeric(x, what)
+    if tuple(A.shape[-1:]) != (len(change_of_basis(kind)),):
+        raise TensorInputError(f"{what}: expected a last axis of size {len(change_of_basis(kind))} ({irreps(kind)}), "
+                               f"got shape {tuple(A.shape)}")
+    return A, was_torch
+
 def from_irreps(x, kind: str):
     "Full Cartesian tensors (..., 3, ..., 3) from harmonic coefficients x (..., dim); torch in, torch out, else numpy."
     n, Q = rank_of(kind), change_of_basis(kind)
     what = f"from_irreps({kind!r})"
-    A, was_torch = _numeric(x, what)
-    if tuple(A.shape[-1:]) != (Q.shape[0],):
-        raise TensorInputError(f"{what}: expected a last axis of size {Q.shape[0]} ({irreps(kind)}), "
-                               f"got shape {tuple(A.shape)}")
+    A, was_torch = _coefficients(x, kind, what)
     if not (np.isfinite(A).all() if isinstance(A, np.ndarray) else bool(A.detach().isfinite().all())):
         raise TensorInputError(f"{what}: input contains NaN or inf")
     if isinstance(A, np.ndarray):
@@ -386,13 +391,7 @@ def irreps_slices(kind: str) -> list[tuple[int, tuple[int, ...], slice]]:
 
 def norms_per_l(x, kind: str) -> dict[int, "np.ndarray"]:
     "Rotation-invariant norm of the coefficients of each l (all copies together), each of shape (...)."
-    what = f"norms_per_l({kind!r})"
-    A, was_torch = _numeric(x, what)
-    x = _as_input_type(A, was_torch) if isinstance(A, np.ndarray) else A
-    dim = sum(sl.stop - sl.start for _, _, sl in irreps_slices(kind))
-    if tuple(x.shape[-1:]) != (dim,):
-        raise TensorInputError(f"{what}: expected a last axis of size {dim} ({irreps(kind)}), "
-                               f"got shape {tuple(x.shape)}")
+    x = _as_input_type(*_coefficients(x, kind, f"norms_per_l({kind!r})"))
     out: dict[int, list] = {}
     for l, _, sl in irreps_slices(kind):
         out.setdefault(l, []).append(x[..., sl])

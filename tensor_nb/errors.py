@@ -53,22 +53,23 @@ class PredictionWarning(UserWarning):
     "A prediction that was made but deserves less trust; the message names the structures and the reason."
 
 # %% ../nbs/00a_errors.ipynb
-def real_array(x, what: str) -> np.ndarray:
-    """`x` as a numpy array of native float32 or float64 (see above); TensorInputError naming `what` otherwise."""
+def real_array(x, what: str, dtype=None) -> np.ndarray:
+    """`x` as a numpy array of native float32 or float64 (see above), or of `dtype` if given; TensorInputError naming
+    `what` otherwise."""
     if np.ma.is_masked(x):
         raise TensorInputError(f"{what}: a masked array has no values at its masked entries")
     try:
         a = np.asarray(x)
     except (ValueError, TypeError) as e:  # ragged lists
         raise TensorInputError(f"{what}: not a numeric array ({e})") from None
-    if a.dtype.kind in "iu":
-        return a.astype(np.float64)
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "iuf":
         kind = {"c": "complex", "b": "boolean"}.get(a.dtype.kind, f"dtype {a.dtype}")
         raise TensorInputError(f"{what}: a material tensor is real and numeric, got {kind} input")
-    if a.dtype.itemsize not in (4, 8) or not a.dtype.isnative:
-        return a.astype(np.float32 if a.dtype.itemsize <= 4 else np.float64)
-    return a
+    if a.dtype.kind in "iu" or a.dtype.itemsize > 8:
+        native = np.float64
+    else:
+        native = np.float32 if a.dtype.itemsize <= 4 else np.float64  # half precision, other byte orders
+    return a.astype(dtype or native, copy=False)
 
 # %% ../nbs/00a_errors.ipynb
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

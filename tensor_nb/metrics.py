@@ -28,7 +28,7 @@ def _bounds(C, S) -> tuple:
 
 def _stiffness(C_voigt, what: str) -> np.ndarray:
     "C_voigt as a float array of finite stiffness matrices (..., 6, 6); TensorInputError otherwise."
-    C = real_array(C_voigt, what).astype(float, copy=False)
+    C = real_array(C_voigt, what, float)
     if C.shape[-2:] != (6, 6):
         raise TensorInputError(f"{what} needs Voigt stiffness matrices (..., 6, 6), got shape {C.shape}")
     if not np.isfinite(C).all():

@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels
-from .decompose import change_of_basis, formula_of, rank_of, symmetry_projector
+from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range, real_array
 
 # %% auto 0
@@ -316,7 +316,7 @@ def operations_of(structure_or_ops, symprec: float = SYMPREC) -> np.ndarray:
 # %% ../nbs/04_pointgroups.ipynb
 def check_group(ops, tol: float = 1e-6) -> np.ndarray:
     "`ops` as an array (n, 3, 3) if they are orthogonal and closed under multiplication; else TensorInputError."
-    ops = real_array(ops, "operations").astype(float, copy=False)
+    ops = real_array(ops, "operations", float)
     if ops.ndim != 3 or ops.shape[1:] != (3, 3) or len(ops) == 0:
         raise TensorInputError(f"operations must have shape (n, 3, 3) with n >= 1, got {ops.shape}")
     if not np.isfinite(ops).all():
@@ -377,12 +377,9 @@ def _apply(P: np.ndarray, T: np.ndarray, n: int) -> np.ndarray:
     return _round_off((A.reshape(*A.shape[:A.ndim - n], 3 ** n) @ P.T).reshape(A.shape), A, n)
 
 def _float64(T, what: str) -> np.ndarray:
-    "T (numpy, torch or nested lists) as a float64 array, through `real_array`; torch tensors detached."
-    if hasattr(T, "detach"):
-        if T.is_complex():
-            raise TensorInputError(f"{what}: a material tensor is real, got dtype {T.dtype}")
-        return T.detach().cpu().double().numpy()
-    return real_array(T, what).astype(float, copy=False)
+    "T (numpy, torch or nested lists) as a float64 numpy array, through the input step of `to_irreps`."
+    A = _numeric(T, what)[0]  # numpy, or torch where it needs a gradient or lives on another device
+    return np.asarray(A.detach().cpu() if hasattr(A, "detach") else A, dtype=float)
 
 def symmetrize(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
     "Group average of R.T over the point group (of a Structure, a symbol, or given operations); T (..., 3, ..., 3)."
