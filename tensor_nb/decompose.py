@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import time
 import types
 from fractions import Fraction
 from functools import lru_cache
@@ -21,10 +22,10 @@ from .harmonics import real_cg, vector_to_l1
 from .young import dim_gl, partitions, permutation_matrix, standard_tableaux, young_projector
 
 # %% auto 0
-__all__ = ['KERNEL_LANES', 'KERNEL_BLOCKS', 'formula_of', 'signed_permutations', 'symmetry_projector', 'coupled_bases',
-           'harmonic_blocks', 'irreps', 'change_of_basis', 'rank_of', 'fused_kernel_source', 'fused_kernel',
-           'symmetry_violation', 'to_irreps', 'from_irreps', 'irreps_slices', 'norms_per_l', 'harmonic_coefficients',
-           'voigt_entries', 'exact_surd', 'coefficient_matrix', 'coefficient_table']
+__all__ = ['KERNEL_LANES', 'KERNEL_BLOCKS', 'KERNEL_LAYOUTS', 'formula_of', 'signed_permutations', 'symmetry_projector',
+           'coupled_bases', 'harmonic_blocks', 'irreps', 'change_of_basis', 'rank_of', 'fused_kernel_source',
+           'fused_kernel', 'symmetry_violation', 'to_irreps', 'from_irreps', 'irreps_slices', 'norms_per_l',
+           'harmonic_coefficients', 'voigt_entries', 'exact_surd', 'coefficient_matrix', 'coefficient_table']
 
 # %% ../nbs/03_decompose.ipynb
 _FORMULA = re.compile(r"[i-w]{1,4}(=-?[i-w]{1,4})*")
@@ -186,14 +187,14 @@ def signed_orbits(formula: str) -> tuple[tuple[tuple[int, int], ...], ...]:
 
 # %% ../nbs/03_decompose.ipynb
 KERNEL_LANES, KERNEL_BLOCKS = 16, 64
-"""The fused kernel works on blocks of KERNEL_LANES tensors, transposed so that one statement covers a block (SIMD);
-each parallel task takes KERNEL_BLOCKS blocks. Against one tensor per statement, `benchmarks/decompose.py` (100k
-tensors, 2 threads, results/decompose.jsonl) measured float32 piezoelectric 63 -> 110 M/s and elastic 20 -> 36 M/s;
-float64 stayed within noise (piezoelectric 57 -> 53 M/s, elastic 18 -> 19 M/s)."""
+"""The `blocks` layout works on blocks of KERNEL_LANES tensors, transposed so that one statement covers a block (SIMD);
+each parallel task takes KERNEL_BLOCKS blocks. The `rows` layout takes one tensor per iteration."""
+KERNEL_LAYOUTS = ("rows", "blocks")
 
-def _kernel_rows(kind: str, dtype: str = "float64") -> list[str]:
-    """Straight-line statements for lane j of a block: loads, |T|^2, orbit sums, |QT|^2 = sum_k o_k^2 / |k|, excess
-    over tolerance, then the coefficient stores. Everything the check needs comes before the first store (values
+def _kernel_rows(kind: str, dtype: str, load: str, excess: str, store: str) -> list[str]:
+    """Straight-line statements for one tensor: loads (`load` formats entry {i}), |T|^2, orbit sums,
+    |QT|^2 = sum_k o_k^2 / |k|, excess over tolerance (stored to `excess`), then the coefficient stores (`store`
+    formats coefficient {c}). Everything the check needs comes before the first store (values
     kept alive across stores measured ~1.3x slower). Constants are typed `dtype`: a float64 literal would turn
     float32 arithmetic into float64 (measured 1.3-1.6x slower)."""
     def const(c: float) -> str:
@@ -202,7 +203,7 @@ def _kernel_rows(kind: str, dtype: str = "float64") -> list[str]:
     Q = change_of_basis(kind)
     orbits = signed_orbits(formula_of(kind))
     Qo = np.stack([Q[:, orbit[0][0]] for orbit in orbits], 1)  # coefficient of each orbit sum
-    lines = [f"a{i} = block[{i}, j]" for i in range(Q.shape[1])]
+    lines = [f"a{i} = " + load.format(i=i) for i in range(Q.shape[1])]
     lines.append("t = " + " + ".join(f"a{i} * a{i}" for i in range(Q.shape[1])))
     lines += [
         f"o{k} = " + " ".join(f"{'+' if s > 0 else '-'} a{i}" for i, s in orbit) for k, orbit in enumerate(orbits)
@@ -213,27 +214,37 @@ def _kernel_rows(kind: str, dtype: str = "float64") -> list[str]:
             f"o{k} * o{k}" + (f" * {const(1 / len(orbit))}" if len(orbit) > 1 else "") for k, orbit in enumerate(orbits)
         )
     )
-    lines.append("block_excess[j] = (t - k) - tol2 * t")
+    lines.append(f"{excess} = (t - k) - tol2 * t")
     for c in range(len(Q)):
         terms = [f"{const(float(Qo[c, k]))} * o{k}" for k in range(len(orbits)) if abs(Qo[c, k]) > 1e-14]
-        lines.append(f"block_out[{c}, j] = " + (" + ".join(terms) or const(0.0)))
+        lines.append(store.format(c=c) + " = " + (" + ".join(terms) or const(0.0)))
     return lines
 
 
-def fused_kernel_source(kind: str, dtype: str = "float64") -> str:
+def fused_kernel_source(kind: str, dtype: str = "float64", layout: str = "blocks") -> str:
     """Python source of a numba kernel `kernel(A, out, excess, tol2)` for `dtype` (float32 or float64) arrays and
-    scalars: for each row T of A (N, 3^n), out = Q T and
+    scalars, in one of KERNEL_LAYOUTS: for each row T of A (N, 3^n), out = Q T and
     excess = |T|^2 - |Q T|^2 - tol2 |T|^2, which is <= 0 exactly when T is finite and within relative violation
     sqrt(tol2). Fast-math flags: reassociation, contraction, reciprocals, no signed zeros; not 'nnan'/'ninf', so NaN
     and inf still propagate into `excess`."""
+    if layout not in KERNEL_LAYOUTS:
+        raise UnknownNameError(f"unknown kernel layout {layout!r}; expected one of {KERNEL_LAYOUTS}")
     n_in, n_out = change_of_basis(kind).shape[::-1]
     L, B = KERNEL_LANES, KERNEL_BLOCKS
-    return (
-        f"# to_irreps {dtype} kernel for {formula_of(kind)!r}, generated by tensor_nb.decompose.fused_kernel_source\n"
+    head = (
+        f"# to_irreps {dtype} kernel ({layout}) for {formula_of(kind)!r}, generated by "
+        "tensor_nb.decompose.fused_kernel_source\n"
         "import numpy as np\nfrom numba import njit, prange\n\n"
         "@njit(parallel=True, cache=True, boundscheck=False, fastmath={'contract', 'reassoc', 'nsz', 'arcp'})\n"
         "def kernel(A, out, excess, tol2):\n"
-        f"    n_blocks = (A.shape[0] + {L - 1}) // {L}\n"
+    )
+    if layout == "rows":
+        body = _kernel_rows(kind, dtype, "A[r, {i}]", "excess[r]", "out[r, {c}]")
+        return head + "    for r in prange(A.shape[0]):\n" + "".join(" " * 8 + line + "\n" for line in body)
+    body = _kernel_rows(kind, dtype, "block[{i}, j]", "block_excess[j]", "block_out[{c}, j]")
+    return (
+        head
+        + f"    n_blocks = (A.shape[0] + {L - 1}) // {L}\n"
         f"    for task in prange((n_blocks + {B - 1}) // {B}):\n"
         f"        block = np.zeros(({n_in}, {L}), np.{dtype})\n"
         f"        block_out = np.empty(({n_out}, {L}), np.{dtype})\n"
@@ -247,22 +258,27 @@ def fused_kernel_source(kind: str, dtype: str = "float64") -> str:
         f"                for i in range({n_in}):\n"
         "                    block[i, j] = A[r0 + j, i]\n"
         f"            for j in range({L}):\n"
-        + "\n".join(" " * 16 + line for line in _kernel_rows(kind, dtype))
-        + "\n            for j in range(m):\n"
+        + "".join(" " * 16 + line + "\n" for line in body)
+        + "            for j in range(m):\n"
         "                excess[r0 + j] = block_excess[j]\n"
         f"                for c in range({n_out}):\n"
         "                    out[r0 + j, c] = block_out[c, j]\n"
     )
 
+
 # %% ../nbs/03_decompose.ipynb
 @lru_cache(maxsize=None)
-def fused_kernel(kind: str, dtype: str = "float64"):
-    "The compiled fused kernel of a kind for float32 or float64 (see above), or None without numba."
+def fused_kernel(kind: str, dtype: str = "float64", layout: str | None = None):
+    """The compiled fused kernel of a kind for float32 or float64 (see above) in `layout`, by default the faster of
+    KERNEL_LAYOUTS on this machine; None without numba."""
     try:
         import numba  # noqa: F401
     except ImportError:
         return None
-    source = fused_kernel_source(kind, dtype)
+    if layout is None:
+        kernels = [fused_kernel(kind, dtype, layout) for layout in KERNEL_LAYOUTS]
+        return min(kernels, key=lambda k: _seconds(k, kind, dtype))
+    source = fused_kernel_source(kind, dtype, layout)
     name = f"to_irreps_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
     folder = writable_dir("kernels")
     if folder is None:  # no disk cache for numba either: compile this process's copy in memory
@@ -282,6 +298,21 @@ def fused_kernel(kind: str, dtype: str = "float64"):
     exec(compile(source, filename, "exec"), module.__dict__)
     return module.kernel
 
+
+def _seconds(kernel, kind: str, dtype: str, rows: int = 16 * FUSED_MIN_ROWS, repeats: int = 3) -> float:
+    """Best wall time of `kernel` over `repeats` calls on `rows` `dtype` tensors of `kind` (after a warm-up call).
+    The batch is large on purpose: which layout wins changes with the batch size while it still fits in the caches
+    (float32 piezoelectric: blocks 1.3x faster at 8,192 tensors, rows 2x faster at 100,000)."""
+    n_out, n_in = change_of_basis(kind).shape
+    A = np.ones((rows, n_in), dtype)  # written, so that every page is mapped
+    out, excess = np.empty((rows, n_out), A.dtype), np.empty(rows, A.dtype)
+    best = float("inf")
+    for i in range(repeats + 1):
+        t0 = time.perf_counter()
+        kernel(A, out, excess, A.dtype.type(1))
+        best = best if i == 0 else min(best, time.perf_counter() - t0)
+    return best
+
 # %% ../nbs/03_decompose.ipynb
 def _violation(flat: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
     "Relative residual sqrt(1 - |QT|^2/|T|^2) per row; rows whose squares overflow are rescaled first."
@@ -298,11 +329,12 @@ def _violation(flat: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
     return np.sqrt(np.maximum(total - kept - floor, 0) / np.maximum(total, np.finfo(flat.dtype).tiny))
 
 
-def _project(A, kind: str, check: bool = True, tol: float | None = None):
+def _project(A, kind: str, check: bool = True, tol: float | None = None, torch_out: bool = False):
     """(coefficients Q vec(A), relative index-symmetry violation or None) of normalised input A (see `_numeric`):
     numpy for numpy input, else torch. NaN/inf always raise. Given a relative `tol`, large CPU batches take the fused
     kernel, which only tells whether every tensor is finite and within tol (then the violation is None; any failure
-    recomputes the batch below to name it). Otherwise one matrix product, plus one reduction for the violation."""
+    recomputes the batch below to name it). Otherwise one matrix product, plus one reduction for the violation.
+    `torch_out`: the kernel writes into memory from torch's allocator, for results returned as torch tensors."""
     what = f"to_irreps({kind!r})"
     n = rank_of(kind)
     _check_shape(A, n, what)
@@ -312,7 +344,9 @@ def _project(A, kind: str, check: bool = True, tol: float | None = None):
     fused = tol is not None and isinstance(A, np.ndarray) and rows >= FUSED_MIN_ROWS
     kernel = fused_kernel(kind, flat.dtype.name) if fused else None
     if kernel is not None:  # everything in the input's dtype; float32 squares that overflow fail and go below
-        x, excess = np.empty((rows, len(Q)), flat.dtype), np.empty(rows, flat.dtype)
+        empty = (lambda *shape: _torch().empty(shape, dtype=_torch().from_numpy(flat[:0]).dtype).numpy()) \
+            if torch_out else (lambda *shape: np.empty(shape, flat.dtype))
+        x, excess = empty(rows, len(Q)), empty(rows)
         kernel(np.ascontiguousarray(flat.reshape(rows, 3**n)), x, excess, flat.dtype.type(tol**2))
         if (excess <= 0).all():  # NaN compares False: non-finite input fails here too
             return x.reshape(*flat.shape[:-1], len(Q)), None
@@ -352,7 +386,7 @@ def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
     A, was_torch = _numeric(T, f"to_irreps({kind!r})")
     check_flag(strict, "strict")
     tol = symmetry_tol(A.dtype) if tol is None else check_range(tol, "tol", 0)
-    x, viol = _project(A, kind, check=strict, tol=tol if strict else 1.0)  # a violation is never above 1
+    x, viol = _project(A, kind, check=strict, tol=tol if strict else 1.0, torch_out=was_torch)  # violation <= 1
     if strict and viol is not None and bool((viol > tol).any()):
         flat = viol.reshape(-1)
         worst = int(flat.argmax())

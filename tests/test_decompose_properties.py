@@ -11,9 +11,11 @@ from scipy.spatial.transform import Rotation
 from tensor_nb.conventions import TENSOR_KINDS, full_to_voigt, voigt_to_full
 from tensor_nb.decompose import (
     FUSED_MIN_ROWS,
+    KERNEL_LAYOUTS,
     change_of_basis,
     formula_of,
     from_irreps,
+    fused_kernel,
     irreps,
     rank_of,
     symmetry_projector,
@@ -119,3 +121,24 @@ def test_fused_kernel_matches_matrix_product(kind, seed, scale, break_at):
     assert int(viol.argmax()) == break_at and np.isclose(
         viol[break_at], symmetry_violation(T[break_at], kind), rtol=1e-6
     )
+
+
+@pytest.mark.skipif(fused_kernel("dielectric") is None, reason="numba is not installed")
+@pytest.mark.parametrize("layout", KERNEL_LAYOUTS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kind", KINDS + ["ijk=-jik=-ikj"])
+def test_every_kernel_layout_matches_the_definition(kind, dtype, layout):
+    "Each layout (whichever this machine picks) gives Q T and the excess over tolerance, a partial last block too."
+    rng = np.random.default_rng(0)
+    n_out, n_in = change_of_basis(kind).shape
+    rows = FUSED_MIN_ROWS + 7
+    A = symmetric(kind, rng.normal(size=(rows, n_in))).reshape(rows, n_in).astype(dtype)
+    A[5, 1] += 1.0  # breaks the symmetry
+    A[9, 0] = np.nan
+    out, excess = np.empty((rows, n_out), dtype), np.empty(rows, dtype)
+    fused_kernel(kind, dtype, layout)(A, out, excess, A.dtype.type(1e-6))
+    A64 = A.astype(np.float64)
+    ok = np.arange(rows) != 9
+    Q = change_of_basis(kind)
+    assert np.allclose(out[ok], A64[ok] @ Q.T, rtol=1e-5, atol=1e-5 if dtype == "float32" else 1e-12)
+    assert excess[5] > 0 and np.isnan(excess[9]) and (excess[ok & (np.arange(rows) != 5)] <= 1e-5).all()
