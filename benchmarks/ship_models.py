@@ -21,6 +21,7 @@ from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
 from tensor_nb.errors import ModelFileError
 from tensor_nb.models import EQUIVARIANT_MODELS
+from tensor_nb.structures import VACUUM_GAP
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_KEYS = (
@@ -73,7 +74,8 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
         },
         "domain": {
             "elements": len(domain.get("elements", [])),
-            "decision": "warns for elements absent from the training crystals"
+            "decision": "warns for elements absent from the training crystals; for cells with a vacuum gap wider than "
+            f"{VACUUM_GAP:g} A (slabs, layers, molecules in a box; 04a_structures)"
             + (
                 f"; for crystals farther from the training crystals than 99 % of the "
                 f"{domain.get('distance_reference', 'training crystals')} (Mahalanobis distance of the mean "

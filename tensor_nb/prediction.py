@@ -25,7 +25,7 @@ from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, 
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus, ionic_dielectric
 from .spd import SPD_FLOOR
-from .structures import as_structures, structure_label
+from .structures import VACUUM_GAP, as_structures, structure_label, vacuum_gap
 from .symmetry import symmetrize_many, symmetrize_sites
 
 # %% auto 0
@@ -111,6 +111,11 @@ def _domain_warnings(loaded: LoadedModel, structures: list, labels: list[str], z
         if outside:
             messages.append(f"{len(outside)} structure(s) contain elements absent from the training data: "
                             + _names(outside))
+    slabs = [f"{lab} ({w:.1f} A along {'abc'[axis]})" for s, lab in zip(structures, labels)
+             for w, axis in [vacuum_gap(s)] if w > VACUUM_GAP]
+    if slabs:
+        messages.append(f"{len(slabs)} structure(s) have a vacuum gap wider than {VACUUM_GAP:g} A (a slab, a layer or "
+                        "a molecule in a box; the models learned bulk crystals): " + _names(slabs))
     if "feature_mean" in domain and z is not None:
         d = mahalanobis(z, domain)
         ref = domain.get("distance_reference", "training crystals")  # older model files: in-sample

@@ -15,7 +15,8 @@ from .errors import StructureError
 from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
-__all__ = ['structure_label', 'validate_structure', 'read_structures', 'as_structures', 'as_structure']
+__all__ = ['VACUUM_GAP', 'structure_label', 'validate_structure', 'vacuum_gap', 'read_structures', 'as_structures',
+           'as_structure']
 
 # %% ../nbs/04a_structures.ipynb
 MIN_BOND_FRACTION = 0.5
@@ -32,6 +33,11 @@ out-of-domain checks use; the largest cell in any data set here has 5,719 A^3.""
 MIN_PLANE_SPACING = 0.5
 """Cells whose lattice planes (a, b), (b, c), (c, a) lie closer than this (A) are LLL-reduced before any neighbour
 search. The closest planes in any data set here are 0.88 A apart (one piezoelectric crystal), so none is touched."""
+
+def _plane_spacings(matrix: np.ndarray) -> np.ndarray:
+    "Spacings (A) of the lattice planes (b, c), (c, a) and (a, b): the heights of the cell over its faces."
+    return abs(np.linalg.det(matrix)) / np.linalg.norm(np.cross(matrix[[1, 2, 0]], matrix[[2, 0, 1]]), axis=1)
+
 
 # %% ../nbs/04a_structures.ipynb
 def structure_label(s, name: str | None = None) -> str:
@@ -74,7 +80,7 @@ def validate_structure(s, name: str | None = None):
             f"{label()}: the cell is degenerate (volume {volume:.3g} A^3 for {len(s)} atoms)",
             reason="degenerate lattice",
         )
-    heights = volume / np.linalg.norm(np.cross(matrix[[1, 2, 0]], matrix[[2, 0, 1]]), axis=1)  # lattice plane spacings
+    heights = _plane_spacings(matrix)
     oblique = heights.min() < MIN_PLANE_SPACING
     if oblique or ((s.frac_coords < -0.5) | (s.frac_coords >= 1.5)).any():  # searches bin the box around all sites
         s = _in_cell(s, s.lattice.get_lll_reduced_lattice() if oblique else s.lattice)
@@ -100,8 +106,10 @@ def validate_structure(s, name: str | None = None):
 def _in_cell(s, lattice):
     "The same crystal in the cell `lattice` of its lattice, sites moved into it: same order, same Cartesian frame."
     from pymatgen.core import Structure
-    return Structure(lattice, s.species, s.cart_coords, coords_are_cartesian=True, to_unit_cell=True,
-                     site_properties=s.site_properties)
+    frac = lattice.get_fractional_coords(s.cart_coords)
+    frac -= np.floor(frac)
+    frac[frac > 1 - 1e-12] = 0.0  # -1e-17 wraps to 1.0 in floating point: the site at 0 stays at 0
+    return Structure(lattice, s.species, frac, site_properties=s.site_properties)
 
 def _covalent_radii(s) -> tuple[np.ndarray, float]:
     "(covalent radius (A) of each site's element, the largest radius of any element); see MIN_BOND_FRACTION."
@@ -109,6 +117,17 @@ def _covalent_radii(s) -> tuple[np.ndarray, float]:
     table = CovalentRadius.radius
     elements = (getattr(sp, "element", sp) for sp in s.species)  # Species (oxidation states) or Element
     return np.array([table.get(el.symbol, table["Cm"]) for el in elements]), max(table.values())
+
+# %% ../nbs/04a_structures.ipynb
+VACUUM_GAP = 6.0
+"Widest atom-free slab (A) across a cell that `predict` takes for a bulk crystal; wider: a slab, layer or molecule."
+
+def vacuum_gap(s) -> tuple[float, int]:
+    "(width in A, lattice axis 0-2) of the widest slab free of atoms between the lattice planes of one axis."
+    f = np.sort(np.asarray(s.frac_coords) % 1.0, axis=0)
+    gaps = np.diff(np.vstack([f, f[:1] + 1]), axis=0).max(0) * _plane_spacings(np.asarray(s.lattice.matrix))
+    return float(gaps.max()), int(gaps.argmax())
+
 
 # %% ../nbs/04a_structures.ipynb
 def read_structures(path: str | os.PathLike) -> list:

@@ -15,11 +15,11 @@ from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range, real_array
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'point_group_operations', 'character_table',
-           'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
-           'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
-           'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'improper_site_map',
-           'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'NEAREST_CHUNK', 'SITE_MAP_TOL', 'point_group_operations',
+           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
+           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
+           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
+           'symmetrize_sites', 'improper_site_map', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -430,14 +430,28 @@ def is_polar(structure_or_ops, symprec: float = SYMPREC) -> bool:
     return bool(np.abs(operations_of(structure_or_ops, symprec).mean(0)).max() > 1e-6)
 
 # %% ../nbs/04_pointgroups.ipynb
-def _nearest_images(structure, W: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "(perm[g, i]: the atom nearest to the image of atom i under operation g, distance[g, i] in Angstrom)."
+NEAREST_CHUNK = 2**21
+"""Most (operation, atom, atom) distances held at once: a supercell has |G| x (cells) operations, so all at once
+would take (operations x atoms^2 x 24) bytes (23 GB for a 432-atom silicon supercell); chunks keep it ~0.2 GB."""
+
+def _nearest_image_chunks(structure, W: np.ndarray, w: np.ndarray):
+    """Yield (start, perm, distance) for consecutive chunks of the operations: perm[g, i] is the atom nearest to the
+    image of atom i under operation start + g, distance[g, i] its distance in Angstrom."""
     frac = np.asarray(structure.frac_coords)
     L = np.asarray(structure.lattice.matrix)
-    moved = np.einsum("gij,nj->gni", W, frac) + w[:, None, :]                     # (g, n, 3)
-    diff = moved[:, :, None, :] - frac[None, None, :, :]                          # (g, n, m, 3)
-    dist = np.linalg.norm((diff - np.round(diff)) @ L, axis=-1)
-    return dist.argmin(-1), dist.min(-1)
+    step = max(1, NEAREST_CHUNK // len(frac) ** 2)
+    for start in range(0, len(W), step):
+        moved = np.einsum("gij,nj->gni", W[start:start + step], frac) + w[start:start + step, None, :]  # (g, n, 3)
+        diff = moved[:, :, None, :] - frac[None, None, :, :]                                          # (g, n, m, 3)
+        dist = np.linalg.norm((diff - np.round(diff)) @ L, axis=-1)
+        yield start, dist.argmin(-1), dist.min(-1)
+
+def _nearest_images(structure, W: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "(perm[g, i]: the atom nearest to the image of atom i under operation g, distance[g, i] in Angstrom)."
+    chunks = list(_nearest_image_chunks(structure, W, w))
+    n = len(structure)
+    return (np.concatenate([c[1] for c in chunks]) if chunks else np.zeros((0, n), int),
+            np.concatenate([c[2] for c in chunks]) if chunks else np.zeros((0, n)))
 
 def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:
     "perm[g, i] = the atom onto which operation g (fractional W, w) carries atom i."
@@ -480,11 +494,11 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
     L = np.asarray(structure.lattice.matrix)
     improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
     improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
-    perm, dist = _nearest_images(structure, W[improper], w[improper])
-    for k, g in enumerate(improper):
-        lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
-        if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
-            return cart[g], perm[k]
+    for start, perm, dist in _nearest_image_chunks(structure, W[improper], w[improper]):  # stops at the first
+        for k, g in enumerate(improper[start:start + len(perm)]):
+            lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
+            if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
+                return cart[g], perm[k]
     return None
 
 # %% ../nbs/04_pointgroups.ipynb

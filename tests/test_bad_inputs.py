@@ -194,6 +194,29 @@ def test_structure_dicts():
             as_structure(bad)
 
 
+def test_supercell_symmetry_maps_fit_in_memory(monkeypatch):
+    "A 4x4x4 silicon supercell has 3,072 space-group operations: the atom maps are built in chunks (were 1.2 GB)."
+    import tracemalloc
+
+    from tensor_nb import symmetry
+
+    big = example_structures()["Si"].copy()
+    big.make_supercell([4, 4, 4])
+    tracemalloc.start()
+    cart, W, w = symmetry.space_group_operations(big)
+    perm = symmetry.atom_mapping(big, W, w)
+    S, site_map = symmetry.improper_site_map(big)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(W) == 3072 and peak < 3e8, peak
+    assert (np.sort(perm, axis=1) == np.arange(len(big))).all() and np.allclose(S, -np.eye(3))
+    small = example_structures()["ZnO"]
+    _, W, w = symmetry.space_group_operations(small)
+    whole = symmetry.atom_mapping(small, W, w)
+    monkeypatch.setattr(symmetry, "NEAREST_CHUNK", 1)  # one operation per chunk: the same maps
+    assert (symmetry.atom_mapping(small, W, w) == whole).all()
+
+
 # 5. every structure of a CIF is predicted
 def test_multi_structure_cif(tmp_path):
     from tensor_nb.cards import shipped_models

@@ -117,6 +117,20 @@ def test_out_of_domain_warnings_name_the_structure():
     assert any("Al" in str(w.message) for w in caught), [str(w.message) for w in caught]
 
 
+def test_slabs_and_layers_are_named():
+    "A layer with vacuum above it passes the structure checks, but predict names it: the models learned bulk crystals."
+    from pymatgen.core import Lattice, Structure
+
+    nacl = example_structures()["NaCl"]
+    layer = Structure(Lattice.orthorhombic(3.99, 3.99, 40), ["Na", "Cl"], [[0, 0, 0.5], [0.5, 0.5, 0.5]])
+    for task in CARDS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tensor_nb.predict([nacl, layer], task, progress=False)
+        gaps = [str(w.message) for w in caught if "vacuum gap" in str(w.message)]
+        assert len(gaps) == 1 and "1 structure(s)" in gaps[0] and "NaCl (40.0 A along c)" in gaps[0], gaps
+
+
 def test_far_out_input_gets_named_warnings_only():
     "An isolated atom in a large box: out-of-domain and physics warnings, no numpy RuntimeWarning (e.g. exp overflow)."
     from pymatgen.core import Lattice, Structure
