@@ -67,8 +67,9 @@ def read_records(path: str | os.PathLike) -> Iterator[dict]:
                 if line.strip():
                     try:
                         record = json.loads(line)
-                    except json.JSONDecodeError as e:
-                        raise DataError(f"{path}:{i}: not a JSON record ({e.msg})", reason="malformed line") from None
+                    except (json.JSONDecodeError, RecursionError) as e:  # RecursionError: nested too deep
+                        raise DataError(f"{path}:{i}: not a JSON record ({getattr(e, 'msg', 'nested too deep')})",
+                                        reason="malformed line") from None
                     if not isinstance(record, dict):
                         raise DataError(f"{path}:{i}: a record must be a JSON object", reason="malformed line")
                     yield record

@@ -39,7 +39,7 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
             values = (np.load(p, allow_pickle=False) if p.suffix == ".npy" else
                       np.array(json.loads(p.read_text()), dtype=float) if p.suffix == ".json" else
                       np.array(p.read_text().replace(",", " ").split(), dtype=float))  # text: commas or spaces
-        except (ValueError, OSError, TypeError) as e:
+        except (ValueError, OSError, TypeError, RecursionError) as e:  # RecursionError: JSON nested too deep
             raise TensorInputError(f"{p}: not a numeric tensor file ({type(e).__name__}: {str(e)[:100]})") from None
     else:
         try:

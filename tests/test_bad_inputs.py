@@ -312,6 +312,8 @@ def test_task_names_never_become_paths(task):
         (["train", "--task", "dielectric", "--epochs", "0"], "epochs must be >= 1"),
         (["train", "--task", "dielectric", "--fraction", "-1"], "training fraction must be > 0"),
         (["train", "--task", "dielectric", "--threads", "0"], "--threads must be >= 1"),
+        (["train", "--task", "dielectric", "--threads", "100000"], "the CPUs of this machine"),  # crashed OpenBLAS
+        (["train", "--task", "dielectric", "--model-kw", "[" * 5000 + "]" * 5000], "nested too deep"),
         (["train", "--task", "dielectric", "--model-kw", "{bad json"], "--model-kw must be a JSON"),
         (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
         (["train", "--task", "dielectric", "--model", "cgcnn", "--model-kw", '{"hidden": 1000000000}'], "too large"),
@@ -343,6 +345,9 @@ def test_cli_predict_and_demo_errors(tmp_path):
         "not a tensor_nb model file",
     )
     assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "0"), "--threads must be >= 1")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)  # json's RecursionError
+    assert_user_error(cli("decompose", str(tmp_path / "deep.json"), "--kind", "dielectric"),
+                      "not a numeric tensor file")
     assert_user_error(cli("predict", "ZnO", "--kind", "elastic", "--ionic"), "shipped dielectric model only")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file")), "is not a folder")
     assert_user_error(cli("demo", "--out", str(tmp_path / "a-file" / "sub")), "cannot be written")
@@ -700,3 +705,12 @@ def test_non_finite_tensor_is_named_without_a_runtime_warning_first(value):
         warnings.simplefilter("error")
         with pytest.raises(TensorInputError, match="NaN or inf"):
             to_irreps(T, "dielectric")
+
+
+def test_data_line_nested_too_deep(tmp_path):
+    from tensor_nb.data import read_records
+
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"material_id": "mp-1"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(DataError, match=r"deep.jsonl:2: not a JSON record \(nested too deep\)"):
+        list(read_records(path))
