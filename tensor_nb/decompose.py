@@ -299,10 +299,11 @@ def fused_kernel(kind: str, dtype: str = "float64", layout: str | None = None):
     return module.kernel
 
 
-def _seconds(kernel, kind: str, dtype: str, rows: int = 16 * FUSED_MIN_ROWS, repeats: int = 3) -> float:
+def _seconds(kernel, kind: str, dtype: str, rows: int = 32 * FUSED_MIN_ROWS, repeats: int = 3) -> float:
     """Best wall time of `kernel` over `repeats` calls on `rows` `dtype` tensors of `kind` (after a warm-up call).
     The batch is large on purpose: which layout wins changes with the batch size while it still fits in the caches
-    (float32 piezoelectric: blocks 1.3x faster at 8,192 tensors, rows 2x faster at 100,000)."""
+    (float32 piezoelectric: blocks 1.3x faster at 8,192 tensors, the two within noise at 65,536, rows 2x faster at
+    131,072)."""
     n_out, n_in = change_of_basis(kind).shape
     A = np.ones((rows, n_in), dtype)  # written, so that every page is mapped
     out, excess = np.empty((rows, n_out), A.dtype), np.empty(rows, A.dtype)
@@ -329,12 +330,11 @@ def _violation(flat: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
     return np.sqrt(np.maximum(total - kept - floor, 0) / np.maximum(total, np.finfo(flat.dtype).tiny))
 
 
-def _project(A, kind: str, check: bool = True, tol: float | None = None, torch_out: bool = False):
+def _project(A, kind: str, check: bool = True, tol: float | None = None):
     """(coefficients Q vec(A), relative index-symmetry violation or None) of normalised input A (see `_numeric`):
     numpy for numpy input, else torch. NaN/inf always raise. Given a relative `tol`, large CPU batches take the fused
     kernel, which only tells whether every tensor is finite and within tol (then the violation is None; any failure
-    recomputes the batch below to name it). Otherwise one matrix product, plus one reduction for the violation.
-    `torch_out`: the kernel writes into memory from torch's allocator, for results returned as torch tensors."""
+    recomputes the batch below to name it). Otherwise one matrix product, plus one reduction for the violation."""
     what = f"to_irreps({kind!r})"
     n = rank_of(kind)
     _check_shape(A, n, what)
@@ -344,9 +344,7 @@ def _project(A, kind: str, check: bool = True, tol: float | None = None, torch_o
     fused = tol is not None and isinstance(A, np.ndarray) and rows >= FUSED_MIN_ROWS
     kernel = fused_kernel(kind, flat.dtype.name) if fused else None
     if kernel is not None:  # everything in the input's dtype; float32 squares that overflow fail and go below
-        empty = (lambda *shape: _torch().empty(shape, dtype=_torch().from_numpy(flat[:0]).dtype).numpy()) \
-            if torch_out else (lambda *shape: np.empty(shape, flat.dtype))
-        x, excess = empty(rows, len(Q)), empty(rows)
+        x, excess = np.empty((rows, len(Q)), flat.dtype), np.empty(rows, flat.dtype)
         kernel(np.ascontiguousarray(flat.reshape(rows, 3**n)), x, excess, flat.dtype.type(tol**2))
         if (excess <= 0).all():  # NaN compares False: non-finite input fails here too
             return x.reshape(*flat.shape[:-1], len(Q)), None
@@ -386,7 +384,7 @@ def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
     A, was_torch = _numeric(T, f"to_irreps({kind!r})")
     check_flag(strict, "strict")
     tol = symmetry_tol(A.dtype) if tol is None else check_range(tol, "tol", 0)
-    x, viol = _project(A, kind, check=strict, tol=tol if strict else 1.0, torch_out=was_torch)  # violation <= 1
+    x, viol = _project(A, kind, check=strict, tol=tol if strict else 1.0)  # a violation is never above 1
     if strict and viol is not None and bool((viol > tol).any()):
         flat = viol.reshape(-1)
         worst = int(flat.argmax())
