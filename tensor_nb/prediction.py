@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from .cards import ASSETS, ionic_blend, shipped_models
 from .checkpoint import LoadedModel, load_model, model_tensors
 from .conventions import full_to_voigt
+from .data import TASKS
 from .decompose import from_irreps, to_irreps
 from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
@@ -37,14 +38,20 @@ def _load(path: str, mtime: float) -> LoadedModel:
     return load_model(path)
 
 def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedModel:
-    "The shipped model of `task`, or the model file at `model_path` (loaded once per file version)."
+    """The shipped model of `task`, or the model file at `model_path` (loaded once per file version), which must
+    predict what `task` names: its own task, or a task or tensor kind with its tensor kind (SettingError otherwise)."""
     if model_path is not None:
         path = Path(model_path)
     else:
         path = ASSETS / f"{check_name(task, 'task', shipped_models())}.pt"
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
-    return _load(str(path), path.stat().st_mtime)
+    loaded = _load(str(path), path.stat().st_mtime)
+    meta = loaded.meta
+    wanted = TASKS[task].kind if task in TASKS else task
+    if model_path is not None and task != meta["task"] and wanted != meta["kind"]:
+        raise SettingError(f"{path}: a model of {meta['task']} ({meta['kind']} tensors), not of {task!r}")
+    return loaded
 
 # %% ../nbs/11_prediction.ipynb
 def read_inputs(items) -> tuple[list, list[str], bool]:
@@ -192,11 +199,13 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     check_flag(symmetrize, "symmetrize")
     check_flag(spread, "spread")
     check_flag(ionic, "ionic")
+    if progress is not None:
+        check_flag(progress, "progress")
     if dtype not in (torch.float32, torch.float64):
         raise SettingError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     loaded = get_model(task, model_path)
     structs, labels, single = read_inputs(structures)
-    if not (isinstance(batch_size, int) and batch_size >= 1):
+    if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= 1):
         raise SettingError(f"batch size must be an integer >= 1, got {batch_size!r}")
     meta, kind = loaded.meta, loaded.meta["kind"]
     if kind == "scalar":

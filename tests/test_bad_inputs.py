@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -345,6 +346,8 @@ def test_cli_predict_and_demo_errors(tmp_path):
         "not a tensor_nb model file",
     )
     assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "0"), "--threads must be >= 1")
+    elastic = str(Path(__file__).parents[1] / "tensor_nb" / "assets" / "elastic.pt")
+    assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--model-path", elastic), "not of 'dielectric'")
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)  # json's RecursionError
     assert_user_error(cli("decompose", str(tmp_path / "deep.json"), "--kind", "dielectric"),
                       "not a numeric tensor file")
@@ -518,11 +521,23 @@ def test_a_fraction_that_selects_nothing():
     assert len(training_subset([f"mp-{i}" for i in range(100)], 0.01)) == 1
 
 
+def test_a_model_file_predicts_only_its_own_kind():
+    "predict(task=...) with a model file of another tensor kind was silently answered with that kind's tensors."
+    from tensor_nb.cards import ASSETS
+    from tensor_nb.prediction import predict
+
+    with pytest.raises(SettingError, match="a model of elastic"):
+        predict("Si", "dielectric", model_path=ASSETS / "elastic.pt")
+    assert predict("Si", "elastic", model_path=ASSETS / "elastic.pt").shape == (3, 3, 3, 3)
+    assert predict("Si", "dielectric", model_path=ASSETS / "electronic_dielectric.pt").shape == (3, 3)  # same kind
+
+
 def test_predict_switches():
     from tensor_nb.prediction import predict
 
     for kw, message in (({"spread": "no"}, "spread must be True or False"), ({"symmetrize": 1}, "symmetrize"),
-                        ({"dtype": "float16"}, "dtype must be")):
+                        ({"dtype": "float16"}, "dtype must be"), ({"batch_size": True}, "batch size must be"),
+                        ({"progress": "yes"}, "progress must be True or False")):
         with pytest.raises(SettingError, match=message):
             predict("ZnO", "dielectric", **kw)
     with pytest.raises(SettingError, match="strict must be True or False"):
