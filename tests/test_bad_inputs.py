@@ -196,7 +196,7 @@ def test_structure_dicts():
 
 
 def test_supercell_symmetry_maps_fit_in_memory(monkeypatch):
-    "A 4x4x4 silicon supercell has 3,072 space-group operations: the atom maps are built in chunks (were 1.2 GB)."
+    "A 4x4x4 silicon supercell has 3,072 space-group operations: atom maps in chunks (were 1.2 GB), exact."
     import tracemalloc
 
     from tensor_nb import symmetry
@@ -216,6 +216,13 @@ def test_supercell_symmetry_maps_fit_in_memory(monkeypatch):
     whole = symmetry.atom_mapping(small, W, w)
     monkeypatch.setattr(symmetry, "NEAREST_CHUNK", 1)  # one operation per chunk: the same maps
     assert (symmetry.atom_mapping(small, W, w) == whole).all()
+    shaken = small.copy()
+    shaken.translate_sites([0], [0.3, 0, 0], frac_coords=False)  # images beyond NEAR_MATCH: the exhaustive search
+    perm, dist = symmetry._nearest_images(shaken, W, w)
+    frac, L = shaken.frac_coords, shaken.lattice.matrix
+    diff = (np.einsum("gij,nj->gni", W, frac) + w[:, None, :])[:, :, None, :] - frac
+    every = np.linalg.norm((diff - np.round(diff)) @ L, axis=-1)
+    assert dist.max() > symmetry.NEAR_MATCH and (perm == every.argmin(-1)).all() and np.allclose(dist, every.min(-1))
 
 
 # 5. every structure of a CIF is predicted
