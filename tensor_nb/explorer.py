@@ -60,7 +60,7 @@ def local_materials() -> dict:
 def voigt_table(T: np.ndarray, kind: str, title: str, table_id: str = ""):
     "A Dash table of a tensor in Voigt form with component names and unit; cells carry ids `<table_id>-<name>`."
     from dash import html
-    V = full_to_voigt(np.asarray(T, float), kind)
+    V = full_to_voigt(T, kind)
     zero = 1e-9 * max(np.abs(V).max(), 1e-300)  # symmetry-forbidden entries are zero up to rounding
     labels = voigt_labels(kind)
 

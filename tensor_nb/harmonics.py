@@ -12,6 +12,8 @@ from math import factorial, sqrt
 import numpy as np
 from scipy.special import sph_harm_y
 
+from .errors import real_array
+
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
            'wigner_D']
@@ -24,7 +26,7 @@ def spherical_basis() -> np.ndarray:
 
 def racah_sph_harm(l: int, xyz: np.ndarray) -> np.ndarray:
     "Racah-normalised complex spherical harmonics C_lm(xyz/|xyz|), m = -l..l on the last axis (Condon-Shortley phase)."
-    xyz = np.asarray(xyz, dtype=float)
+    xyz = real_array(xyz, "directions", float)
     r = np.linalg.norm(xyz, axis=-1)
     theta, phi = np.arccos(np.clip(xyz[..., 2] / r, -1, 1)), np.arctan2(xyz[..., 1], xyz[..., 0])
     ys = [sph_harm_y(l, m, theta, phi) for m in range(-l, l + 1)]

@@ -79,7 +79,7 @@ def compliance(C_voigt: np.ndarray) -> np.ndarray:
 def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
     """Metrics of full Cartesian predictions vs. truth (N, 3, ..., 3): Voigt MAE per component and mean, Fnorm, EwT,
     K/G. For kind 'scalar' (shape (N,)) the one 'component' is the number itself: mean_component_mae is its MAE."""
-    pred, true = np.asarray(pred, dtype=float), np.asarray(true, dtype=float)
+    pred, true = real_array(pred, "predictions", float), real_array(true, "targets", float)
     if pred.shape != true.shape:
         raise TensorInputError(f"predictions {pred.shape} and targets {true.shape} differ in shape")
     if len(pred) == 0:

@@ -146,7 +146,7 @@ def decomposition_report(T: np.ndarray, kind: str) -> dict:
 # %% ../nbs/12a_report.ipynb
 def voigt_table_html(T: np.ndarray, kind: str, title: str = "") -> str:
     "A labelled Voigt (or 3x3) table of a full tensor, with its unit."
-    V = full_to_voigt(np.asarray(T, dtype=float), kind)
+    V = full_to_voigt(T, kind)
     zero = 1e-9 * max(np.abs(V).max(), 1e-300)  # symmetry-forbidden entries are zero up to rounding
     labels = voigt_labels(kind)
     head = f"<caption>{html.escape(title)} ({html.escape(tensor_kind(kind).unit)})</caption>" if title else ""
@@ -256,7 +256,7 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
                 decomposition=decomposition_report(T, kind),
             )
             if measured and kind in measured:
-                Tm = voigt_to_full(np.asarray(measured[kind], float), kind)
+                Tm = voigt_to_full(measured[kind], kind)
                 entry["measured"] = {
                     "voigt": full_to_voigt(Tm, kind).round(6).tolist(),
                     "source": measured.get("source", ""),

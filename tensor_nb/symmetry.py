@@ -497,7 +497,7 @@ def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = S
     """Per-atom tensors Z (..., n_atoms, 3, ..., 3) averaged over the space group: site symmetry, equivalent atoms
     equal."""
     n = rank_of(kind)
-    Z = np.asarray(Z, dtype=float)
+    Z = real_array(Z, "symmetrize_sites", float)
     if Z.shape[Z.ndim - n - 1:] != (len(structure), *(3,) * n):
         raise TensorInputError(f"symmetrize_sites: expected shape (..., {len(structure)}{', 3' * n}), got {Z.shape}")
     cart, W, w = space_group_operations(structure, symprec)

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_per_l, rank_of,
                                  symmetry_projector, to_irreps)
-from .errors import TensorInputError, check_name
+from .errors import TensorInputError, check_name, real_array
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
 from .young import dim_gl, dim_sn, hook_lengths, partitions, standard_tableaux, young_projector
@@ -40,8 +40,8 @@ def young_diagram_html(shape: tuple, entries: list | None = None, size: int = 26
 
 def young_summary_html(shape: tuple, kind: str | None = None) -> str:
     "Hooks, S_n and GL(3) dimensions, standard tableaux and (for a tensor kind of that rank) the diagram's share."
+    tabs = standard_tableaux(shape)  # checks the diagram first
     n = sum(shape)
-    tabs = standard_tableaux(shape)
     parts = [
         f"<b>diagram {shape}</b> (hook lengths) {young_diagram_html(shape)}",
         f"<p>dim S<sub>{n}</sub> irrep = {dim_sn(shape)} (= number of standard tableaux); "
@@ -175,7 +175,11 @@ def decomposition_explorer(kind: str = "elastic"):
 def mae_heatmap(maes: dict[str, np.ndarray], kind: str, title: str = "") -> go.Figure:
     "Side-by-side heatmaps of per-component MAE (Voigt layout, labelled axes), one per model, one colour scale."
     k = tensor_kind(kind)
-    arrays = {name: np.asarray(m, float).reshape(k.voigt_shape) for name, m in maes.items()}
+    arrays = {name: real_array(m, f"mae_heatmap {name!r}", float) for name, m in maes.items()}
+    if not arrays or any(a.size != np.prod(k.voigt_shape) for a in arrays.values()):
+        raise TensorInputError(f"mae_heatmap needs one {kind} MAE per Voigt component {k.voigt_shape} for each model, "
+                               f"got {({n: a.shape for n, a in arrays.items()})}")
+    arrays = {name: a.reshape(k.voigt_shape) for name, a in arrays.items()}
     vmax = max(float(a.max()) for a in arrays.values())
     fig = make_subplots(
         rows=1,
@@ -223,7 +227,7 @@ def directional_values(
     n = np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)], -1)
     check_name(kind, "kind with a directional surface", SURFACE_QUANTITIES)
     check_name(quantity, f"{kind} surface quantity", {"default", *SURFACE_QUANTITIES[kind]})
-    T = np.asarray(T, float)
+    T = real_array(T, "directional_values", float)
     if T.shape != (3,) * rank_of(kind):
         raise TensorInputError(f"directional_values needs one full {kind} tensor {(3,) * rank_of(kind)}, got {T.shape}")
     to_irreps(T, kind)  # finite values and the kind's index symmetry, with named errors
@@ -438,7 +442,7 @@ def material_explorer(records: list, predict_fn=None):
 def born_charge_parts(Z: np.ndarray) -> list[dict]:
     "Per atom: isotropic charge tr(Z*)/3 (e), and the norms of the antisymmetric (l=1) and anisotropic (l=2) parts."
     out = []
-    for z in np.asarray(Z, float):
+    for z in real_array(Z, "born_charge_parts", float):
         norms = norms_per_l(to_irreps(z, "born_charge"), "born_charge")
         out.append(
             {"isotropic": float(np.trace(z) / 3), "antisymmetric": float(norms[1]), "anisotropic": float(norms[2])}
@@ -449,7 +453,7 @@ def born_charge_parts(Z: np.ndarray) -> list[dict]:
 def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict:
     """A Crystal Toolkit scene of ellipsoids, one per atom: principal axes of the symmetric part of Z*, lengths
     |eigenvalue| * scale (A per e); red where the isotropic charge is positive, blue where negative."""
-    Z = np.asarray(Z, float)
+    Z = real_array(Z, "Born charges", float)
     if Z.shape != (len(structure), 3, 3) or not np.isfinite(Z).all():
         raise TensorInputError(f"Born charges must be finite, one 3x3 per site ({len(structure)}, 3, 3), "
                                f"got shape {Z.shape}" + ("" if np.isfinite(Z).all() else " with NaN or inf"))

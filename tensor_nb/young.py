@@ -11,6 +11,8 @@ from math import factorial, prod
 
 import numpy as np
 
+from .errors import SettingError, TensorInputError
+
 # %% auto 0
 __all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'perm_sign',
            'young_projector', 'young_components']
@@ -26,8 +28,20 @@ def partitions(n: int) -> list[Partition]:
         return [(k,) + rest for k in range(min(n, largest), 0, -1) for rest in rec(n - k, k)]
     return rec(n, n)
 
+_MAX_TABLEAU_BOXES = 10
+"Largest Young diagram (boxes) whose standard tableaux are listed: 10 boxes have up to 768 of them."
+
+def _partition(shape) -> Partition:
+    "`shape` as a tuple if it is a Young diagram (non-increasing positive integers), else SettingError."
+    rows = list(shape) if isinstance(shape, (tuple, list)) else None
+    if rows is None or not all(isinstance(r, int) and not isinstance(r, bool) and r > 0 for r in rows) \
+            or rows != sorted(rows, reverse=True):
+        raise SettingError(f"a Young diagram is a non-increasing run of positive integers, e.g. (2, 1); got {shape!r}")
+    return tuple(shape)
+
 def hook_lengths(shape: Partition) -> list[list[int]]:
     "Hook length of every box of the Young diagram `shape`, row by row."
+    shape = _partition(shape)
     cols = [sum(1 for r in shape if r > j) for j in range(shape[0])] if shape else []
     return [[(r - j) + (cols[j] - i) - 1 for j in range(r)] for i, r in enumerate(shape)]
 
@@ -43,7 +57,9 @@ def dim_gl(shape: Partition, N: int = 3) -> int:
 
 def standard_tableaux(shape: Partition) -> list[Tableau]:
     "All standard Young tableaux of `shape`, filled with 0..n-1, in lexicographic order of their rows."
-    n = sum(shape)
+    n = sum(_partition(shape))
+    if n > _MAX_TABLEAU_BOXES:
+        raise SettingError(f"standard tableaux are listed for up to {_MAX_TABLEAU_BOXES} boxes, got {n}")
     out: list[Tableau] = []
     def fill(rows: list[list[int]], k: int) -> None:
         if k == n:
@@ -108,7 +124,7 @@ def young_components(T: np.ndarray) -> dict[Tableau, np.ndarray]:
     "Split a rank-n (n <= 4) Cartesian tensor into its Young components, one per standard tableau; they sum to T."
     n = T.ndim
     if not 1 <= n <= 4 or T.shape != (3,) * n:
-        raise ValueError(f"expected a rank 1-4 tensor of shape (3, ..., 3), got {T.shape}")
+        raise TensorInputError(f"expected a rank 1-4 tensor of shape (3, ..., 3), got {T.shape}")
     flat = T.ravel()
     return {t: (young_projector(t) @ flat).reshape(T.shape)
             for shape in partitions(n) if dim_gl(shape) for t in standard_tableaux(shape)}

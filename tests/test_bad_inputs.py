@@ -736,3 +736,42 @@ def test_data_line_nested_too_deep(tmp_path):
     path.write_text('{"material_id": "mp-1"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(DataError, match=r"deep.jsonl:2: not a JSON record \(nested too deep\)"):
         list(read_records(path))
+
+
+@pytest.mark.parametrize("case", ["voigt_table_html", "tensor_metrics", "symmetrize_sites", "directional_values",
+                                  "born_charge_parts", "racah_sph_harm", "mae_heatmap"])
+def test_report_and_teaching_doors_refuse_complex_input(case):
+    "These cast to float, which keeps the real part of a complex array with only a numpy warning."
+    from tensor_nb.harmonics import racah_sph_harm
+    from tensor_nb.metrics import tensor_metrics
+    from tensor_nb.report import voigt_table_html
+    from tensor_nb.symmetry import symmetrize_sites
+    from tensor_nb.widgets import born_charge_parts, directional_values, mae_heatmap
+
+    z = np.zeros((2, 3, 3)) + 1j
+    call = {"voigt_table_html": lambda: voigt_table_html(np.eye(3) + 1j, "dielectric"),
+            "tensor_metrics": lambda: tensor_metrics(z, z.real, "dielectric"),
+            "symmetrize_sites": lambda: symmetrize_sites(z, example_structures()["Si"]),
+            "directional_values": lambda: directional_values(np.eye(3) + 1j, "dielectric"),
+            "born_charge_parts": lambda: born_charge_parts(z),
+            "racah_sph_harm": lambda: racah_sph_harm(1, np.array([1.0, 0, 0]) + 1j),
+            "mae_heatmap": lambda: mae_heatmap({"model": np.ones((6, 6)) + 1j}, "elastic")}[case]
+    with pytest.raises(TensorInputError, match="real and numeric"):
+        call()
+
+
+def test_young_diagrams_and_heatmaps_name_bad_shapes():
+    from tensor_nb.widgets import mae_heatmap, young_summary_html
+    from tensor_nb.young import dim_gl, standard_tableaux, young_components
+
+    for shape in [(1, 3), (2, 0), (2.0, 1), "21", (True,)]:
+        with pytest.raises(SettingError, match="a Young diagram is"):
+            young_summary_html(shape)
+    assert dim_gl([2, 1]) == 8 and len(standard_tableaux((2, 1))) == 2
+    with pytest.raises(SettingError, match="up to 10 boxes"):
+        standard_tableaux((12,))
+    with pytest.raises(TensorInputError, match="rank 1-4"):
+        young_components(np.zeros((2, 2)))
+    for maes in [{"model": np.zeros((2, 2))}, {}]:
+        with pytest.raises(TensorInputError, match="one elastic MAE per Voigt component"):
+            mae_heatmap(maes, "elastic")
