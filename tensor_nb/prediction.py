@@ -18,7 +18,6 @@ from tqdm.auto import tqdm
 from .cards import ASSETS, ionic_blend, shipped_models
 from .checkpoint import LoadedModel, load_model, model_tensors
 from .conventions import full_to_voigt
-from .data import TASKS
 from .decompose import from_irreps, to_irreps
 from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
@@ -39,7 +38,8 @@ def _load(path: str, mtime: float) -> LoadedModel:
 
 def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedModel:
     """The shipped model of `task`, or the model file at `model_path` (loaded once per file version), which must
-    predict what `task` names: its own task, or a task or tensor kind with its tensor kind (SettingError otherwise)."""
+    predict what `task` names: its own task, or a shipped task or a tensor kind with its tensor kind (SettingError
+    otherwise)."""
     if model_path is not None:
         path = Path(model_path)
     else:
@@ -48,7 +48,7 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
         raise ModelFileError(f"{path}: no such model file")
     loaded = _load(str(path), path.stat().st_mtime)
     meta = loaded.meta
-    wanted = TASKS[task].kind if task in TASKS else task
+    wanted = shipped_models()[task]["kind"] if isinstance(task, str) and task in shipped_models() else task
     if model_path is not None and task != meta["task"] and wanted != meta["kind"]:
         raise SettingError(f"{path}: a model of {meta['task']} ({meta['kind']} tensors), not of {task!r}")
     return loaded
