@@ -29,7 +29,7 @@ from .structures import VACUUM_GAP, as_structures, structure_label, vacuum_gap
 from .symmetry import symmetrize_many, symmetrize_sites
 
 # %% auto 0
-__all__ = ['OUTPUTS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
+__all__ = ['BATCH_ATOMS', 'OUTPUTS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
 
 # %% ../nbs/11_prediction.ipynb
 @lru_cache(maxsize=8)
@@ -76,15 +76,30 @@ def read_inputs(items) -> tuple[list, list[str], bool]:
     return structures, labels, single and len(structures) == 1
 
 # %% ../nbs/11_prediction.ipynb
+BATCH_ATOMS = 512
+"""Most atoms `predict` puts in one batch (besides at most `batch_size` structures); a larger structure runs alone.
+Memory grows with a batch's atoms: one 432-atom crystal takes ~3 GB with the elastic model in float64, so 32 of them
+in one batch would need ~100 GB. MP crystals have ~10 atoms, so their batches stay as they were."""
+
+def _batches(sizes: list[int], batch_size: int) -> list[slice]:
+    "Consecutive slices of the structures (atoms: `sizes`) of at most `batch_size` structures and BATCH_ATOMS atoms."
+    out, start, atoms = [], 0, 0
+    for i, n in enumerate(sizes):
+        if i > start and (i - start == batch_size or atoms + n > BATCH_ATOMS):
+            out.append(slice(start, i))
+            start, atoms = i, 0
+        atoms += n
+    return out + [slice(start, len(sizes))] if sizes else out
+
 def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progress: bool, dtype: torch.dtype,
                   members: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """(harmonic coefficients in physical units of every structure or atom, (members, ...) with `members`;
     invariant summaries of backbone models), in batches, with a progress bar."""
     model, meta = loaded.model, loaded.meta
     out, summaries = [], []
-    starts = range(0, len(structures), batch_size)
-    for i in tqdm(starts, desc=f"predict {meta['task']}", unit="batch", disable=not progress):
-        chunk = structures[i:i + batch_size]
+    for part in tqdm(_batches([len(s) for s in structures], batch_size), desc=f"predict {meta['task']}", unit="batch",
+                     disable=not progress):
+        chunk = structures[part]
         with torch.no_grad():
             if meta.get("backbone"):
                 y, z = model.forward_structures(chunk, dtype, invariants=True, members=members)

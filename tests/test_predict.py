@@ -258,3 +258,18 @@ def test_ionic_blend_skips_and_names_crystals_the_potential_finds_unstable(monke
     with pytest.warns(PredictionWarning, match=r"1 of 1 structures are dynamically unstable .*NaCl"):
         blended = tensor_nb.predict("NaCl", "dielectric", ionic=True)
     assert np.allclose(blended, tensor_nb.predict("NaCl", "dielectric"))
+
+
+def test_batches_are_capped_by_atoms():
+    "32 large cells in one batch would need ~100 GB: batches hold at most BATCH_ATOMS atoms, with the same answers."
+    from tensor_nb.prediction import BATCH_ATOMS, _batches
+
+    cut = lambda sizes, b: [(s.start, s.stop) for s in _batches(sizes, b)]  # noqa: E731
+    assert cut([10] * 70, 32) == [(0, 32), (32, 64), (64, 70)]
+    assert cut([BATCH_ATOMS + 1, 10, 10], 32) == [(0, 1), (1, 3)]
+    assert cut([BATCH_ATOMS // 2 + 1] * 3, 32) == [(0, 1), (1, 2), (2, 3)]
+    si = example_structures()["Si"]
+    big = si.copy()
+    big.make_supercell([4, 4, 4])  # 128 atoms: five of them take two batches
+    together = tensor_nb.predict([big] * 5 + [si], "dielectric", progress=False)
+    assert np.allclose(together, tensor_nb.predict(si, "dielectric"), rtol=1e-10, atol=1e-10)
