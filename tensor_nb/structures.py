@@ -130,13 +130,25 @@ def vacuum_gap(s) -> tuple[float, int]:
 
 
 # %% ../nbs/04a_structures.ipynb
+def _ase_structures(path: Path) -> list | None:
+    "Every structure ASE reads from a file (pymatgen Structures; StructureError for one without a cell), or None."
+    try:
+        from ase.io import read
+        frames = read(path, index=":")
+    except Exception:  # any failure of ASE's many readers: the caller names pymatgen's error
+        return None
+    return [s for atoms in frames for s in as_structures(atoms, path.name)]
+
 def read_structures(path: str | os.PathLike) -> list:
     "Every structure in a file (all data blocks of a CIF), validated; StructureError if none can be read."
     from pymatgen.core import Structure
     path = Path(path)
-    if not path.is_file():
-        raise StructureError(f"{path}: no such file" if not path.exists() else f"{path}: not a file",
-                             reason="missing file")
+    try:
+        is_file, exists = path.is_file(), path.exists()
+    except OSError as e:  # e.g. a name too long: file contents passed as a name are read by `as_structures`
+        raise StructureError(f"{str(path)[:60]!r}: not a file name ({e.strerror})", reason="missing file") from None
+    if not is_file:
+        raise StructureError(f"{path}: no such file" if not exists else f"{path}: not a file", reason="missing file")
     try:
         if path.suffix.lower() == ".cif" or path.name.lower().endswith(".cif.gz"):
             from pymatgen.io.cif import CifParser
@@ -146,8 +158,10 @@ def read_structures(path: str | os.PathLike) -> list:
         else:
             found = [Structure.from_file(path)]
     except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError, AssertionError) as e:
-        raise StructureError(f"{path}: not a readable structure file ({type(e).__name__}: {str(e)[:120]})",
-                             reason="unreadable file") from None
+        found = _ase_structures(path)  # formats pymatgen does not read (extxyz, ...)
+        if found is None:
+            raise StructureError(f"{path}: not a readable structure file ({type(e).__name__}: {str(e)[:120]})",
+                                 reason="unreadable file") from None
     if not found:
         raise StructureError(f"{path}: no structure in the file", reason="unreadable file")
     many = len(found) > 1
@@ -156,10 +170,22 @@ def read_structures(path: str | os.PathLike) -> list:
 # %% ../nbs/04a_structures.ipynb
 def as_structures(item, name: str | None = None) -> list:
     """Validated pymatgen Structures from a Structure, its `as_dict()` (as the Materials Project serves it), ASE Atoms,
-    a file path (every structure in it) or an example name."""
-    from pymatgen.core import Structure
-    if isinstance(item, Structure):
-        return [validate_structure(item, name)]
+    a file path (every structure in it; formats pymatgen does not read go to ASE), the text of a CIF, POSCAR or JSON
+    file, or an example name."""
+    from pymatgen.core import IStructure, Structure
+    if isinstance(item, IStructure):  # Structure, or its immutable parent
+        return [validate_structure(item if isinstance(item, Structure) else Structure.from_sites(item), name)]
+    if isinstance(item, str) and ("\n" in item or item.lstrip().startswith("{")):  # a file's text: CIF, POSCAR, JSON
+        text = item.lstrip()
+        fmt = "json" if text.startswith("{") else "cif" if "data_" in text else "poscar"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found = Structure.from_str(item, fmt=fmt)
+        except (ValueError, KeyError, IndexError, TypeError, AssertionError) as e:
+            raise StructureError(f"{name or 'text'}: not a readable {fmt.upper()} text ({type(e).__name__}: "
+                                 f"{str(e)[:120]})", reason="unreadable file") from None
+        return [validate_structure(found, name)]
     if isinstance(item, dict) and {"lattice", "sites"} <= set(item):
         try:
             item = Structure.from_dict(item)

@@ -775,3 +775,24 @@ def test_young_diagrams_and_heatmaps_name_bad_shapes():
     for maes in [{"model": np.zeros((2, 2))}, {}]:
         with pytest.raises(TensorInputError, match="one elastic MAE per Voigt component"):
             mae_heatmap(maes, "elastic")
+
+
+def test_structures_from_text_ase_formats_and_immutable_structures(tmp_path):
+    "A CIF/POSCAR/JSON text raised OSError (file name too long); IStructure and extxyz were refused."
+    from ase.io import write
+    from pymatgen.core import IStructure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    from tensor_nb.structures import as_structures
+
+    zno = example_structures()["ZnO"]
+    write(tmp_path / "zno.extxyz", AseAtomsAdaptor.get_atoms(zno))
+    for item in [zno.to(fmt="cif"), zno.to(fmt="poscar"), zno.to(fmt="json"), IStructure.from_sites(zno),
+                 str(tmp_path / "zno.extxyz")]:
+        (s,) = as_structures(item)
+        assert s.composition.reduced_formula == "ZnO" and np.allclose(s.lattice.matrix, zno.lattice.matrix)
+    (tmp_path / "mol.xyz").write_text("2\n\nH 0 0 0\nH 0 0 0.74\n")  # ASE reads it: a molecule, no cell
+    for item, message in [("hello\nworld", "not a readable POSCAR text"), ("x" * 5000, "not a file name"),
+                          (str(tmp_path / "mol.xyz"), "without a three-dimensional cell")]:
+        with pytest.raises(StructureError, match=message):
+            as_structures(item)
