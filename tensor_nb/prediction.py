@@ -25,7 +25,7 @@ from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, 
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus, ionic_dielectric
 from .spd import SPD_FLOOR
-from .structures import VACUUM_GAP, as_structures, structure_label, vacuum_gap
+from .structures import VACUUM_GAP, as_structures, is_structure_text, structure_label, vacuum_gap
 from .symmetry import symmetrize_many, symmetrize_sites
 
 # %% auto 0
@@ -60,7 +60,7 @@ def read_inputs(items) -> tuple[list, list[str], bool]:
     single = not isinstance(items, (list, tuple))
     structures, labels, problems = [], [], []
     for k, item in enumerate([items] if single else items):
-        name = str(item) if isinstance(item, (str, os.PathLike)) else None
+        name = str(item) if isinstance(item, (str, os.PathLike)) and not is_structure_text(item) else None
         try:
             found = as_structures(item, name)
         except StructureError as e:

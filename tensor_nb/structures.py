@@ -15,8 +15,8 @@ from .errors import StructureError
 from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
-__all__ = ['VACUUM_GAP', 'structure_label', 'validate_structure', 'vacuum_gap', 'read_structures', 'as_structures',
-           'as_structure']
+__all__ = ['VACUUM_GAP', 'structure_label', 'validate_structure', 'vacuum_gap', 'read_structures', 'is_structure_text',
+           'as_structures', 'as_structure']
 
 # %% ../nbs/04a_structures.ipynb
 MIN_BOND_FRACTION = 0.5
@@ -168,6 +168,10 @@ def read_structures(path: str | os.PathLike) -> list:
     return [validate_structure(s, f"{path.name}#{i + 1}" if many else path.name) for i, s in enumerate(found)]
 
 # %% ../nbs/04a_structures.ipynb
+def is_structure_text(item) -> bool:
+    "Whether `item` is the text of a structure file (CIF, POSCAR or JSON) rather than a file or example name."
+    return isinstance(item, str) and ("\n" in item or item.lstrip().startswith("{"))
+
 def as_structures(item, name: str | None = None) -> list:
     """Validated pymatgen Structures from a Structure, its `as_dict()` (as the Materials Project serves it), ASE Atoms,
     a file path (every structure in it; formats pymatgen does not read go to ASE), the text of a CIF, POSCAR or JSON
@@ -175,7 +179,7 @@ def as_structures(item, name: str | None = None) -> list:
     from pymatgen.core import IStructure, Structure
     if isinstance(item, IStructure):  # Structure, or its immutable parent
         return [validate_structure(item if isinstance(item, Structure) else Structure.from_sites(item), name)]
-    if isinstance(item, str) and ("\n" in item or item.lstrip().startswith("{")):  # a file's text: CIF, POSCAR, JSON
+    if is_structure_text(item):
         text = item.lstrip()
         fmt = "json" if text.startswith("{") else "cif" if "data_" in text else "poscar"
         try:

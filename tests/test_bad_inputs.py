@@ -791,6 +791,9 @@ def test_structures_from_text_ase_formats_and_immutable_structures(tmp_path):
                  str(tmp_path / "zno.extxyz")]:
         (s,) = as_structures(item)
         assert s.composition.reduced_formula == "ZnO" and np.allclose(s.lattice.matrix, zno.lattice.matrix)
+    from tensor_nb.prediction import read_inputs
+
+    assert read_inputs([zno.to(fmt="cif")])[1] == ["ZnO"]  # labelled by formula, not by the whole text
     (tmp_path / "mol.xyz").write_text("2\n\nH 0 0 0\nH 0 0 0.74\n")  # ASE reads it: a molecule, no cell
     for item, message in [("hello\nworld", "not a readable POSCAR text"), ("x" * 5000, "not a file name"),
                           (str(tmp_path / "mol.xyz"), "without a three-dimensional cell")]:
