@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .conventions import TENSOR_KINDS, voigt_labels
-from .errors import PredictionWarning, SettingError, TensorNbError
+from .errors import PredictionWarning, SettingError, TensorNbError, parse_json
 
 # %% auto 0
 __all__ = ['build_parser', 'main']
@@ -135,10 +135,9 @@ def _data(args: argparse.Namespace) -> int:
 # %% ../nbs/13_cli.ipynb
 def _model_kw(text: str) -> dict:
     try:
-        kw = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as e:  # RecursionError: nested too deep
-        raise SettingError(f"--model-kw must be a JSON object such as '{{\"mul\": 16}}' "
-                           f"({getattr(e, 'msg', 'nested too deep')})") from None
+        kw = parse_json(text)
+    except json.JSONDecodeError as e:
+        raise SettingError(f"--model-kw must be a JSON object such as '{{\"mul\": 16}}' ({e.msg})") from None
     if not isinstance(kw, dict):
         raise SettingError(f"--model-kw must be a JSON object such as '{{\"mul\": 16}}', got {text!r}")
     return kw

@@ -22,7 +22,7 @@ from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (
-    DataError, SettingError, StructureError, TensorInputError, UnknownNameError, check_name, check_range)
+    DataError, SettingError, StructureError, TensorInputError, UnknownNameError, check_name, check_range, parse_json)
 from .structures import validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -66,10 +66,9 @@ def read_records(path: str | os.PathLike) -> Iterator[dict]:
             for i, line in enumerate(f, 1):
                 if line.strip():
                     try:
-                        record = json.loads(line)
-                    except (json.JSONDecodeError, RecursionError) as e:  # RecursionError: nested too deep
-                        raise DataError(f"{path}:{i}: not a JSON record ({getattr(e, 'msg', 'nested too deep')})",
-                                        reason="malformed line") from None
+                        record = parse_json(line)
+                    except json.JSONDecodeError as e:
+                        raise DataError(f"{path}:{i}: not a JSON record ({e.msg})", reason="malformed line") from None
                     if not isinstance(record, dict):
                         raise DataError(f"{path}:{i}: a record must be a JSON object", reason="malformed line")
                     yield record

@@ -5,6 +5,7 @@
 # %% ../nbs/00a_errors.ipynb 3
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from collections.abc import Iterable
@@ -14,8 +15,8 @@ import numpy as np
 
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
-           'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'check_name', 'check_range',
-           'check_flag', 'check_out_dir']
+           'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'parse_json', 'check_name',
+           'check_range', 'check_flag', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -70,6 +71,14 @@ def real_array(x, what: str, dtype=None) -> np.ndarray:
     else:
         native = np.float32 if a.dtype.itemsize <= 4 else np.float64  # half precision, other byte orders
     return a.astype(dtype or native, copy=False)
+
+# %% ../nbs/00a_errors.ipynb
+def parse_json(text: str):
+    "`json.loads(text)`, with input nested too deep (json's RecursionError) as a json.JSONDecodeError too."
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deep", text, 0) from None
 
 # %% ../nbs/00a_errors.ipynb
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

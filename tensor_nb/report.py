@@ -15,7 +15,8 @@ import numpy as np
 from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
-from .errors import PredictionWarning, TensorInputError, UnknownNameError, check_name, check_out_dir, check_range
+from .errors import (PredictionWarning, TensorInputError, UnknownNameError, check_name, check_out_dir,
+                              check_range, parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 
@@ -37,9 +38,9 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
         p = Path(spec)
         try:
             values = (np.load(p, allow_pickle=False) if p.suffix == ".npy" else
-                      np.array(json.loads(p.read_text()), dtype=float) if p.suffix == ".json" else
+                      np.array(parse_json(p.read_text()), dtype=float) if p.suffix == ".json" else
                       np.array(p.read_text().replace(",", " ").split(), dtype=float))  # text: commas or spaces
-        except (ValueError, OSError, TypeError, RecursionError) as e:  # RecursionError: JSON nested too deep
+        except (ValueError, OSError, TypeError) as e:
             raise TensorInputError(f"{p}: not a numeric tensor file ({type(e).__name__}: {str(e)[:100]})") from None
     else:
         try:
