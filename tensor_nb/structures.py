@@ -137,7 +137,16 @@ def _ase_structures(path: Path) -> list | None:
         frames = read(path, index=":")
     except Exception:  # any failure of ASE's many readers: the caller names pymatgen's error
         return None
-    return [s for atoms in frames for s in as_structures(atoms, path.name)]
+    return [_from_ase(atoms, path.name) for atoms in frames]
+
+def _from_ase(atoms, name: str | None):
+    "The pymatgen Structure of ASE Atoms (not validated yet); StructureError for Atoms without a 3D cell."
+    from pymatgen.io.ase import AseAtomsAdaptor
+    if atoms.cell.rank < 3:
+        raise StructureError(f"{name or atoms.get_chemical_formula()}: ASE Atoms without a three-dimensional cell "
+                             f"(cell rank {atoms.cell.rank}, a molecule?); tensors need a crystal",
+                             reason="not periodic")
+    return AseAtomsAdaptor.get_structure(atoms)
 
 def read_structures(path: str | os.PathLike) -> list:
     "Every structure in a file (all data blocks of a CIF), validated; StructureError if none can be read."
@@ -198,12 +207,7 @@ def as_structures(item, name: str | None = None) -> list:
                                  reason="unreadable dict") from None
         return [validate_structure(item, name)]
     if type(item).__name__ == "Atoms":
-        from pymatgen.io.ase import AseAtomsAdaptor
-        if item.cell.rank < 3:
-            raise StructureError(f"{name or item.get_chemical_formula()}: ASE Atoms without a three-dimensional cell "
-                                 f"(cell rank {item.cell.rank}, a molecule?); tensors need a crystal",
-                                 reason="not periodic")
-        return [validate_structure(AseAtomsAdaptor.get_structure(item), name)]
+        return [validate_structure(_from_ase(item, name), name)]
     if isinstance(item, (str, os.PathLike)):
         if isinstance(item, str) and item in EXAMPLE_CELLS and not Path(item).exists():
             return [validate_structure(example_structure(item), item)]
