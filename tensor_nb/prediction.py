@@ -40,15 +40,16 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
     """The shipped model of `task`, or the model file at `model_path` (loaded once per file version), which must
     predict what `task` names: its own task, or a shipped task or a tensor kind with its tensor kind (SettingError
     otherwise)."""
+    cards = shipped_models()
     if model_path is not None:
         path = Path(model_path)
     else:
-        path = ASSETS / f"{check_name(task, 'task', shipped_models())}.pt"
+        path = ASSETS / f"{check_name(task, 'task', cards)}.pt"
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     loaded = _load(str(path), path.stat().st_mtime)
     meta = loaded.meta
-    wanted = shipped_models()[task]["kind"] if isinstance(task, str) and task in shipped_models() else task
+    wanted = cards[task]["kind"] if isinstance(task, str) and task in cards else task
     if model_path is not None and task != meta["task"] and wanted != meta["kind"]:
         raise SettingError(f"{path}: a model of {meta['task']} ({meta['kind']} tensors), not of {task!r}")
     return loaded
