@@ -22,16 +22,16 @@ from .cache import cache_get_torch, cache_key, cache_put_torch
 from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
-from .harmonics import wigner_D
+from .harmonics import wigner_D_batch
 from .structures import structure_label
-from .symmetry import improper_site_map
+from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
            'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'SevenNetBlocks',
-           'blocks_dtype', 'node_features', 'self_products', 'even', 'crystal_scalars', 'BackboneHead', 'shell_irreps',
-           'shell_harmonics', 'with_shells', 'ShellHead', 'rotate_features', 'inverted_features', 'replica',
-           'BackboneModel', 'invariant_summary']
+           'rotate_features', 'batch_orbits', 'blocks_dtype', 'node_features', 'self_products', 'even',
+           'crystal_scalars', 'BackboneHead', 'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead',
+           'inverted_features', 'replica', 'BackboneModel', 'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -158,10 +158,14 @@ class SevenNetBlocks(nn.Module):
         "Irreps of the node features after interaction block `block` (all parities 'e': SevenNet has none)."
         return self.body[f"{block}_equivariant_gate"].gate.irreps_out
 
-    def forward(self, g: dict, start: int | None = None, x: torch.Tensor | None = None) -> torch.Tensor:
-        "Node features of a graph batch; with `start` and `x`, run from interaction block `start` on cached input x."
+    def forward(self, g: dict, start: int | None = None, x: torch.Tensor | None = None,
+                orbits: tuple[torch.Tensor, np.ndarray] | None = None) -> torch.Tensor:
+        """Node features of a graph batch; with `start` and `x`, run from interaction block `start` on cached input x;
+        with `orbits` (rep, R) of `batch_orbits`, messages go only into the first atom of each orbit (see below)."""
         import sevenn._keys as KEY
-        data = {KEY.EDGE_IDX: g["edge_index"], KEY.EDGE_VEC: g["edge_vec"], KEY.NODE_FEATURE: g["species"]}
+        edges = slice(None) if orbits is None else orbits[0][g["edge_index"][0]] == g["edge_index"][0]  # 0: receiver
+        data = {KEY.EDGE_IDX: g["edge_index"][:, edges], KEY.EDGE_VEC: g["edge_vec"][edges],
+                KEY.NODE_FEATURE: g["species"]}
         feats, running = [], start is None
         for key, module in self.body.items():
             block = int(key[0]) if key[0].isdigit() else -1
@@ -173,6 +177,9 @@ class SevenNetBlocks(nn.Module):
                 else:
                     continue
             data = module(data)
+            if orbits is not None and key.endswith("_equivariant_gate"):  # every atom from its orbit's first
+                data[KEY.NODE_FEATURE] = rotate_features(data[KEY.NODE_FEATURE][orbits[0]], self.block_irreps(block),
+                                                         orbits[1])
             if key.endswith("_equivariant_gate") and block in self.spec.feature_blocks:
                 feats.append(data[KEY.NODE_FEATURE])
         return torch.cat(feats, 1)
@@ -186,6 +193,26 @@ class SevenNetBlocks(nn.Module):
                 return data[KEY.NODE_FEATURE]
             data = module(data)
         raise StructureError(f"backbone {self.spec.name} has no block {block}")
+
+# %% ../nbs/07a_backbone.ipynb
+def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray) -> torch.Tensor:
+    "Features x (n, irreps.dim) rotated by the proper rotation R (3, 3), or row i by R[i] for R of shape (n, 3, 3)."
+    R = np.asarray(R, dtype=np.float64)
+    out, D = x.clone(), {}
+    for (mul, ir), sl in zip(o3.Irreps(irreps), o3.Irreps(irreps).slices()):
+        if ir.l == 0:
+            continue
+        if ir.l not in D:  # D^T, (1 or n, 2l + 1, 2l + 1)
+            D[ir.l] = x.new_tensor(wigner_D_batch(ir.l, R.reshape(-1, 3, 3))).transpose(1, 2)
+        out[:, sl] = (x[:, sl].reshape(len(x), mul, 2 * ir.l + 1) @ D[ir.l]).reshape(len(x), -1)
+    return out
+
+def batch_orbits(structures: list) -> tuple[torch.Tensor, np.ndarray]:
+    "`proper_orbits` of structures batched as in `batch_graphs`: (rep (N,) atom indices in the batch, R (N, 3, 3))."
+    found = [proper_orbits(s) for s in structures]
+    offsets = np.cumsum([0] + [len(s) for s in structures[:-1]])
+    return (torch.from_numpy(np.concatenate([rep + o for (rep, _), o in zip(found, offsets)])),
+            np.concatenate([R for _, R in found]))
 
 # %% ../nbs/07a_backbone.ipynb
 def _entry(blocks: "SevenNetBlocks", structures: list) -> list[dict]:
@@ -381,15 +408,6 @@ class ShellHead(nn.Module):
                            self.aniso(x, batch, num_graphs, scalars))
 
 # %% ../nbs/07a_backbone.ipynb
-def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray) -> torch.Tensor:
-    "Features x (n, irreps.dim) rotated by the proper rotation R, one Wigner matrix per l."
-    out, D = torch.empty_like(x), {}
-    for (mul, ir), sl in zip(o3.Irreps(irreps), o3.Irreps(irreps).slices()):
-        if ir.l not in D:
-            D[ir.l] = x.new_tensor(wigner_D(f"1x{ir.l}e", R))
-        out[:, sl] = (x[:, sl].reshape(len(x), mul, 2 * ir.l + 1) @ D[ir.l].T).reshape(len(x), -1)
-    return out
-
 def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor) -> torch.Tensor:
     """Node features of the structures' inversions from their own features x (rows in structure order): permuted and
     rotated for achiral crystals (see above), from a second backbone run for the others."""
@@ -409,8 +427,9 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor)
             rows, blocks.irreps_out, -S.T)
     if others:
         g = batch_graphs([sevennet_graph(structures[k], blocks.type_map, blocks.cutoff, True) for k in others])
-        g["edge_vec"] = g["edge_vec"].to(x.dtype)
-        for k, rows in zip(others, torch.split(blocks(g), [len(structures[k]) for k in others])):
+        g["edge_vec"] = g["edge_vec"].to(x.dtype)  # an inverted crystal has the same orbits and rotations
+        orbits = batch_orbits([structures[k] for k in others])
+        for k, rows in zip(others, torch.split(blocks(g, orbits=orbits), [len(structures[k]) for k in others])):
             out[starts[k]:starts[k + 1]] = rows
     return out
 
@@ -480,9 +499,12 @@ class BackboneModel(nn.Module):
 
     def members(self, x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
                 scalars: torch.Tensor | None = None) -> torch.Tensor:
-        "Every head's normalised coefficients, (members, N, dim)."
-        return torch.stack([self._average(head(x, batch, num_graphs, scalars), head(x_inv, batch, num_graphs, scalars),
-                                          batch, num_graphs) for head in self.heads])
+        "Every head's normalised coefficients, (members, N, dim); each head reads the crystals and inversions at once."
+        both, twice = torch.cat([x, x_inv]), torch.cat([batch, batch + num_graphs])
+        scalars = None if scalars is None else torch.cat([scalars, scalars])
+        n = len(x) if self.per_atom else num_graphs
+        return torch.stack([self._average(y[:n], y[n:], batch, num_graphs)
+                            for y in (head(both, twice, 2 * num_graphs, scalars) for head in self.heads)])
 
     def forward(self, x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
                 scalars: torch.Tensor | None = None) -> torch.Tensor:
@@ -519,7 +541,7 @@ class BackboneModel(nn.Module):
         blocks = self._blocks_in(dtype)
         g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
         g["edge_vec"] = g["edge_vec"].to(dtype)
-        x = blocks(g)
+        x = blocks(g, orbits=batch_orbits(structures))
         x_inv = inverted_features(blocks, structures, x)
         run = self.to(dtype).members if members else self.to(dtype).forward
         y = run(*(with_shells(x, x_inv, structures) if self.shells else (x, x_inv)), g["batch"], len(structures),

@@ -16,7 +16,7 @@ from .errors import real_array
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
-           'wigner_D']
+           'wigner_D_batch', 'wigner_D']
 
 # %% ../nbs/01_harmonics.ipynb
 def spherical_basis() -> np.ndarray:
@@ -116,6 +116,20 @@ def _e3nn_harmonics(l: int, xyz: np.ndarray) -> np.ndarray:
     return o3.spherical_harmonics(l, torch.from_numpy(xyz), normalize=True, normalization="integral").numpy()
 
 
+@lru_cache(maxsize=None)
+def _harmonics_pinv(l: int) -> np.ndarray:
+    return np.linalg.pinv(_e3nn_harmonics(l, _sample_directions(l)))
+
+
+def wigner_D_batch(l: int, R: np.ndarray) -> np.ndarray:
+    """e3nn's D_l (m, 2l+1, 2l+1) of m proper rotations R (m, 3, 3) at once: the least-squares solution of
+    Y_l(R r) = D_l(R) Y_l(r) on the sample directions, float64 to ~1e-14 (unchecked: callers pass rotations)."""
+    pts = _sample_directions(l)
+    moved = np.einsum("kj,mij->mki", pts, np.asarray(R, dtype=np.float64))  # (m, k, 3): each R applied to pts
+    Y = _e3nn_harmonics(l, moved.reshape(-1, 3)).reshape(len(moved), len(pts), 2 * l + 1)
+    return np.einsum("ak,mkb->mba", _harmonics_pinv(l), Y)
+
+
 def wigner_D(irreps: str, R: np.ndarray) -> np.ndarray:
     "e3nn's representation matrix of the O(3) element R (3x3 orthogonal) on `irreps`, float64 to ~1e-14."
     from e3nn import o3
@@ -131,7 +145,5 @@ def wigner_D(irreps: str, R: np.ndarray) -> np.ndarray:
     proper = R * det
     blocks = []
     for mul, ir in o3.Irreps(irreps):
-        pts = _sample_directions(ir.l)
-        D = np.linalg.lstsq(_e3nn_harmonics(ir.l, pts), _e3nn_harmonics(ir.l, pts @ proper.T), rcond=None)[0].T
-        blocks += [D * (ir.p if det < 0 else 1)] * mul
+        blocks += [wigner_D_batch(ir.l, proper[None])[0] * (ir.p if det < 0 else 1)] * mul
     return block_diag(*blocks)

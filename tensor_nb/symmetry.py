@@ -15,11 +15,11 @@ from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range, real_array
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'point_group_operations', 'character_table',
-           'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of', 'check_group',
-           'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual', 'independent_components',
-           'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations', 'symmetrize_sites', 'improper_site_map',
-           'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
+           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
+           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
+           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
+           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -465,7 +465,8 @@ def _nearest_image_chunks(structure, W: np.ndarray, w: np.ndarray, step: int | N
     exhaustive = max(1, NEAREST_CHUNK // len(frac) ** 2)  # operations searched over every atom at once
     for start in range(0, len(W), step := step or max(1, NEAREST_CHUNK // len(frac))):
         moved = np.einsum("gij,nj->gni", W[start:start + step], frac) + w[start:start + step, None, :]  # (g, n, 3)
-        proposed = tree.query(wrap(moved).reshape(-1, 3), workers=-1)[1].reshape(*moved.shape[:2], 1)
+        queries = wrap(moved).reshape(-1, 3)
+        proposed = tree.query(queries, workers=-1 if len(queries) > 2**14 else 1)[1].reshape(*moved.shape[:2], 1)
         perm, dist = _images(moved, frac, L, proposed)
         far = np.flatnonzero((dist > NEAR_MATCH).any(1))
         for i in range(0, len(far), exhaustive):
@@ -513,19 +514,51 @@ def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = S
 SITE_MAP_TOL = 1e-5
 "Distance (Angstrom) within which an improper operation must map every atom for `improper_site_map`."
 
+def _exact_operations(structure, which: list[int], tol: float, step: int | None = None):
+    "Yield (g, perm) for the operations g in `which` that carry each atom i onto perm[i] within tol, lattice too."
+    cart, W, w = space_group_operations(structure)
+    L = np.asarray(structure.lattice.matrix)
+    for start, perm, dist in _nearest_image_chunks(structure, W[which], w[which], step):
+        for k, g in enumerate(which[start:start + len(perm)]):
+            lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
+            if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
+                yield g, perm[k]
+
 def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
     """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
     atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal or symmetry only within SYMPREC."""
-    cart, W, w = space_group_operations(structure)
-    L = np.asarray(structure.lattice.matrix)
+    cart, W, _ = space_group_operations(structure)
     improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
     improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
-    for start, perm, dist in _nearest_image_chunks(structure, W[improper], w[improper], 8):  # stops at the first
-        for k, g in enumerate(improper[start:start + len(perm)]):
-            lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
-            if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
-                return cart[g], perm[k]
-    return None
+    found = next(_exact_operations(structure, improper, tol, 8), None)  # chunks of 8: stops soon after the first
+    return None if found is None else (cart[found[0]], found[1])
+
+# %% ../nbs/04_pointgroups.ipynb
+ORBIT_BUDGET = 2**15
+"Largest (proper operations x atoms) of a crystal whose orbits `proper_orbits` looks for."
+
+def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray]:
+    """(rep, R): for each atom j the first atom rep[j] of its orbit under the proper rotations that map every atom
+    within `tol` Angstrom, and the Cartesian rotation R[j] (3, 3) of one that carries atom rep[j] onto atom j."""
+    n = len(structure)
+    rep, R = np.arange(n), np.tile(np.eye(3), (n, 1, 1))
+    try:
+        cart, W, _ = space_group_operations(structure)
+    except StructureError:  # no symmetry found: every atom its own orbit
+        return rep, R
+    proper = [g for g in range(len(W)) if np.linalg.det(W[g]) > 0]
+    if len(proper) * n > ORBIT_BUDGET:
+        return rep, R
+    ops, perms = zip(*_exact_operations(structure, proper, tol)) if len(proper) > 1 else ((), ())
+    done = np.zeros(n, bool)
+    for i in range(n):
+        if done[i]:
+            continue
+        done[i] = True
+        for g, perm in zip(ops, perms):
+            if not done[j := perm[i]]:
+                rep[j], R[j], done[j] = i, cart[g], True
+    return rep, R
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:

@@ -273,3 +273,21 @@ def test_batches_are_capped_by_atoms():
     big.make_supercell([4, 4, 4])  # 128 atoms: five of them take two batches
     together = tensor_nb.predict([big] * 5 + [si], "dielectric", progress=False)
     assert np.allclose(together, tensor_nb.predict(si, "dielectric"), rtol=1e-10, atol=1e-10)
+
+
+def test_orbit_shortcut_is_the_full_backbone_run():
+    "Messages into one atom per orbit (07a_backbone) give the full run's node features, supercells and frames too."
+    import torch
+
+    from tensor_nb.backbone import _blocks, batch_graphs, batch_orbits, sevennet_graph
+
+    blocks = _blocks("sevennet-0", torch.float64)
+    ex = example_structures()
+    turned = transformed(ex["ZnO"], Rotation.random(random_state=3).as_matrix())
+    crystals = [*ex.values(), ex["NaCl"] * (2, 1, 1), turned]
+    g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in crystals])
+    orbits = batch_orbits(crystals)
+    with torch.no_grad():
+        full, reduced = blocks(g), blocks(g, orbits=orbits)
+    assert len(set(orbits[0].tolist())) <= len(full) / 2  # the shortcut is taken
+    assert float((reduced - full).abs().max() / full.abs().max()) < 1e-7
