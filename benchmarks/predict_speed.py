@@ -2,8 +2,9 @@
 
 Reads N structures of a task's test split (the elastic set by default), then times `predict` for every shipped
 model (backbone models) and for graph-model files given with --model-path (no backbone), on the same structures,
-after one warm-up call per dtype; spglib's cached symmetry is cleared before each timing. Appends a row per model
-to benchmarks/results/predict_speed.jsonl.
+after one warm-up call per dtype; spglib's cached symmetry is cleared before each timing. Also records the largest
+deviation of the float32 answer from the float64 one, relative to each crystal's largest component (at least 1 % of
+the largest in the set). Appends a row per model to benchmarks/results/predict_speed.jsonl.
 
     python benchmarks/predict_speed.py [--n 200] [--shipped elastic,dielectric] [--model-path ../runs/x/model.pt ...]
 """
@@ -13,6 +14,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from record import git_commit
@@ -54,13 +56,19 @@ def main() -> None:
             "threads": args.threads,
             "commit": commit,
         }
+        answers = {}
         for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
             for symmetrize in (True, False):
                 _cell_dataset.cache_clear()  # every timing finds the symmetry of structures it has not seen
                 t0 = time.perf_counter()
-                predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False, dtype=dtype)
+                answer = predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False, dtype=dtype)
                 key = ("per_s" if symmetrize else "per_s_unsymmetrised") + suffix
                 row[key] = len(structures) / (time.perf_counter() - t0)
+                answers[dtype, symmetrize] = answer
+        pairs = list(zip(answers[torch.float64, True], answers[torch.float32, True]))
+        floor = 0.01 * max(np.abs(a64).max() for a64, _ in pairs)  # tensors (nearly) zero by symmetry: rounding
+        row["float32_deviation"] = max(  # largest |float32 - float64| over a crystal's largest float64 component
+            float(np.abs(np.asarray(a32) - a64).max() / max(np.abs(a64).max(), floor)) for a64, a32 in pairs)
         with out.open("a") as f:
             f.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)

@@ -159,9 +159,10 @@ class SevenNetBlocks(nn.Module):
         return self.body[f"{block}_equivariant_gate"].gate.irreps_out
 
     def forward(self, g: dict, start: int | None = None, x: torch.Tensor | None = None,
-                orbits: tuple[torch.Tensor, np.ndarray] | None = None) -> torch.Tensor:
+                orbits: tuple[torch.Tensor, np.ndarray] | None = None, stop: int | None = None) -> torch.Tensor:
         """Node features of a graph batch; with `start` and `x`, run from interaction block `start` on cached input x;
-        with `orbits` (rep, R) of `batch_orbits`, messages go only into the first atom of each orbit (see below)."""
+        with `stop`, the input of block `stop` instead; with `orbits` (rep, R) of `batch_orbits`, messages go only
+        into the first atom of each orbit (see below)."""
         import sevenn._keys as KEY
         edges = slice(None) if orbits is None else orbits[0][g["edge_index"][0]] == g["edge_index"][0]  # 0: receiver
         data = {KEY.EDGE_IDX: g["edge_index"][:, edges], KEY.EDGE_VEC: g["edge_vec"][edges],
@@ -169,6 +170,8 @@ class SevenNetBlocks(nn.Module):
         feats, running = [], start is None
         for key, module in self.body.items():
             block = int(key[0]) if key[0].isdigit() else -1
+            if stop is not None and block == stop:
+                return data[KEY.NODE_FEATURE]
             if not running:
                 if key == "edge_embedding":
                     data = module(data)
@@ -182,17 +185,9 @@ class SevenNetBlocks(nn.Module):
                                                          orbits[1])
             if key.endswith("_equivariant_gate") and block in self.spec.feature_blocks:
                 feats.append(data[KEY.NODE_FEATURE])
+        if stop is not None:
+            raise StructureError(f"backbone {self.spec.name} has no block {stop}")
         return torch.cat(feats, 1)
-
-    def block_input(self, g: dict, block: int) -> torch.Tensor:
-        "The input of interaction block `block` (the node features after block - 1)."
-        import sevenn._keys as KEY
-        data = {KEY.EDGE_IDX: g["edge_index"], KEY.EDGE_VEC: g["edge_vec"], KEY.NODE_FEATURE: g["species"]}
-        for key, module in self.body.items():
-            if key.startswith(f"{block}_"):
-                return data[KEY.NODE_FEATURE]
-            data = module(data)
-        raise StructureError(f"backbone {self.spec.name} has no block {block}")
 
 # %% ../nbs/07a_backbone.ipynb
 def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray) -> torch.Tensor:
@@ -218,14 +213,14 @@ def batch_orbits(structures: list) -> tuple[torch.Tensor, np.ndarray]:
 def _entry(blocks: "SevenNetBlocks", structures: list) -> list[dict]:
     "Features, inverted features and the first trainable block's inputs of a few structures (float32)."
     start = min(blocks.spec.trainable_blocks)
-    out = [dict() for _ in structures]
+    out, orbits = [dict() for _ in structures], batch_orbits(structures)  # an inversion has the same orbits
     for tag, inverted in (("", False), ("inv_", True)):
         graphs = [sevennet_graph(s, blocks.type_map, blocks.cutoff, inverted) for s in structures]
         g = batch_graphs(graphs)
         g["edge_vec"] = g["edge_vec"].to(blocks_dtype(blocks))
         with torch.no_grad():
-            x_in = blocks.block_input(g, start)
-            x = blocks(g, start, x_in)
+            x_in = blocks(g, orbits=orbits, stop=start)
+            x = blocks(g, start, x_in, orbits)
         sizes = [len(gr["species"]) for gr in graphs]
         for o, a, b in zip(out, torch.split(x.float(), sizes), torch.split(x_in.float(), sizes)):
             o[tag + "x"], o[tag + "x_in"] = a.clone(), b.clone()
