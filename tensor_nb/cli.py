@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="predict tensors for crystals (CIF/POSCAR files or example names)",
         description="Predict a tensor for each structure with the shipped model of KIND (or "
-        "--model-path). About 1 s to load, then 3-6 structures per second on 2 cores (8-10 with --float32).",
+        "--model-path). About 1 s to load, then 7-34 structures per second on 2 cores (12-54 with --float32), by task.",
     )
     p.add_argument(
         "files", nargs="+", help="structure files (every structure in a CIF) or example names (Si, ZnO, ...)"
@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
     p.add_argument("--float32", action="store_true",
-                   help="run the model in float32: about twice as fast, the same tensors to ~1e-5-1e-4 (relative)")
+                   help="run the model in float32: 1.3-2x as fast, the same tensors to ~3e-5 (relative; piezo 7e-4)")
     p.add_argument("--spread", action="store_true",
                    help="also print the standard deviation of the heads of an ensemble model")
     p.add_argument("--ionic", action="store_true",
