@@ -206,8 +206,8 @@ def batch_orbits(structures: list) -> tuple[torch.Tensor, np.ndarray]:
     "`proper_orbits` of structures batched as in `batch_graphs`: (rep (N,) atom indices in the batch, R (N, 3, 3))."
     found = [proper_orbits(s) for s in structures]
     offsets = np.cumsum([0] + [len(s) for s in structures[:-1]])
-    return (torch.from_numpy(np.concatenate([rep + o for (rep, _), o in zip(found, offsets)])),
-            np.concatenate([R for _, R in found]))
+    return (torch.from_numpy(np.concatenate([rep + o for (rep, _, _), o in zip(found, offsets)])),
+            np.concatenate([R for _, R, _ in found]))
 
 # %% ../nbs/07a_backbone.ipynb
 def _entry(blocks: "SevenNetBlocks", structures: list) -> list[dict]:

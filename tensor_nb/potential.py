@@ -19,7 +19,7 @@ from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TensorInputError, check_range
 from .graphs import structure_key
 from .metrics import tensor_metrics
-from .symmetry import improper_site_map
+from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell', 'bulk_modulus',
@@ -143,7 +143,8 @@ _FC_VERSION = 1  # bump when the cached force constants change
 def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(Phi (3N, 3N) in eV/A^2, Lambda (3N, 3, 3) in eV/A) of a structure at its given geometry under a SevenNet
     potential: Gamma-point force constants and the internal-strain tensor (force on each atom per unit symmetric
-    strain), by autograd in float64. Row 3k + a is atom k, Cartesian direction a. Cached on disk per structure and
+    strain), by autograd in float64. Row 3k + a is atom k, Cartesian direction a. Only the first atom of each orbit
+    (`proper_orbits`) takes backward passes; the others' rows are rotated copies. Cached on disk per structure and
     orientation (`use_cache`): seconds to a minute per crystal on one thread."""
     backbone_spec(potential)
     key = cache_key("force_constants", _FC_VERSION, potential, structure_key(structure))
@@ -157,10 +158,17 @@ def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = Tru
     src, dst = g["edge_index"]
     g["edge_vec"] = g["edge_vec"] @ F.T + u[dst] - u[src]  # edge vectors r_dst - r_src of the deformed crystal
     (grad,) = torch.autograd.grad(model(g, torch.ones(1, dtype=torch.float64)).sum(), u, create_graph=True)
-    rows = [torch.autograd.grad(gk, (u, F), retain_graph=True) for gk in grad.reshape(-1)]
-    phi = torch.stack([hu.reshape(-1) for hu, _ in rows]).numpy()
-    lam = -torch.stack([0.5 * (hf + hf.T) for _, hf in rows]).numpy()
-    phi = 0.5 * (phi + phi.T)
+    rep, R, maps = proper_orbits(structure)
+    phi, lam = np.empty((n, 3, n, 3)), np.empty((n, 3, 3, 3))
+    for r in np.flatnonzero(rep == np.arange(n)):
+        rows = [torch.autograd.grad(grad[r, a], (u, F), retain_graph=True) for a in range(3)]
+        phi[r] = torch.stack([hu for hu, _ in rows]).numpy()
+        lam[r] = -torch.stack([0.5 * (hf + hf.T) for _, hf in rows]).numpy()
+    for j in np.flatnonzero(rep != np.arange(n)):  # atom j = g(r): Phi[g(r), g(k)] = R Phi[r, k] R^T, Lambda likewise
+        phi[j][:, maps[j]] = np.einsum("ax,xky,by->akb", R[j], phi[rep[j]], R[j])
+        lam[j] = np.einsum("ax,by,cz,xyz->abc", R[j], R[j], R[j], lam[rep[j]])
+    phi = phi.reshape(3 * n, 3 * n)
+    phi, lam = 0.5 * (phi + phi.T), lam.reshape(3 * n, 3, 3)
     if use_cache:
         cache_put_torch(key, (torch.from_numpy(phi), torch.from_numpy(lam)), "force_constants")
     return phi, lam

@@ -79,8 +79,9 @@ def read_inputs(items) -> tuple[list, list[str], bool]:
 # %% ../nbs/11_prediction.ipynb
 BATCH_ATOMS = 512
 """Most atoms `predict` puts in one batch (besides at most `batch_size` structures); a larger structure runs alone.
-Memory grows with a batch's atoms: one 432-atom crystal takes ~3 GB with the elastic model in float64, so 32 of them
-in one batch would need ~100 GB. MP crystals have ~10 atoms, so their batches stay as they were."""
+Memory grows with a batch's atoms: a 432-atom crystal without symmetry takes ~3 GB with the elastic model in
+float64, so 32 of them in one batch would need ~100 GB. MP crystals have ~10 atoms, so their batches stay as
+they were."""
 
 def _batches(sizes: list[int], batch_size: int) -> list[slice]:
     "Consecutive slices of the structures (atoms: `sizes`) of at most `batch_size` structures and BATCH_ATOMS atoms."

@@ -534,31 +534,32 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
     return None if found is None else (cart[found[0]], found[1])
 
 # %% ../nbs/04_pointgroups.ipynb
-ORBIT_BUDGET = 2**15
-"Largest (proper operations x atoms) of a crystal whose orbits `proper_orbits` looks for."
+ORBIT_BUDGET = 2**13
+"Most proper operations of a crystal whose orbits `proper_orbits` looks for."
 
-def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray]:
-    """(rep, R): for each atom j the first atom rep[j] of its orbit under the proper rotations that map every atom
-    within `tol` Angstrom, and the Cartesian rotation R[j] (3, 3) of one that carries atom rep[j] onto atom j."""
+def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rep, R, maps): for each atom j the first atom rep[j] of its orbit under the proper rotations that map every
+    atom within `tol` Angstrom, the Cartesian rotation R[j] (3, 3) of one that carries atom rep[j] onto atom j, and
+    that operation's atom map maps[j] (n,): it carries atom k onto atom maps[j, k]."""
     n = len(structure)
-    rep, R = np.arange(n), np.tile(np.eye(3), (n, 1, 1))
+    rep, R, maps = np.arange(n), np.tile(np.eye(3), (n, 1, 1)), np.tile(np.arange(n, dtype=np.int32), (n, 1))
     try:
         cart, W, _ = space_group_operations(structure)
     except StructureError:  # no symmetry found: every atom its own orbit
-        return rep, R
+        return rep, R, maps
     proper = [g for g in range(len(W)) if np.linalg.det(W[g]) > 0]
-    if len(proper) * n > ORBIT_BUDGET:
-        return rep, R
-    ops, perms = zip(*_exact_operations(structure, proper, tol)) if len(proper) > 1 else ((), ())
+    if len(proper) > ORBIT_BUDGET:
+        return rep, R, maps
+    found = list(_exact_operations(structure, proper, tol)) if len(proper) > 1 else []
     done = np.zeros(n, bool)
     for i in range(n):
         if done[i]:
             continue
         done[i] = True
-        for g, perm in zip(ops, perms):
+        for g, perm in found:
             if not done[j := perm[i]]:
-                rep[j], R[j], done[j] = i, cart[g], True
-    return rep, R
+                rep[j], R[j], maps[j], done[j] = i, cart[g], perm, True
+    return rep, R, maps
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:
