@@ -29,9 +29,9 @@ from .symmetry import improper_site_map, proper_orbits
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
            'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'SevenNetBlocks',
-           'rotate_features', 'batch_orbits', 'blocks_dtype', 'node_features', 'self_products', 'even',
-           'crystal_scalars', 'BackboneHead', 'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead',
-           'inverted_features', 'replica', 'BackboneModel', 'invariant_summary']
+           'rotate_features', 'batch_orbits', 'self_products', 'even', 'crystal_scalars', 'BackboneHead',
+           'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead', 'inverted_features', 'blocks_dtype',
+           'node_features', 'replica', 'BackboneModel', 'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -210,55 +210,6 @@ def batch_orbits(structures: list) -> tuple[torch.Tensor, np.ndarray]:
             np.concatenate([R for _, R, _ in found]))
 
 # %% ../nbs/07a_backbone.ipynb
-def _entry(blocks: "SevenNetBlocks", structures: list) -> list[dict]:
-    "Features, inverted features and the first trainable block's inputs of a few structures (float32)."
-    start = min(blocks.spec.trainable_blocks)
-    out, orbits = [dict() for _ in structures], batch_orbits(structures)  # an inversion has the same orbits
-    for tag, inverted in (("", False), ("inv_", True)):
-        graphs = [sevennet_graph(s, blocks.type_map, blocks.cutoff, inverted) for s in structures]
-        g = batch_graphs(graphs)
-        g["edge_vec"] = g["edge_vec"].to(blocks_dtype(blocks))
-        with torch.no_grad():
-            x_in = blocks(g, orbits=orbits, stop=start)
-            x = blocks(g, start, x_in, orbits)
-        sizes = [len(gr["species"]) for gr in graphs]
-        for o, a, b in zip(out, torch.split(x.float(), sizes), torch.split(x_in.float(), sizes)):
-            o[tag + "x"], o[tag + "x_in"] = a.clone(), b.clone()
-    return out
-
-def blocks_dtype(blocks: nn.Module) -> torch.dtype:
-    "The floating dtype of a module's parameters."
-    return next(p.dtype for p in blocks.parameters() if p.is_floating_point())
-
-def node_features(structures: list, name: str = "sevennet-0", use_cache: bool = True, progress: bool = True,
-                  batch_size: int = 16) -> list[dict]:
-    """Per structure: {'x', 'inv_x': node features of it and of its inversion (n_atoms, irreps_out.dim);
-    'x_in', 'inv_x_in': inputs of the first trainable block}, float32, cached per structure."""
-    backbone_spec(name)
-    keys = [cache_key("features", FEATURE_VERSION, name, structure_key(s)) for s in structures]
-    sub = f"features/{name}"
-    out = [cache_get_torch(k, sub) if use_cache else None for k in keys]
-    todo = [i for i, o in enumerate(out) if o is None]
-    if todo:
-        blocks = _blocks(name, torch.float32)
-        for start in tqdm(range(0, len(todo), batch_size), desc=f"{name} features", disable=not progress,
-                          unit="batch"):
-            chunk = todo[start:start + batch_size]
-            for i, entry in zip(chunk, _entry(blocks, [structures[i] for i in chunk])):
-                out[i] = entry
-                if use_cache:
-                    cache_put_torch(keys[i], entry, sub)
-    return out
-
-@lru_cache(maxsize=None)
-def _blocks(name: str, dtype: torch.dtype) -> SevenNetBlocks:
-    "One frozen copy of a backbone per process and dtype."
-    blocks = SevenNetBlocks(name, dtype).eval()
-    for p in blocks.parameters():
-        p.requires_grad_(False)
-    return blocks
-
-# %% ../nbs/07a_backbone.ipynb
 def self_products(irreps_in: o3.Irreps, lmax: int) -> o3.TensorProduct:
     "Channel-wise ('uuu') tensor products of features with themselves, every output l <= lmax, no weights."
     irreps_in = o3.Irreps(irreps_in)
@@ -403,11 +354,14 @@ class ShellHead(nn.Module):
                            self.aniso(x, batch, num_graphs, scalars))
 
 # %% ../nbs/07a_backbone.ipynb
-def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor) -> torch.Tensor:
+def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor, x_in: torch.Tensor | None = None,
+                      start: int | None = None) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Node features of the structures' inversions from their own features x (rows in structure order): permuted and
-    rotated for achiral crystals (see above), from a second backbone run for the others."""
+    rotated for achiral crystals (see above), from a second backbone run for the others. With the input x_in of
+    block `start` (fine-tuning), (inverted x, inverted x_in)."""
     starts = np.cumsum([0] + [len(s) for s in structures]).tolist()
-    out, others = torch.empty_like(x), []
+    pairs = [(x, blocks.irreps_out)] + ([] if x_in is None else [(x_in, blocks.block_irreps(start - 1))])
+    outs, others = [torch.empty_like(f) for f, _ in pairs], []
     for k, s in enumerate(structures):
         try:
             found = improper_site_map(s)
@@ -417,16 +371,70 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor)
             others.append(k)
             continue
         S, perm = found
-        rows = x[starts[k]:starts[k + 1]][torch.from_numpy(perm)]
-        out[starts[k]:starts[k + 1]] = rows if np.allclose(S, -np.eye(3), atol=0) else rotate_features(
-            rows, blocks.irreps_out, -S.T)
+        for out, (f, irreps) in zip(outs, pairs):
+            rows = f[starts[k]:starts[k + 1]][torch.from_numpy(perm)]
+            out[starts[k]:starts[k + 1]] = rows if np.allclose(S, -np.eye(3), atol=0) else rotate_features(
+                rows, irreps, -S.T)
     if others:
         g = batch_graphs([sevennet_graph(structures[k], blocks.type_map, blocks.cutoff, True) for k in others])
         g["edge_vec"] = g["edge_vec"].to(x.dtype)  # an inverted crystal has the same orbits and rotations
         orbits = batch_orbits([structures[k] for k in others])
-        for k, rows in zip(others, torch.split(blocks(g, orbits=orbits), [len(structures[k]) for k in others])):
-            out[starts[k]:starts[k + 1]] = rows
+        runs = [blocks(g, orbits=orbits)] if x_in is None else [None, blocks(g, orbits=orbits, stop=start)]
+        if x_in is not None:
+            runs[0] = blocks(g, start, runs[1], orbits)
+        sizes = [len(structures[k]) for k in others]
+        for out, run in zip(outs, runs):
+            for k, rows in zip(others, torch.split(run, sizes)):
+                out[starts[k]:starts[k + 1]] = rows
+    return outs[0] if x_in is None else tuple(outs)
+
+# %% ../nbs/07a_backbone.ipynb
+def _entry(blocks: "SevenNetBlocks", structures: list) -> list[dict]:
+    "Features, inverted features and the first trainable block's inputs of a few structures (float32)."
+    start = min(blocks.spec.trainable_blocks)
+    g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
+    g["edge_vec"] = g["edge_vec"].to(blocks_dtype(blocks))
+    with torch.no_grad():
+        orbits = batch_orbits(structures)
+        x_in = blocks(g, orbits=orbits, stop=start)
+        x = blocks(g, start, x_in, orbits)
+        inv_x, inv_x_in = inverted_features(blocks, structures, x, x_in, start)
+    sizes = [len(s) for s in structures]
+    parts = {key: torch.split(f.float(), sizes) for key, f in
+             (("x", x), ("x_in", x_in), ("inv_x", inv_x), ("inv_x_in", inv_x_in))}
+    return [{key: rows[i].clone() for key, rows in parts.items()} for i in range(len(structures))]
+
+def blocks_dtype(blocks: nn.Module) -> torch.dtype:
+    "The floating dtype of a module's parameters."
+    return next(p.dtype for p in blocks.parameters() if p.is_floating_point())
+
+def node_features(structures: list, name: str = "sevennet-0", use_cache: bool = True, progress: bool = True,
+                  batch_size: int = 16) -> list[dict]:
+    """Per structure: {'x', 'inv_x': node features of it and of its inversion (n_atoms, irreps_out.dim);
+    'x_in', 'inv_x_in': inputs of the first trainable block}, float32, cached per structure."""
+    backbone_spec(name)
+    keys = [cache_key("features", FEATURE_VERSION, name, structure_key(s)) for s in structures]
+    sub = f"features/{name}"
+    out = [cache_get_torch(k, sub) if use_cache else None for k in keys]
+    todo = [i for i, o in enumerate(out) if o is None]
+    if todo:
+        blocks = _blocks(name, torch.float32)
+        for start in tqdm(range(0, len(todo), batch_size), desc=f"{name} features", disable=not progress,
+                          unit="batch"):
+            chunk = todo[start:start + batch_size]
+            for i, entry in zip(chunk, _entry(blocks, [structures[i] for i in chunk])):
+                out[i] = entry
+                if use_cache:
+                    cache_put_torch(keys[i], entry, sub)
     return out
+
+@lru_cache(maxsize=None)
+def _blocks(name: str, dtype: torch.dtype) -> SevenNetBlocks:
+    "One frozen copy of a backbone per process and dtype."
+    blocks = SevenNetBlocks(name, dtype).eval()
+    for p in blocks.parameters():
+        p.requires_grad_(False)
+    return blocks
 
 # %% ../nbs/07a_backbone.ipynb
 def _shared_code_copy(m: nn.Module) -> nn.Module:
