@@ -1,0 +1,47 @@
+"""Property tests of the symmetry shortcuts: orbits under the exact rotations, their atom maps and Wigner matrices."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
+
+from tensor_nb.examples import example_structures
+from tensor_nb.harmonics import wigner_D, wigner_D_batch
+from tensor_nb.symmetry import proper_orbits
+
+EXAMPLES = example_structures()
+
+
+def turned(s, seed: int):
+    "The crystal rotated by a random proper rotation (positions and lattice)."
+    out = s.copy()
+    out.lattice = type(s.lattice)(s.lattice.matrix @ Rotation.random(random_state=seed).as_matrix().T)
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(sorted(EXAMPLES)), cells=st.tuples(*[st.integers(1, 2)] * 3), seed=st.integers(0, 2**16))
+def test_orbit_maps_are_symmetry_operations(name, cells, seed):
+    "Each atom's rotation and atom map are one operation of the crystal that carries its orbit's first atom onto it."
+    s = turned(EXAMPLES[name] * cells, seed)
+    rep, R, maps = proper_orbits(s)
+    n, L = len(s), s.lattice.matrix
+    assert (rep <= np.arange(n)).all() and (rep[rep] == rep).all()  # the first atom of an orbit is its own
+    for j in range(n):
+        assert np.allclose(R[j] @ R[j].T, np.eye(3), atol=1e-12) and np.isclose(np.linalg.det(R[j]), 1)
+        assert maps[j, rep[j]] == j and sorted(maps[j]) == list(range(n))  # a permutation carrying rep[j] onto j
+        assert all(s.atomic_numbers[k] == s.atomic_numbers[maps[j, k]] for k in range(n))  # of the same element
+        moved = s.cart_coords @ R[j].T
+        shift = np.linalg.solve(L.T, (s.cart_coords[maps[j]] - moved).T).T  # fractional translation per atom
+        spread = shift - shift[0]
+        assert np.abs(spread - np.round(spread)).max() < 1e-6  # one translation for every atom: an operation
+    assert (rep == proper_orbits(EXAMPLES[name] * cells)[0]).all()  # the same orbits in every frame
+
+
+@settings(max_examples=40, deadline=None)
+@given(l=st.integers(0, 4), seed=st.integers(0, 2**16))
+def test_batched_wigner_matrices_are_the_single_ones(l, seed):
+    Rs = Rotation.random(3, random_state=seed).as_matrix()
+    D = wigner_D_batch(l, Rs)
+    assert np.abs(D - np.stack([wigner_D(f"{l}e", R) for R in Rs])).max() < 1e-12
+    assert np.allclose(D[0] @ D[1], wigner_D_batch(l, (Rs[0] @ Rs[1])[None])[0], atol=1e-12)  # a representation
