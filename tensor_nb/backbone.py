@@ -167,7 +167,7 @@ class SevenNetBlocks(nn.Module):
         edges = slice(None) if orbits is None else orbits[0][g["edge_index"][0]] == g["edge_index"][0]  # 0: receiver
         data = {KEY.EDGE_IDX: g["edge_index"][:, edges], KEY.EDGE_VEC: g["edge_vec"][edges],
                 KEY.NODE_FEATURE: g["species"]}
-        feats, running = [], start is None
+        feats, running, wigner = [], start is None, {}
         for key, module in self.body.items():
             block = int(key[0]) if key[0].isdigit() else -1
             if stop is not None and block == stop:
@@ -182,7 +182,7 @@ class SevenNetBlocks(nn.Module):
             data = module(data)
             if orbits is not None and key.endswith("_equivariant_gate"):  # every atom from its orbit's first
                 data[KEY.NODE_FEATURE] = rotate_features(data[KEY.NODE_FEATURE][orbits[0]], self.block_irreps(block),
-                                                         orbits[1])
+                                                         orbits[1], wigner)
             if key.endswith("_equivariant_gate") and block in self.spec.feature_blocks:
                 feats.append(data[KEY.NODE_FEATURE])
         if stop is not None:
@@ -190,10 +190,11 @@ class SevenNetBlocks(nn.Module):
         return torch.cat(feats, 1)
 
 # %% ../nbs/07a_backbone.ipynb
-def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray) -> torch.Tensor:
-    "Features x (n, irreps.dim) rotated by the proper rotation R (3, 3), or row i by R[i] for R of shape (n, 3, 3)."
+def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray, D: dict | None = None) -> torch.Tensor:
+    """Features x (n, irreps.dim) rotated by the proper rotation R (3, 3), or row i by R[i] for R of shape (n, 3, 3).
+    D: a dict kept between calls with the same R and dtype, which holds their Wigner matrices by l."""
     R = np.asarray(R, dtype=np.float64)
-    out, D = x.clone(), {}
+    out, D = x.clone(), {} if D is None else D
     for (mul, ir), sl in zip(o3.Irreps(irreps), o3.Irreps(irreps).slices()):
         if ir.l == 0:
             continue
@@ -360,8 +361,8 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor,
     rotated for achiral crystals (see above), from a second backbone run for the others. With the input x_in of
     block `start` (fine-tuning), (inverted x, inverted x_in)."""
     starts = np.cumsum([0] + [len(s) for s in structures]).tolist()
-    pairs = [(x, blocks.irreps_out)] + ([] if x_in is None else [(x_in, blocks.block_irreps(start - 1))])
-    outs, others = [torch.empty_like(f) for f, _ in pairs], []
+    # inverted row i = rotation[i] applied to row source[i] (to itself, for chiral crystals: replaced below)
+    source, rotation, others = np.arange(len(x)), np.tile(np.eye(3), (len(x), 1, 1)), []
     for k, s in enumerate(structures):
         try:
             found = improper_site_map(s)
@@ -371,17 +372,18 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor,
             others.append(k)
             continue
         S, perm = found
-        for out, (f, irreps) in zip(outs, pairs):
-            rows = f[starts[k]:starts[k + 1]][torch.from_numpy(perm)]
-            out[starts[k]:starts[k + 1]] = rows if np.allclose(S, -np.eye(3), atol=0) else rotate_features(
-                rows, irreps, -S.T)
+        source[starts[k]:starts[k + 1]], rotation[starts[k]:starts[k + 1]] = starts[k] + perm, -S.T
+    pairs = [(x, blocks.irreps_out)] + ([] if x_in is None else [(x_in, blocks.block_irreps(start - 1))])
+    outs = [rotate_features(f[torch.from_numpy(source)], irreps, rotation) for f, irreps in pairs]
     if others:
         g = batch_graphs([sevennet_graph(structures[k], blocks.type_map, blocks.cutoff, True) for k in others])
         g["edge_vec"] = g["edge_vec"].to(x.dtype)  # an inverted crystal has the same orbits and rotations
         orbits = batch_orbits([structures[k] for k in others])
-        runs = [blocks(g, orbits=orbits)] if x_in is None else [None, blocks(g, orbits=orbits, stop=start)]
-        if x_in is not None:
-            runs[0] = blocks(g, start, runs[1], orbits)
+        if x_in is None:
+            runs = [blocks(g, orbits=orbits)]
+        else:
+            run_in = blocks(g, orbits=orbits, stop=start)
+            runs = [blocks(g, start, run_in, orbits), run_in]
         sizes = [len(structures[k]) for k in others]
         for out, run in zip(outs, runs):
             for k, rows in zip(others, torch.split(run, sizes)):
