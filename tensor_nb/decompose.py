@@ -277,7 +277,7 @@ def fused_kernel(kind: str, dtype: str = "float64", layout: str | None = None):
         return None
     if layout is None:
         kernels = [fused_kernel(kind, dtype, layout) for layout in KERNEL_LAYOUTS]
-        return min(kernels, key=lambda k: _seconds(k, kind, dtype))
+        return kernels[int(np.argmin(_seconds(kernels, kind, dtype)))]
     source = fused_kernel_source(kind, dtype, layout)
     name = f"to_irreps_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
     folder = writable_dir("kernels")
@@ -299,19 +299,20 @@ def fused_kernel(kind: str, dtype: str = "float64", layout: str | None = None):
     return module.kernel
 
 
-def _seconds(kernel, kind: str, dtype: str, rows: int = 32 * FUSED_MIN_ROWS, repeats: int = 3) -> float:
-    """Best wall time of `kernel` over `repeats` calls on `rows` `dtype` tensors of `kind` (after a warm-up call).
-    The batch is large on purpose: which layout wins changes with the batch size while it still fits in the caches
-    (float32 piezoelectric: blocks 1.3x faster at 8,192 tensors, the two within noise at 65,536, rows 2x faster at
-    131,072)."""
+def _seconds(kernels: list, kind: str, dtype: str, rows: int = 32 * FUSED_MIN_ROWS, rounds: int = 5) -> list[float]:
+    """Best wall time of each kernel on `rows` `dtype` tensors of `kind`, over `rounds` rounds that call every kernel
+    in turn (after a warm-up round), so that a slow spell of a shared machine costs all of them alike. The batch is
+    large on purpose: which layout wins changes with the batch size while it still fits in the caches (float32
+    piezoelectric: blocks 1.3x faster at 8,192 tensors, the two within noise at 65,536, rows 2x faster at 131,072)."""
     n_out, n_in = change_of_basis(kind).shape
     A = np.ones((rows, n_in), dtype)  # written, so that every page is mapped
     out, excess = np.empty((rows, n_out), A.dtype), np.empty(rows, A.dtype)
-    best = float("inf")
-    for i in range(repeats + 1):
-        t0 = time.perf_counter()
-        kernel(A, out, excess, A.dtype.type(1))
-        best = best if i == 0 else min(best, time.perf_counter() - t0)
+    best = [float("inf")] * len(kernels)
+    for i in range(rounds + 1):
+        for k, kernel in enumerate(kernels):
+            t0 = time.perf_counter()
+            kernel(A, out, excess, A.dtype.type(1))
+            best[k] = best[k] if i == 0 else min(best[k], time.perf_counter() - t0)
     return best
 
 # %% ../nbs/03_decompose.ipynb
