@@ -289,8 +289,8 @@ def main() -> None:
         "of the MP labels (`benchmarks/dielectric_parts.py`): mean component MAE of the total, newest run; and the",
         "trace / 3 of the parts for the example crystals.",
         "",
-        "| split | shipped | eps_inf + eps_ion heads | phonondb eps_inf + eps_ion head | mean predictor | zero predictor "
-        "| commit |",
+        "| split | shipped | eps_inf + eps_ion heads | phonondb eps_inf + eps_ion head | mean predictor "
+        "| zero predictor | commit |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows("dielectric_parts.jsonl")[-1:]:
