@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="predict tensors for crystals (CIF/POSCAR files or example names)",
         description="Predict a tensor for each structure with the shipped model of KIND (or "
-        "--model-path). About 1 s to load, then 7-34 structures per second on 2 cores (12-54 with --float32), by task.",
+        "--model-path). About 1 s to load, then 7-18 structures per second on 2 cores (12-32 with --float32), by task.",
     )
     p.add_argument(
         "files", nargs="+", help="structure files (every structure in a CIF) or example names (Si, ZnO, ...)"
