@@ -32,9 +32,10 @@ from tensor_nb.metrics import tensor_metrics
 from tensor_nb.prediction import predict
 from tensor_nb.train import TrainConfig, train
 
-PARTS = {"electronic": lambda total, el: el, "ionic": lambda total, el: total - el + 2 * np.eye(3)}
-"Each part's stored tensor from the total and electronic ones (the ionic part shifted by 2: see above)."
+PARTS = {"electronic": lambda total, el: el, "ionic": lambda total, el: total - el}
+"Each part from the total and electronic tensors."
 SHIFT = {"electronic": 0.0, "ionic": 2.0}
+"What each stored part adds to the diagonal (the ionic part: 2, see above); predictions take it off again."
 EXAMPLES = ("Si", "NaCl", "ZnO", "alpha-quartz", "BaTiO3")
 
 
@@ -48,7 +49,7 @@ def derived_data_folder(source: Path) -> Path:
         with gzip.open(folder / f"mp_dielectric_{part}.jsonl.gz", "wt") as out:
             for r in records:
                 eps = r["dielectric_tensor"]
-                total = make(np.asarray(eps["total"]), np.asarray(eps["electronic"]))
+                total = make(np.asarray(eps["total"]), np.asarray(eps["electronic"])) + SHIFT[part] * np.eye(3)
                 out.write(json.dumps({**r, "dielectric_tensor": {**eps, "total": total.tolist()}}) + "\n")
     for part in PARTS:
         name = f"dielectric_{part}_part"
