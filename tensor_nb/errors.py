@@ -15,8 +15,8 @@ import numpy as np
 
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
-           'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'parse_json', 'check_name',
-           'check_range', 'check_flag', 'check_out_dir']
+           'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'finite_array', 'parse_json',
+           'check_name', 'check_range', 'check_flag', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -71,6 +71,14 @@ def real_array(x, what: str, dtype=None) -> np.ndarray:
     else:
         native = np.float32 if a.dtype.itemsize <= 4 else np.float64  # half precision, other byte orders
     return a.astype(dtype or native, copy=False)
+
+# %% ../nbs/00a_errors.ipynb
+def finite_array(x, what: str, dtype=None) -> np.ndarray:
+    "`real_array(x, what, dtype)` if every entry is finite; TensorInputError naming `what` otherwise."
+    a = real_array(x, what, dtype)
+    if not np.isfinite(a).all():
+        raise TensorInputError(f"{what}: contains NaN or inf")
+    return a
 
 # %% ../nbs/00a_errors.ipynb
 def parse_json(text: str):

@@ -16,9 +16,10 @@ from tqdm.auto import tqdm
 from .backbone import _checkpoint, backbone_spec, batch_graphs, sevennet_graph, sevennet_modules
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TensorInputError, check_range
+from .errors import SettingError, TensorInputError, check_range, finite_array, real_array
 from .graphs import structure_key
 from .metrics import tensor_metrics
+from .structures import validate_structure
 from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
@@ -64,8 +65,10 @@ STRAIN_STEP = 1e-4
 _BULK_VERSION = 2  # bump when the cached bulk moduli change
 
 def canonical_cell(structure):
-    "The structure rebuilt from lattice parameters and fractional coordinates: one cell for all rotations/reflections."
+    """The structure rebuilt from lattice parameters and fractional coordinates: one cell for all rotations/reflections.
+    StructureError for anything that is not a usable crystal."""
     from pymatgen.core import Lattice
+    structure = validate_structure(structure)
     return type(structure)(Lattice.from_parameters(*structure.lattice.parameters), structure.species,
                            structure.frac_coords)
 
@@ -115,7 +118,7 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
     "Elastic coefficients (..., N, 21) with K_V moved to (1 - weight) K_V + weight k (k: (N,) GPa); see above."
     check_range(weight, "bulk prior weight", 0, 1)
     b = _bulk_coefficients()
-    k = np.asarray(k, dtype=float)
+    coeffs, k = finite_array(coeffs, "elastic coefficients"), real_array(k, "bulk moduli", np.float64)
     if coeffs.shape[-1] != len(b) or coeffs.shape[-2] != len(k):
         raise SettingError(f"blend_bulk needs elastic coefficients (..., {len(k)}, {len(b)}), got {coeffs.shape}")
     usable = np.isfinite(k) & (k > 0)  # a potential that finds the crystal unstable gives no prior
@@ -147,6 +150,7 @@ def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = Tru
     (`proper_orbits`) takes backward passes; the others' rows are rotated copies. Cached on disk per structure and
     orientation (`use_cache`): seconds to a minute per crystal on one thread."""
     backbone_spec(potential)
+    structure = validate_structure(structure)
     key = cache_key("force_constants", _FC_VERSION, potential, structure_key(structure))
     if use_cache and (hit := cache_get_torch(key, "force_constants")) is not None:
         return hit[0].numpy(), hit[1].numpy()
@@ -177,8 +181,9 @@ def optical_modes(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(eigenvalues (3N - 3,) in eV/A^2, ascending; displacement patterns (3N, 3N - 3)) of force constants phi
     (3N, 3N) on the optical subspace: the three uniform translations projected out. A negative eigenvalue is an
     unstable mode: the potential finds the crystal dynamically unstable at its given geometry."""
+    phi = finite_array(phi, "force constants", np.float64)
     n = len(phi) // 3
-    if np.shape(phi) != (3 * n, 3 * n) or n < 1:
+    if phi.shape != (3 * n, 3 * n) or n < 1:
         raise TensorInputError(f"optical_modes needs force constants (3N, 3N), got {np.shape(phi)}")
     translations = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)
     optical = np.linalg.svd(translations.T)[2][3:].T  # orthonormal basis of the 3N - 3 optical displacements
@@ -190,9 +195,10 @@ def ionic_response(born, phi: np.ndarray, lam: np.ndarray, volume: float,
     """(ionic dielectric tensor (3, 3), ionic piezoelectric stress tensor (3, 3, 3) in C/m^2) from Born charges
     born (N, 3, 3), force constants phi (3N, 3N), internal strain lam (3N, 3, 3) (see `force_constants`) and the
     cell volume (A^3); optical eigenvalues below `floor` (eV/A^2) count as `floor`."""
-    born = np.asarray(born, dtype=float)
+    born, phi, lam = (finite_array(x, what, np.float64) for x, what in
+                      ((born, "Born charges"), (phi, "force constants"), (lam, "internal strain")))
     n = len(born)
-    if born.shape != (n, 3, 3) or np.shape(phi) != (3 * n, 3 * n) or np.shape(lam) != (3 * n, 3, 3):
+    if born.shape != (n, 3, 3) or phi.shape != (3 * n, 3 * n) or lam.shape != (3 * n, 3, 3):
         raise TensorInputError(f"ionic_response needs born (N, 3, 3), phi (3N, 3N) and lam (3N, 3, 3), got "
                                f"{born.shape}, {np.shape(phi)} and {np.shape(lam)}")
     check_range(floor, "soft-mode floor", 0, low_open=True)
@@ -210,7 +216,7 @@ def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float, 
     """(dielectric tensors (N, 3, 3), whether the potential finds each crystal stable at Gamma (N,)): on stable
     crystals (1 - weight) eps + weight (eps_inf + eps_ion), elsewhere eps. eps and eps_inf (N, 3, 3) are total and
     electronic tensors (e.g. predicted), born one (n_sites, 3, 3) array of Born charges per structure."""
-    eps, eps_inf = np.asarray(eps, dtype=float), np.asarray(eps_inf, dtype=float)
+    eps, eps_inf = finite_array(eps, "eps", np.float64), finite_array(eps_inf, "eps_inf", np.float64)
     n = len(structures)
     if eps.shape != (n, 3, 3) or eps_inf.shape != (n, 3, 3) or len(born) != n:
         raise TensorInputError(f"ionic_dielectric needs eps and eps_inf (N, 3, 3) and N Born-charge arrays for N = {n} "

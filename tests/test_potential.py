@@ -1,5 +1,6 @@
 """The bulk-modulus prior (07c_potential): the blend moves only the bulk part, commutes with rotations, and the
-potential's bulk modulus is an invariant of the crystal."""
+potential's bulk modulus is an invariant of the crystal. The ionic response refuses what is not a crystal or not a
+finite array by name."""
 
 import numpy as np
 import pytest
@@ -11,9 +12,10 @@ from scipy.spatial.transform import Rotation
 
 from tensor_nb.conventions import rotate_tensor, voigt_to_full
 from tensor_nb.decompose import from_irreps, to_irreps
-from tensor_nb.errors import SettingError, UnknownNameError
+from tensor_nb.errors import SettingError, StructureError, TensorInputError, UnknownNameError
 from tensor_nb.examples import example_structures
-from tensor_nb.potential import blend_bulk, bulk_modulus
+from tensor_nb.potential import (blend_bulk, bulk_modulus, canonical_cell, force_constants, ionic_dielectric,
+                                 ionic_response, optical_modes)
 
 voigt = arrays(np.float64, (6, 6), elements=st.floats(-300, 300, allow_nan=False, width=64))
 
@@ -78,3 +80,44 @@ def test_bulk_modulus_is_an_invariant_of_the_crystal():
 def test_bulk_modulus_refuses_an_unknown_potential():
     with pytest.raises(UnknownNameError):
         bulk_modulus([example_structures()["Si"]], "foo")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["born", "phi", "lam"]), st.sampled_from([np.nan, np.inf, -np.inf]), st.integers(0, 17))
+def test_ionic_response_refuses_non_finite_arrays(which, bad, at):
+    "A NaN or inf anywhere in the charges, force constants or internal strain is named, never a NaN tensor."
+    arrays_in = {"born": np.tile(np.eye(3), (2, 1, 1)), "phi": np.eye(6) - np.ones((6, 6)) / 6,
+                 "lam": np.zeros((6, 3, 3))}
+    arrays_in[which].flat[at % arrays_in[which].size] = bad
+    with pytest.raises(TensorInputError, match="NaN or inf"):
+        ionic_response(arrays_in["born"], arrays_in["phi"], arrays_in["lam"], 40.0)
+    if which == "phi":
+        with pytest.raises(TensorInputError, match="force constants: contains NaN or inf"):
+            optical_modes(arrays_in["phi"])
+
+
+@pytest.mark.parametrize("item", ["Si", None, {"lattice": 1}, np.eye(3)])
+def test_the_potential_refuses_what_is_not_a_crystal(item):
+    with pytest.raises(StructureError, match="not a crystal structure"):
+        force_constants(item)
+    with pytest.raises(StructureError, match="not a crystal structure"):
+        bulk_modulus([example_structures()["Si"], item])
+    with pytest.raises(StructureError, match="not a crystal structure"):
+        canonical_cell(item)
+
+
+def test_blends_refuse_non_finite_tensors():
+    "NaN model coefficients or dielectric tensors are named; a NaN bulk modulus (no prior) is allowed."
+    x = np.zeros((2, 21))
+    k = np.array([np.nan, 10.0])
+    assert np.isfinite(blend_bulk(x, k, 0.5)).all()
+    with pytest.raises(TensorInputError, match="elastic coefficients: contains NaN"):
+        blend_bulk(x + k[:, None], np.ones(2), 0.5)
+    with pytest.raises(TensorInputError, match="dtype <U1"):
+        blend_bulk(x, ["a", "b"], 0.5)
+    zno = example_structures()["ZnO"]
+    eps = 5 * np.eye(3)[None]
+    for bad in ({"eps": eps * np.nan}, {"eps_inf": eps * np.inf}):
+        args = {"eps": eps, "eps_inf": eps / 2, **bad}
+        with pytest.raises(TensorInputError, match=f"{next(iter(bad))}: contains NaN or inf"):
+            ionic_dielectric(args["eps"], args["eps_inf"], [np.zeros((4, 3, 3))], [zno], 0.5)
