@@ -137,6 +137,8 @@ def record_structure(record: dict):
     "The pymatgen Structure of a record (from `structure` or `cif`), validated by `structures.validate_structure`."
     from pymatgen.core import Structure
 
+    if not isinstance(record, dict):
+        raise DataError(f"a record is a dict of fields, got a {type(record).__name__}", reason="not a record")
     mid = record.get("material_id", "?")
     raw = record.get("structure")
     if isinstance(raw, dict) and not raw.get("sites"):
@@ -285,8 +287,8 @@ def make_record(record: dict, task: Task, symprec: float = SYMPREC, frame_tol: f
     """Convert one snapshot/MP record to a TensorRecord: structure, alignment to its frame, symmetry audit, flags.
     A record's own `frame` field, when it names a frame (as `load_folder` records do), overrides the task's; the
     snapshots' frame fields agree with their tasks or are descriptions."""
+    structure = record_structure(record)  # a DataError for anything that is not a record
     mid = str(record.get("material_id", "?"))
-    structure = record_structure(record)
     formula = record.get("formula_pretty") or structure.composition.reduced_formula
     if task.kind == "scalar":  # a number: no frame, no symmetry audit (36k crystals would cost minutes of spglib)
         value = get_field(record, task.field)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .cache import atomic_write_bytes, writable_dir
 from .conventions import TENSOR_KINDS, symmetry_tol, tensor_kind, voigt_labels, voigt_to_full
-from .errors import TensorInputError, UnknownNameError, check_flag, check_range, real_array
+from .errors import TensorInputError, UnknownNameError, check_flag, check_range, finite_array, real_array
 from .harmonics import real_cg, vector_to_l1
 from .young import dim_gl, partitions, permutation_matrix, standard_tableaux, young_projector
 
@@ -434,7 +434,10 @@ def norms_per_l(x, kind: str) -> dict[int, "np.ndarray"]:
 # %% ../nbs/03_decompose.ipynb
 def harmonic_coefficients(H: np.ndarray) -> np.ndarray:
     "e3nn coefficients (2l+1,) of a symmetric traceless rank-l tensor H, read off the stretched CG path 1->2->...->l."
+    H = finite_array(H, "H", np.float64)
     l = H.ndim
+    if l < 1 or H.shape != (3,) * l:
+        raise TensorInputError(f"expected a tensor of shape (3, ..., 3), got {H.shape}")
     B = dict(coupled_bases(l))[tuple(range(1, l + 1))]
     return B @ H.ravel()
 

@@ -13,7 +13,7 @@ import torch
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
 from .errors import SettingError, StructureError, check_flag, check_range
-from .structures import structure_label, validate_structure
+from .structures import check_structure, structure_label, validate_structure
 
 # %% auto 0
 __all__ = ['NUM_ELEMENTS', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings', 'CrystalGraph',
@@ -157,7 +157,7 @@ def neighbor_edges(structure, cutoff: float = 8.0, max_neighbors: int | None = 1
     per atom the nearest `max_neighbors` and every further neighbour within `shell_tol` (A) of the last one kept.
     shell_tol=None is the hard CGCNN cap (for comparison only: it splits shells). An atom without neighbours is a
     StructureError unless `allow_isolated` (short-cutoff potentials such as the backbone handle it)."""
-    center, nbr, images, dist = structure.get_neighbor_list(cutoff)
+    center, nbr, images, dist = check_structure(structure).get_neighbor_list(cutoff)
     keep = dist > 1e-8
     center, nbr, images, dist = center[keep], nbr[keep], images[keep], dist[keep]
     order = np.lexsort((dist, center))
@@ -226,7 +226,7 @@ def _edge_sets_match(i1, j1, v1, i2, j2, v2, tol: float) -> bool:
 def graph_symmetry_defects(structure, graph: CrystalGraph, symprec: float = 1e-3, tol: float = 1e-3) -> int:
     "Number of space-group operations that do not map the graph's edge set onto itself (0 = symmetry-exact)."
     from tensor_nb.symmetry import space_group_operations  # checks symprec before spglib sees it
-    frac = structure.frac_coords
+    frac = check_structure(structure).frac_coords
     edges = graph.edge_index.numpy()
     vec = graph.edge_vec.numpy().astype(float)
     bad = 0
@@ -356,6 +356,7 @@ GRAPH_VERSION = 2  # bump when graph construction or features change
 def structure_key(structure) -> str:
     "A hash of a structure's lattice, fractional coordinates and elements (rounded to 1e-8), for cache keys."
     import hashlib
+    check_structure(structure)
     return hashlib.sha256(np.concatenate([structure.lattice.matrix.ravel(), structure.frac_coords.ravel(),
                                           np.array(structure.atomic_numbers, float)]).round(8).tobytes()).hexdigest()
 

@@ -12,11 +12,11 @@ from math import factorial, sqrt
 import numpy as np
 from scipy.special import sph_harm_y
 
-from .errors import real_array
+from .errors import TensorInputError, real_array
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
-           'wigner_D_batch', 'wigner_D']
+           'orthogonal_matrix', 'wigner_D_batch', 'wigner_D']
 
 # %% ../nbs/01_harmonics.ipynb
 def spherical_basis() -> np.ndarray:
@@ -104,6 +104,15 @@ def vector_to_l1() -> np.ndarray:
     return (e3nn_from_real(1) @ real_from_complex(1) @ spherical_basis()).real
 
 # %% ../nbs/01_harmonics.ipynb
+def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8) -> np.ndarray:
+    "`R` as a float64 (3, 3) array if it is orthogonal within `tol`; TensorInputError naming `what` otherwise."
+    R = real_array(R, what, np.float64)
+    if R.shape != (3, 3) or not np.isfinite(R).all() or np.abs(R @ R.T - np.eye(3)).max() > tol:
+        raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape}" + (
+            f" with |R R^T - 1| = {np.abs(R @ R.T - np.eye(3)).max():.2g}" if R.shape == (3, 3) else ""))
+    return R
+
+# %% ../nbs/01_harmonics.ipynb
 @lru_cache(maxsize=None)
 def _sample_directions(l: int) -> np.ndarray:
     return np.random.default_rng(1000 + l).normal(size=(4 * (2 * l + 1), 3))
@@ -135,12 +144,7 @@ def wigner_D(irreps: str, R: np.ndarray) -> np.ndarray:
     from e3nn import o3
     from scipy.linalg import block_diag
 
-    R = np.asarray(R, dtype=np.float64)
-    if R.shape != (3, 3) or not np.allclose(R @ R.T, np.eye(3), atol=1e-8):
-        raise ValueError(
-            f"wigner_D needs a 3x3 orthogonal matrix, got shape {R.shape}"
-            + (f" with |R R^T - 1| = {np.abs(R @ R.T - np.eye(3)).max():.2g}" if R.shape == (3, 3) else "")
-        )
+    R = orthogonal_matrix(R)
     det = np.sign(np.linalg.det(R))
     proper = R * det
     blocks = []

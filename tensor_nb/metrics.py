@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
-from .errors import TensorInputError, real_array
+from .errors import TensorInputError, finite_array, real_array
 
 # %% auto 0
 __all__ = ['voigt_reuss', 'vrh_moduli', 'is_stable', 'compliance', 'tensor_metrics', 'baseline_metrics', 'report',
@@ -79,7 +79,7 @@ def compliance(C_voigt: np.ndarray) -> np.ndarray:
 def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
     """Metrics of full Cartesian predictions vs. truth (N, 3, ..., 3): Voigt MAE per component and mean, Fnorm, EwT,
     K/G. For kind 'scalar' (shape (N,)) the one 'component' is the number itself: mean_component_mae is its MAE."""
-    pred, true = real_array(pred, "predictions", float), real_array(true, "targets", float)
+    pred, true = finite_array(pred, "predictions", float), finite_array(true, "targets", float)
     if pred.shape != true.shape:
         raise TensorInputError(f"predictions {pred.shape} and targets {true.shape} differ in shape")
     if len(pred) == 0:
@@ -110,7 +110,10 @@ def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
 
 def baseline_metrics(train: np.ndarray, test: np.ndarray, kind: str) -> dict:
     "Metrics of the zero predictor and of the mean-of-training-set predictor on `test`."
-    mean = np.broadcast_to(np.asarray(train, float).mean(axis=0), np.shape(test))
+    train = finite_array(train, "training tensors", float)
+    if len(train) == 0:
+        raise TensorInputError("baseline_metrics needs at least one training tensor")
+    mean = np.broadcast_to(train.mean(axis=0), np.shape(test))
     return {"zero": tensor_metrics(np.zeros_like(test), test, kind), "mean": tensor_metrics(mean, test, kind)}
 
 
@@ -141,6 +144,9 @@ def hill_moduli_torch(C_voigt):
 def element_baseline(train_species: list, train_tensors: list, test_species: list) -> list[np.ndarray]:
     """Per-atom baseline tensors (n_atoms, 3, 3) per test crystal: each element's mean trace/3 over the training atoms
     times the identity (0 for unseen elements), minus the crystal's mean."""
+    if len(train_species) != len(train_tensors):
+        raise TensorInputError(f"element_baseline needs one tensor array per training crystal, got "
+                               f"{len(train_species)} species lists and {len(train_tensors)} tensor arrays")
     sums: dict[int, list] = {}
     for species, Z in zip(train_species, train_tensors):
         for z, t in zip(species, np.asarray(Z)):

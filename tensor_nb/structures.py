@@ -15,8 +15,8 @@ from .errors import StructureError
 from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
-__all__ = ['VACUUM_GAP', 'structure_label', 'validate_structure', 'vacuum_gap', 'read_structures', 'is_structure_text',
-           'as_structures', 'as_structure']
+__all__ = ['VACUUM_GAP', 'structure_label', 'check_structure', 'validate_structure', 'vacuum_gap', 'read_structures',
+           'is_structure_text', 'as_structures', 'as_structure']
 
 # %% ../nbs/04a_structures.ipynb
 MIN_BOND_FRACTION = 0.5
@@ -49,12 +49,18 @@ def structure_label(s, name: str | None = None) -> str:
     return f"{name} ({formula})" if name else formula
 
 # %% ../nbs/04a_structures.ipynb
-def validate_structure(s, name: str | None = None):
-    """Return `s` if it is a usable crystal (see the table above), its sites moved into the cell (LLL-reduced if very
-    oblique) where they lie far outside it; else raise StructureError naming it."""
+def check_structure(s, name: str | None = None):
+    "`s` if it has what a pymatgen Structure has (lattice, sites, coordinates); StructureError naming it otherwise."
     if not all(hasattr(s, a) for a in ("lattice", "frac_coords", "sites", "is_ordered")):
         raise StructureError(f"{name + ': ' if name else ''}a {type(s).__name__} object is not a crystal structure "
                              "(see `as_structure` for what can become one)", reason="not a structure")
+    return s
+
+# %% ../nbs/04a_structures.ipynb
+def validate_structure(s, name: str | None = None):
+    """Return `s` if it is a usable crystal (see the table above), its sites moved into the cell (LLL-reduced if very
+    oblique) where they lie far outside it; else raise StructureError naming it."""
+    check_structure(s, name)
     label = lambda: structure_label(s, name)  # noqa: E731 (a formula costs time: only for a message)
     if len(s) == 0:
         raise StructureError(f"{label()}: the structure has no sites", reason="empty structure")
@@ -124,6 +130,7 @@ VACUUM_GAP = 6.0
 
 def vacuum_gap(s) -> tuple[float, int]:
     "(width in A, lattice axis 0-2) of the widest slab free of atoms between the lattice planes of one axis."
+    check_structure(s)
     f = np.sort(np.asarray(s.frac_coords) % 1.0, axis=0)
     gaps = np.diff(np.vstack([f, f[:1] + 1]), axis=0).max(0) * _plane_spacings(np.asarray(s.lattice.matrix))
     return float(gaps.max()), int(gaps.argmax())

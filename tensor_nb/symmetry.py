@@ -13,6 +13,8 @@ import numpy as np
 from .conventions import full_to_voigt, tensor_kind, voigt_labels
 from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import StructureError, TensorInputError, UnknownNameError, check_range, real_array
+from .harmonics import orthogonal_matrix
+from .structures import check_structure
 
 # %% auto 0
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
@@ -243,7 +245,7 @@ def mulliken_labels(point_group: str, chars: np.ndarray) -> list[str]:
 # %% ../nbs/04_pointgroups.ipynb
 def l_character(R: np.ndarray, l: int, parity: int = 1) -> float:
     "Character of the O(3) irrep (l, parity) on the orthogonal matrix R."
-    det, _, _ = _geometry(R)
+    det, _, _ = _geometry(orthogonal_matrix(R))
     P = R * det
     theta = np.arccos(np.clip((np.trace(P) - 1) / 2, -1, 1))
     chi = 2 * l + 1 if theta < 1e-8 else np.sin((2 * l + 1) * theta / 2) / np.sin(theta / 2)
@@ -295,7 +297,7 @@ def _spglib_dataset(structure, symprec: float):
 
 def space_group_operations(structure, symprec: float = SYMPREC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(Cartesian rotations (n, 3, 3), fractional rotations W (n, 3, 3), fractional translations w (n, 3)) of a crystal."
-    data = _spglib_dataset(structure, symprec)
+    data = _spglib_dataset(check_structure(structure), symprec)
     L = np.asarray(structure.lattice.matrix)
     cart = np.einsum("ji,njk,kl->nil", L, data.rotations, np.linalg.inv(L).T)
     return _nearest_orthogonal(cart), data.rotations, data.translations
@@ -482,7 +484,7 @@ def _nearest_images(structure, W: np.ndarray, w: np.ndarray) -> tuple[np.ndarray
 
 def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:
     "perm[g, i] = the atom onto which operation g (fractional W, w) carries atom i."
-    perm, dist = _nearest_images(structure, W, w)
+    perm, dist = _nearest_images(check_structure(structure), W, w)
     if (dist > 2 * tol).any():
         raise StructureError(f"{structure.composition.reduced_formula}: a symmetry operation maps an atom onto no atom",
                              reason="inconsistent symmetry")
@@ -541,7 +543,7 @@ def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.
     """(rep, R, maps): for each atom j the first atom rep[j] of its orbit under the proper rotations that map every
     atom within `tol` Angstrom, the Cartesian rotation R[j] (3, 3) of one that carries atom rep[j] onto atom j, and
     that operation's atom map maps[j] (n,): it carries atom k onto atom maps[j, k]."""
-    n = len(structure)
+    n = len(check_structure(structure))
     rep, R, maps = np.arange(n), np.tile(np.eye(3), (n, 1, 1)), np.tile(np.arange(n, dtype=np.int32), (n, 1))
     try:
         cart, W, _ = space_group_operations(structure)

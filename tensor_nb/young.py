@@ -11,7 +11,7 @@ from math import factorial, prod
 
 import numpy as np
 
-from .errors import SettingError, TensorInputError
+from .errors import SettingError, TensorInputError, finite_array
 
 # %% auto 0
 __all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'perm_sign',
@@ -122,6 +122,7 @@ def young_projector(t: Tableau) -> np.ndarray:
 
 def young_components(T: np.ndarray) -> dict[Tableau, np.ndarray]:
     "Split a rank-n (n <= 4) Cartesian tensor into its Young components, one per standard tableau; they sum to T."
+    T = finite_array(T, "T")
     n = T.ndim
     if not 1 <= n <= 4 or T.shape != (3,) * n:
         raise TensorInputError(f"expected a rank 1-4 tensor of shape (3, ..., 3), got {T.shape}")

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymatgen.core import DummySpecies, Lattice, Structure
 
-from tensor_nb.decompose import (FUSED_MIN_ROWS, formula_of, from_irreps, fused_kernel, rank_of, symmetry_projector,
-                                 to_irreps)
+from tensor_nb.decompose import (FUSED_MIN_ROWS, formula_of, from_irreps, fused_kernel, harmonic_coefficients, rank_of,
+                                 symmetry_projector, to_irreps)
 from tensor_nb.errors import (
     DataError,
     ModelFileError,
@@ -33,6 +33,12 @@ from tensor_nb.errors import (
     UnknownNameError,
 )
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structures
+from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
+from tensor_nb.harmonics import orthogonal_matrix, wigner_D
+from tensor_nb.structures import vacuum_gap
+from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
+                                space_group_operations)
+from tensor_nb.young import young_components
 
 ROWS = FUSED_MIN_ROWS + 10
 
@@ -458,7 +464,7 @@ def test_every_array_door_reads_other_byte_orders_and_lists():
 
 
 def test_metrics_inputs():
-    from tensor_nb.metrics import is_stable, tensor_metrics, vrh_moduli
+    from tensor_nb.metrics import baseline_metrics, element_baseline, is_stable, tensor_metrics, vrh_moduli
 
     for bad, message in ((np.eye(3), "6, 6"), (np.full((6, 6), np.inf), "NaN or inf"), ([[1, 2]], "6, 6")):
         with pytest.raises(TensorInputError, match=message):
@@ -467,6 +473,15 @@ def test_metrics_inputs():
             is_stable(bad)
     with pytest.raises(TensorInputError, match="differ in shape"):
         tensor_metrics(np.zeros((2, 3, 3)), np.zeros((3, 3, 3)), "dielectric")
+    for nan_at in ("predictions", "targets"):  # a NaN metric would hide a broken model or label
+        args = {"predictions": np.zeros((2, 3, 3)), "targets": np.zeros((2, 3, 3))}
+        args[nan_at][1, 0, 0] = np.nan
+        with pytest.raises(TensorInputError, match=f"{nan_at}: contains NaN or inf"):
+            tensor_metrics(args["predictions"], args["targets"], "dielectric")
+    with pytest.raises(TensorInputError, match="at least one training tensor"):
+        baseline_metrics(np.zeros((0, 3, 3)), np.zeros((2, 3, 3)), "dielectric")
+    with pytest.raises(TensorInputError, match="one tensor array per training crystal"):
+        element_baseline([[14, 14], [8]], [np.zeros((2, 3, 3))], [[14]])
 
 
 def test_matrix_exponential_never_overflows_silently():
@@ -799,3 +814,36 @@ def test_structures_from_text_ase_formats_and_immutable_structures(tmp_path):
                           (str(tmp_path / "mol.xyz"), "without a three-dimensional cell")]:
         with pytest.raises(StructureError, match=message):
             as_structures(item)
+
+
+NOT_STRUCTURES = ["Si", None, np.eye(3), {"lattice": 1}, [1, 2]]
+
+
+@pytest.mark.parametrize("call", [space_group_operations, site_operations, improper_site_map, proper_orbits,
+                                  vacuum_gap, neighbor_edges, structure_key, lambda s: graph_symmetry_defects(s, None),
+                                  lambda s: atom_mapping(s, np.eye(3)[None], np.zeros((1, 3)))])
+@pytest.mark.parametrize("item", NOT_STRUCTURES, ids=repr)
+def test_structure_functions_refuse_what_is_not_a_structure(call, item):
+    "Every exported function that reads a crystal names a non-structure (no AttributeError from deep inside)."
+    with pytest.raises(StructureError, match="not a crystal structure"):
+        call(item)
+
+
+@pytest.mark.parametrize("call", [harmonic_coefficients, young_components, orthogonal_matrix,
+                                  lambda x: wigner_D("1o", x), lambda x: l_character(x, 1)])
+@pytest.mark.parametrize("item", ["abc", None, [[1, 2], [3]], np.full((3, 3), np.nan), np.eye(3) + 1j, np.zeros(5)],
+                         ids=["text", "None", "ragged", "nan", "complex", "wrong shape"])
+def test_tensor_functions_name_bad_arrays(call, item):
+    "The teaching functions take arrays through the same door as `to_irreps`: a TensorInputError, never NaN out."
+    with pytest.raises(TensorInputError):
+        call(item)
+
+
+@pytest.mark.parametrize("record", ["mp-149", None, [1, 2], np.eye(3)], ids=repr)
+def test_a_record_is_a_dict(record):
+    from tensor_nb.data import get_task, make_record, record_structure
+
+    with pytest.raises(DataError, match="a record is a dict of fields"):
+        record_structure(record)
+    with pytest.raises(DataError, match="a record is a dict of fields"):
+        make_record(record, get_task("dielectric"))
