@@ -19,6 +19,7 @@ from .errors import (PredictionWarning, TensorInputError, UnknownNameError, chec
                               check_range, parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
+from .structures import as_structure
 
 # %% auto 0
 __all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tensor_summary', 'decomposition_report',
@@ -208,7 +209,8 @@ FRAME_NOTE = (
 
 
 def material_report(structure, name: str = "", measured: dict | None = None, tasks: list | None = None) -> dict:
-    "Predictions of the shipped models for one crystal, with summaries, decompositions, measurements and caveats."
+    """Predictions of the shipped models for one crystal (anything `as_structure` reads), with summaries,
+    decompositions, measurements and caveats."""
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from tensor_nb.cards import shipped_models
     from tensor_nb.prediction import predict
@@ -217,6 +219,7 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     cards = shipped_models()
     for task in tasks or ():
         check_name(task, "task", cards)
+    structure = as_structure(structure, name or None)  # a Structure, its dict, a file, CIF text or an example name
     sga = SpacegroupAnalyzer(structure, symprec=SYMPREC)
     out = {
         "name": name or structure.composition.reduced_formula,

@@ -20,6 +20,7 @@ from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_pe
 from .errors import TensorInputError, check_name, real_array
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
+from .structures import as_structure
 from .young import dim_gl, dim_sn, hook_lengths, partitions, standard_tableaux, young_projector
 
 # %% auto 0
@@ -290,8 +291,11 @@ def lab_environment(environ: dict | None = None) -> dict:
 
 def structure_scene(structure, scene_additions: dict | None = None) -> dict:
     """Crystal Toolkit's scene of a structure (JSON dict): atoms in its colours and radii, bonds from CrystalNN,
-    coordination polyhedra, unit cell, axes; `scene_additions` (a scene dict) is drawn with it."""
+    coordination polyhedra, unit cell, axes; `scene_additions` (a scene dict) is drawn with it. `structure`: anything
+    `as_structure` reads."""
     import warnings
+
+    structure = as_structure(structure)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -400,6 +404,7 @@ def scene_figure(scene: dict, title: str = "", height: int = 460) -> go.Figure:
 
 def structure_figure(structure, title: str = "") -> go.Figure:
     "3D view of a structure through Crystal Toolkit's scene: atoms, bonds, polyhedra, unit cell (see above)."
+    structure = as_structure(structure)
     return scene_figure(structure_scene(structure), title or structure.composition.reduced_formula)
 
 

@@ -847,3 +847,15 @@ def test_a_record_is_a_dict(record):
         record_structure(record)
     with pytest.raises(DataError, match="a record is a dict of fields"):
         make_record(record, get_task("dielectric"))
+
+
+def test_reports_and_figures_read_structures_like_predict():
+    "Report and figure functions take what `predict` takes (an example name here) and name what is not a structure."
+    from tensor_nb.report import material_report
+    from tensor_nb.widgets import structure_figure, structure_scene
+
+    assert structure_figure("NaCl").layout.title.text == "NaCl"
+    for bad in (None, np.eye(3), "no-such-file.cif"):
+        for call in (structure_scene, structure_figure, material_report):
+            with pytest.raises(StructureError):
+                call(bad)
