@@ -23,7 +23,7 @@ from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
 from .harmonics import wigner_D_batch
-from .structures import structure_label
+from .structures import check_structure, structure_label
 from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
@@ -241,7 +241,8 @@ CRYSTAL_SCALARS = 2
 
 def crystal_scalars(structures: list) -> torch.Tensor:
     "The crystal-level scalars (N, CRYSTAL_SCALARS) of structures, float64."
-    return torch.tensor([[np.log(s.volume / len(s)), np.log(s.density)] for s in structures], dtype=torch.float64)
+    rows = [[np.log(s.volume / len(s)), np.log(s.density)] for s in map(check_structure, structures)]
+    return torch.tensor(rows, dtype=torch.float64)
 
 class BackboneHead(nn.Module):
     "Equivariant readout of backbone node features onto target irreps (parity 'e'); see above."
@@ -304,7 +305,7 @@ def shell_irreps() -> o3.Irreps:
 def shell_harmonics(structure) -> torch.Tensor:
     """Per atom and shell, the weighted mean of the real spherical harmonics (e3nn's, component normalisation) of
     the directions to the atom's neighbours, (n_atoms, shell_irreps().dim) float64."""
-    centers, nbrs, images, dist = structure.get_neighbor_list(SHELL_CUTOFF)
+    centers, nbrs, images, dist = check_structure(structure).get_neighbor_list(SHELL_CUTOFF)
     vec = structure.cart_coords[nbrs] + images @ structure.lattice.matrix - structure.cart_coords[centers]
     n, k = len(structure), len(SHELLS)
     nearest = np.full(n, np.inf)

@@ -23,7 +23,7 @@ from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_ful
 from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (
     DataError, SettingError, StructureError, TensorInputError, UnknownNameError, check_name, check_range, parse_json)
-from .structures import validate_structure
+from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
 # %% auto 0
@@ -186,6 +186,7 @@ def align_to_structure(tensor, structure, kind: str, frame: str = "ieee") -> np.
     T = as_full(tensor, kind)
     if frame not in FRAMES:
         raise DataError(f"frame must be one of {', '.join(FRAMES)}, got {frame!r}", reason="unknown frame")
+    check_structure(structure)
     if frame == "structure":
         return T
     from pymatgen.core.tensors import Tensor

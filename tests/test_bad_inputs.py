@@ -32,7 +32,10 @@ from tensor_nb.errors import (
     TensorNbError,
     UnknownNameError,
 )
+from tensor_nb.backbone import crystal_scalars, shell_harmonics
+from tensor_nb.data import align_to_structure
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structures
+from tensor_nb.explorer import crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import orthogonal_matrix, wigner_D
 from tensor_nb.structures import vacuum_gap
@@ -821,6 +824,9 @@ NOT_STRUCTURES = ["Si", None, np.eye(3), {"lattice": 1}, [1, 2]]
 
 @pytest.mark.parametrize("call", [space_group_operations, site_operations, improper_site_map, proper_orbits,
                                   vacuum_gap, neighbor_edges, structure_key, lambda s: graph_symmetry_defects(s, None),
+                                  shell_harmonics, lambda s: crystal_scalars([s]),
+                                  lambda s: align_to_structure(np.eye(3), s, "dielectric"),
+                                  lambda s: crystal_panel(s, "x"),
                                   lambda s: atom_mapping(s, np.eye(3)[None], np.zeros((1, 3)))])
 @pytest.mark.parametrize("item", NOT_STRUCTURES, ids=repr)
 def test_structure_functions_refuse_what_is_not_a_structure(call, item):
