@@ -246,8 +246,12 @@ SURFACE_QUANTITIES = {"elastic": ("young", "compressibility"), "dielectric": ("d
 "The directional quantities `directional_values` draws per kind ('default': the first, or the kind's only one)."
 
 
-def tensor_surface_figure(tensors: dict[str, np.ndarray], kind: str, quantity: str = "default") -> go.Figure:
-    "Rotatable 3D surfaces of a directional property, side by side (e.g. true vs predicted), shared colour scale."
+def tensor_surface_figure(tensors: dict[str, np.ndarray] | np.ndarray, kind: str, quantity: str = "default"
+                          ) -> go.Figure:
+    """Rotatable 3D surfaces of a directional property, side by side (e.g. true vs predicted), shared colour scale.
+    `tensors`: a dict of name: tensor, or one tensor."""
+    if not isinstance(tensors, dict):
+        tensors = {tensor_kind(kind).name: tensors}
     if not tensors:
         raise TensorInputError("tensor_surface_figure needs at least one tensor (a dict of name: tensor)")
     data = {name: directional_values(T, kind, quantity) for name, T in tensors.items()}

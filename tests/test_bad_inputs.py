@@ -858,9 +858,13 @@ def test_a_record_is_a_dict(record):
 def test_reports_and_figures_read_structures_like_predict():
     "Report and figure functions take what `predict` takes (an example name here) and name what is not a structure."
     from tensor_nb.report import material_report
-    from tensor_nb.widgets import structure_figure, structure_scene
+    from tensor_nb.widgets import structure_figure, structure_scene, tensor_surface_figure
 
     assert structure_figure("NaCl").layout.title.text == "NaCl"
+    assert len(tensor_surface_figure(2 * np.eye(3), "dielectric").data) == 1  # one tensor, not only a dict of them
+    for bad in ("abc", {"x": np.full((3, 3), np.nan)}, {}):
+        with pytest.raises(TensorInputError):
+            tensor_surface_figure(bad, "dielectric")
     for bad in (None, np.eye(3), "no-such-file.cif"):
         for call in (structure_scene, structure_figure, material_report):
             with pytest.raises(StructureError):
