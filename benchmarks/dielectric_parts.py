@@ -14,10 +14,7 @@ the same command.
 """
 
 import argparse
-import gzip
 import json
-import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -26,7 +23,7 @@ import numpy as np
 import torch
 
 from backbone import HEAD
-from record import append_row, git_commit, split_records
+from record import append_row, derived_data, git_commit, split_records
 from tensor_nb import data as tensor_data
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.prediction import predict
@@ -39,23 +36,12 @@ SHIFT = {"electronic": 0.0, "ionic": 2.0}
 EXAMPLES = ("Si", "NaCl", "ZnO", "alpha-quartz", "BaTiO3")
 
 
-def derived_data_folder(source: Path) -> Path:
-    "A temporary data folder: links to every snapshot of `source` and one derived dielectric snapshot per part."
-    folder = Path(tempfile.mkdtemp(prefix="dielectric_parts_"))
-    for f in source.glob("*.jsonl*"):
-        (folder / f.name).symlink_to(f.resolve())
-    records = list(tensor_data.read_records(next(source.glob("mp_dielectric.jsonl*"))))
-    for part, make in PARTS.items():
-        with gzip.open(folder / f"mp_dielectric_{part}.jsonl.gz", "wt") as out:
-            for r in records:
-                eps = r["dielectric_tensor"]
-                total = make(np.asarray(eps["total"]), np.asarray(eps["electronic"])) + SHIFT[part] * np.eye(3)
-                out.write(json.dumps({**r, "dielectric_tensor": {**eps, "total": total.tolist()}}) + "\n")
-    for part in PARTS:
-        name = f"dielectric_{part}_part"
-        tensor_data.TASKS[name] = tensor_data.Task(name, f"mp_dielectric_{part}", "dielectric_tensor.total",
-                                                   "dielectric", "structure")
-    return folder
+def part_records(records: list, part: str) -> list[dict]:
+    "The dielectric records with the total tensor replaced by one part, shifted (see SHIFT)."
+    make = PARTS[part]
+    return [{**r, "dielectric_tensor": {**(eps := r["dielectric_tensor"]), "total": (
+        make(np.asarray(eps["total"]), np.asarray(eps["electronic"])) + SHIFT[part] * np.eye(3)).tolist()}}
+        for r in records]
 
 
 def main() -> None:
@@ -65,7 +51,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")  # the domain notes of the helper predictions
-    os.environ["TENSOR_NB_DATA"] = str(derived_data_folder(tensor_data.data_dir()))
+    records = list(tensor_data.read_records(next(tensor_data.data_dir().glob("mp_dielectric.jsonl*"))))
+    derived_data("dielectric_parts_", {f"mp_dielectric_{p}.jsonl.gz": part_records(records, p) for p in PARTS},
+                 [tensor_data.Task(f"dielectric_{p}_part", f"mp_dielectric_{p}", "dielectric_tensor.total",
+                                   "dielectric", "structure") for p in PARTS])
     t0, models = time.time(), {}
     for part in PARTS:
         cfg = TrainConfig(task=f"dielectric_{part}_part", model="sevennet-l3i5", loss="l1", log_target=True,

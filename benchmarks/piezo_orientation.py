@@ -19,10 +19,7 @@ benchmarks/results/piezo_orientation.jsonl. Resumable: rerun the same command.
 """
 
 import argparse
-import gzip
 import json
-import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -32,7 +29,7 @@ import torch
 
 from backbone import HEAD
 from ionic_response import estimates
-from record import append_row, git_commit, split_records
+from record import append_row, derived_data, git_commit, split_records
 from tensor_nb import data as tensor_data
 from tensor_nb.conventions import full_to_voigt
 from tensor_nb.metrics import tensor_metrics
@@ -55,23 +52,18 @@ def orientation(est: np.ndarray, stable: np.ndarray, labels: np.ndarray) -> np.n
     return np.where(stable & (na > SMALL) & (nb > SMALL) & (cos < -COS), -1.0, 1.0)
 
 
-def derived_data_folder(source: Path, signs: dict) -> Path:
-    "A temporary data folder: links to every snapshot of `source` and the oriented piezoelectric snapshot."
-    folder = Path(tempfile.mkdtemp(prefix="piezo_orientation_"))
-    for f in source.glob("*.jsonl*"):
-        (folder / f.name).symlink_to(f.resolve())
+def oriented_records(signs: dict) -> list[dict]:
+    """The piezoelectric snapshot's records, each usable one's tensor replaced by its structure-frame tensor times its
+    sign in `signs` (material id -> +1 or -1); excluded or duplicate records stay as given."""
     records = {r.material_id: r for r in tensor_data.load_task("piezoelectric", progress=False).records}
-    with gzip.open(folder / "mp_piezoelectric_oriented.jsonl.gz", "wt") as out:
-        for raw in tensor_data.read_records(next(source.glob("mp_piezoelectric.jsonl*"))):
-            if (r := records.get(raw["material_id"])) is not None:  # excluded or duplicate records stay as given
-                voigt = full_to_voigt(signs[r.material_id] * r.tensor, "piezoelectric")
-                raw = {**raw, "frame": "structure",
-                       "piezoelectric_tensor": {**raw["piezoelectric_tensor"], "ieee_format": voigt.tolist()}}
-            out.write(json.dumps(raw) + "\n")
-    tensor_data.TASKS["piezoelectric_oriented"] = tensor_data.Task(
-        "piezoelectric_oriented", "mp_piezoelectric_oriented", "piezoelectric_tensor.ieee_format", "piezoelectric",
-        "structure")
-    return folder
+    out = []
+    for raw in tensor_data.read_records(next(tensor_data.data_dir().glob("mp_piezoelectric.jsonl*"))):
+        if (r := records.get(raw["material_id"])) is not None:
+            voigt = full_to_voigt(signs[r.material_id] * r.tensor, "piezoelectric")
+            raw = {**raw, "frame": "structure",
+                   "piezoelectric_tensor": {**raw["piezoelectric_tensor"], "ieee_format": voigt.tolist()}}
+        out.append(raw)
+    return out
 
 
 def polar_e33(tensor: np.ndarray, structure) -> float:
@@ -94,7 +86,9 @@ def main() -> None:
         flip = orientation(est, stable, truth)
         signs.update({r.material_id: s for r, s in zip(records, flip)})
         given[split] = (records, truth, model, flip)
-    os.environ["TENSOR_NB_DATA"] = str(derived_data_folder(tensor_data.data_dir(), signs))
+    derived_data("piezo_orientation_", {"mp_piezoelectric_oriented.jsonl.gz": oriented_records(signs)},
+                 [tensor_data.Task("piezoelectric_oriented", "mp_piezoelectric_oriented",
+                                   "piezoelectric_tensor.ieee_format", "piezoelectric", "structure")])
     config = TrainConfig(task="piezoelectric_oriented", model="sevennet-l3i5", loss="huber",
                          model_kw={"mul": 16, "members": 10}, **HEAD)
     run = Path(args.runs) / "oriented"

@@ -1,12 +1,16 @@
 """What every benchmark records: the git commit, the data snapshot's hash, the command, and a training run's row."""
 
+import gzip
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from tensor_nb.cache import file_hash
+from tensor_nb import data as tensor_data
 from tensor_nb.data import data_dir, dataset_splits, get_task, load_task
 
 RESULTS = Path(__file__).parent / "results"
@@ -52,3 +56,19 @@ def append_row(name: str, row: dict) -> None:
     "Append a row to benchmarks/results/<name>."
     with (RESULTS / name).open("a") as f:
         f.write(json.dumps(row) + "\n")
+
+
+def derived_data(prefix: str, snapshots: dict, tasks: list) -> Path:
+    """Point this process at a temporary data folder: links to every snapshot of the data folder, plus `snapshots`
+    (file name -> its records) written there, with `tasks` (tensor_nb.data.Task) registered for this process only."""
+    source = data_dir()
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    for f in source.glob("*.jsonl*"):
+        (folder / f.name).symlink_to(f.resolve())
+    for name, records in snapshots.items():
+        with gzip.open(folder / name, "wt") as out:
+            out.writelines(json.dumps(r) + "\n" for r in records)
+    for task in tasks:
+        tensor_data.TASKS[task.name] = task
+    os.environ["TENSOR_NB_DATA"] = str(folder)
+    return folder
