@@ -12,7 +12,7 @@ from math import factorial, sqrt
 import numpy as np
 from scipy.special import sph_harm_y
 
-from .errors import TensorInputError, real_array
+from .errors import TensorInputError, finite_array, real_array
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
@@ -106,8 +106,8 @@ def vector_to_l1() -> np.ndarray:
 # %% ../nbs/01_harmonics.ipynb
 def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8) -> np.ndarray:
     "`R` as a float64 (3, 3) array if it is orthogonal within `tol`; TensorInputError naming `what` otherwise."
-    R = real_array(R, what, np.float64)
-    if R.shape != (3, 3) or not np.isfinite(R).all() or np.abs(R @ R.T - np.eye(3)).max() > tol:
+    R = finite_array(R, what, np.float64)
+    if R.shape != (3, 3) or np.abs(R @ R.T - np.eye(3)).max() > tol:
         raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape}" + (
             f" with |R R^T - 1| = {np.abs(R @ R.T - np.eye(3)).max():.2g}" if R.shape == (3, 3) else ""))
     return R
