@@ -1,8 +1,10 @@
 """Every bad input gets a named error (a TensorNbError, i.e. a ValueError) or the right answer, and leaves nothing
 behind.
 
-The cases of issue 17, one test each, plus hypothesis fuzzing of the tensor entry points. CLI cases run the real
-console entry point in a subprocess and assert one line on stderr, a non-zero exit and no traceback.
+The cases of issue 17, one test each, plus hypothesis fuzzing of the tensor entry points, and a sweep of the exported
+functions that read a crystal or an array (a non-structure or a NaN is named, never an AttributeError or a NaN
+answer). CLI cases run the real console entry point in a subprocess and assert one line on stderr, a non-zero exit and
+no traceback.
 """
 
 import json
