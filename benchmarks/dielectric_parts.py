@@ -13,17 +13,14 @@ the same command.
     python benchmarks/dielectric_parts.py [--runs ../runs/dielectric_parts]   # ~15 min on 2 cores, features cached
 """
 
-import argparse
 import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from backbone import HEAD
-from record import append_row, derived_data, git_commit, split_records
+from record import append_row, derived_data, experiment_args, git_commit, split_records
 from tensor_nb import data as tensor_data
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.prediction import predict
@@ -45,12 +42,7 @@ def part_records(records: list, part: str) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "dielectric_parts"))
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    warnings.simplefilter("ignore")  # the domain notes of the helper predictions
+    args = experiment_args(__doc__, "dielectric_parts")
     records = list(tensor_data.read_records(next(tensor_data.data_dir().glob("mp_dielectric.jsonl*"))))
     derived_data("dielectric_parts_", {f"mp_dielectric_{p}.jsonl.gz": part_records(records, p) for p in PARTS},
                  [tensor_data.Task(f"dielectric_{p}_part", f"mp_dielectric_{p}", "dielectric_tensor.total",

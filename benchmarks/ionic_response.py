@@ -39,13 +39,19 @@ WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 "Candidate blend weights w of the estimate, chosen on validation (0: the zero predictor or the shipped model)."
 
 
+def cosines(est: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "(cosine, norm of the estimate, norm of the label) per crystal of tensors (N, 3, 3, 3)."
+    a, b = est.reshape(len(est), -1), truth.reshape(len(truth), -1)
+    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    return (a * b).sum(1) / np.maximum(na * nb, 1e-300), na, nb
+
+
 def alignment(est: np.ndarray, truth: np.ndarray, records: list, small: float = 0.1) -> dict:
     """Counts of crystals whose estimate points along (cosine > 0.5) or against (< -0.5) a label of norm > small
     (estimate > small / 2), and those crystals' cosines, norms and polarity."""
-    a, b = est.reshape(len(est), -1), truth.reshape(len(truth), -1)
-    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    cos, na, nb = cosines(est, truth)
     both = np.flatnonzero((nb > small) & (na > small / 2))
-    cos = (a[both] * b[both]).sum(1) / (na[both] * nb[both])
+    cos = cos[both]
     crystals = [{"material_id": records[i].material_id, "polar": is_polar(records[i].structure), "cos": float(c),
                  "norm_label": float(nb[i]), "norm_estimate": float(na[i])} for i, c in zip(both, cos)]
     return {"compared": len(both), "along": int((cos > 0.5).sum()), "against": int((cos < -0.5).sum()),

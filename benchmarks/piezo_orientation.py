@@ -18,21 +18,19 @@ benchmarks/results/piezo_orientation.jsonl. Resumable: rerun the same command.
     python benchmarks/piezo_orientation.py [--runs ../runs/piezo_orientation]   # ~10 min on 2 cores
 """
 
-import argparse
 import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from backbone import HEAD
-from ionic_response import estimates
-from record import append_row, derived_data, git_commit, split_records
+from ionic_response import cosines, estimates
+from record import append_row, derived_data, experiment_args, git_commit
 from tensor_nb import data as tensor_data
 from tensor_nb.conventions import full_to_voigt
 from tensor_nb.metrics import tensor_metrics
+from tensor_nb.potential import MODE_FLOOR
 from tensor_nb.prediction import predict
 from tensor_nb.train import TrainConfig, train
 
@@ -46,9 +44,7 @@ TEXTBOOK = {"mp-2133": "ZnO", "mp-661": "AlN", "mp-804": "GaN", "mp-3731": "LiNb
 
 def orientation(est: np.ndarray, stable: np.ndarray, labels: np.ndarray) -> np.ndarray:
     "+1 or -1 per crystal: the sign that aligns a label with a stable, non-negligible estimate (+1 otherwise)."
-    a, b = est.reshape(len(est), -1), labels.reshape(len(labels), -1)
-    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
-    cos = (a * b).sum(1) / np.maximum(na * nb, 1e-300)
+    cos, na, nb = cosines(est, labels)
     return np.where(stable & (na > SMALL) & (nb > SMALL) & (cos < -COS), -1.0, 1.0)
 
 
@@ -73,16 +69,11 @@ def polar_e33(tensor: np.ndarray, structure) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "piezo_orientation"))
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    warnings.simplefilter("ignore")  # the domain notes of the helper predictions
+    args = experiment_args(__doc__, "piezo_orientation")
 
     t0, signs, given = time.time(), {}, {}
     for split in ("train", "val", "test"):
-        est, _, stable, model, truth, records = estimates("piezoelectric", split, 0.5)
+        est, _, stable, model, truth, records = estimates("piezoelectric", split, MODE_FLOOR)
         flip = orientation(est, stable, truth)
         signs.update({r.material_id: s for r, s in zip(records, flip)})
         given[split] = (records, truth, model, flip)
@@ -95,26 +86,23 @@ def main() -> None:
     train(config, run, progress=True)
     row = {"commit": git_commit(), "date": time.strftime("%Y-%m-%d"), "cos": COS, "small": SMALL,
            "flipped": {s: int((g[3] < 0).sum()) for s, g in given.items()},
-           "n": {s: len(g[0]) for s, g in given.items()}, "by_point_group": {}}
-    for records, _, _, flip in given.values():  # flipped / all per point group, every split
-        for r, f in zip(records, flip):
-            row["by_point_group"].setdefault(r.point_group, [0, 0])
-            row["by_point_group"][r.point_group][0] += int(f < 0)
-            row["by_point_group"][r.point_group][1] += 1
+           "n": {s: len(g[0]) for s, g in given.items()}}
+    flipped = [(r.point_group, int(f < 0)) for records, _, _, flip in given.values() for r, f in zip(records, flip)]
+    row["by_point_group"] = {pg: [sum(f for p, f in flipped if p == pg), sum(p == pg for p, _ in flipped)]
+                             for pg in dict.fromkeys(p for p, _ in flipped)}  # flipped / all, every split
     share = lambda pg: row["by_point_group"][pg][0] / row["by_point_group"][pg][1]
     row["kept_groups"] = sorted(pg for pg in row["by_point_group"] if share(pg) <= KEPT_SHARE)
+    mae = lambda p, t: tensor_metrics(p, t, "piezoelectric")["mean_component_mae"]
     for split in ("val", "test"):
         records, truth, shipped, flip = given[split]
-        S = [r.structure for r in records]
-        oriented = np.stack(predict(S, "piezoelectric_oriented", model_path=run / "model.pt", progress=False))
-        mae = lambda p, t: tensor_metrics(p, t, "piezoelectric")["mean_component_mae"]
+        oriented = predict([r.structure for r in records], "piezoelectric_oriented", model_path=run / "model.pt",
+                           progress=False)
+        predictors = {"shipped": shipped, "oriented model": np.stack(oriented), "zero": 0 * truth}
         kept = np.array([share(r.point_group) <= KEPT_SHARE for r in records])
-        row[split] = {f"{name} vs {which}": mae(p, t) for name, p in
-                      (("shipped", shipped), ("oriented model", oriented), ("zero", 0 * truth))
+        row[split] = {f"{name} vs {which}": mae(p, t) for name, p in predictors.items()
                       for which, t in (("given", truth), ("oriented", flip[:, None, None, None] * truth))}
-        row[split].update({f"{name} vs given, kept groups": mae(p[kept], truth[kept]) for name, p in
-                           (("shipped", shipped), ("oriented model", oriented), ("zero", 0 * truth))},
-                          n_kept_groups=int(kept.sum()))
+        row[split].update({f"{name} vs given, kept groups": mae(p[kept], truth[kept])
+                           for name, p in predictors.items()}, n_kept_groups=int(kept.sum()))
         print(split, {k: round(v, 4) for k, v in row[split].items()}, flush=True)
     row["e33"] = {}
     for split, (records, truth, shipped, _) in given.items():

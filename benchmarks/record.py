@@ -1,5 +1,6 @@
 """What every benchmark records: the git commit, the data snapshot's hash, the command, and a training run's row."""
 
+import argparse
 import gzip
 import json
 import os
@@ -7,11 +8,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
+import torch
+
 from tensor_nb.cache import file_hash
-from tensor_nb import data as tensor_data
-from tensor_nb.data import data_dir, dataset_splits, get_task, load_task
+from tensor_nb.data import TASKS, data_dir, dataset_splits, get_task, load_task
 
 RESULTS = Path(__file__).parent / "results"
 RUN_KEYS = ("parameters", "n_train", "n_moduli", "n_test", "epochs_run", "best_epoch", "config", "val", "test",
@@ -69,6 +72,18 @@ def derived_data(prefix: str, snapshots: dict, tasks: list) -> Path:
         with gzip.open(folder / name, "wt") as out:
             out.writelines(json.dumps(r) + "\n" for r in records)
     for task in tasks:
-        tensor_data.TASKS[task.name] = task
+        TASKS[task.name] = task
     os.environ["TENSOR_NB_DATA"] = str(folder)
     return folder
+
+
+def experiment_args(doc: str, name: str) -> argparse.Namespace:
+    """The --runs (default ../runs/<name>) and --threads options of an experiment that trains, parsed; torch set to
+    those threads and warnings off (the out-of-domain notes of the experiment's helper predictions)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / name))
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    warnings.simplefilter("ignore")
+    return args
