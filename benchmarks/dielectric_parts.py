@@ -6,8 +6,10 @@ the electronic part eps_inf (log(eps_inf - 1)) and one on the ionic part eps_ion
 positive semi-definite, through log(eps_ion + 1) (stored as eps_ion + 2 so that the dielectric floor of 1 applies).
 The two tasks are derived snapshots in a temporary data folder, registered for this process only. Reports, on the
 validation and test splits of the dielectric task, the mean component MAE of the shipped model, of the sum of the
-two heads, of the shipped phonondb eps_inf model plus the ionic head, and of the trivial predictors; and the parts
-predicted for the example crystals. Appends a row to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun
+two heads, of the shipped phonondb eps_inf model plus the ionic head, of the equal mean of the shipped model and
+the two heads, of the shipped model and that mean each blended with the SevenNet-0 ionic estimate as
+`predict(..., ionic=True)` does (the shipped card's weight), and of the trivial predictors; and the parts predicted
+for the example crystals. Appends a row to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun
 the same command.
 
     python benchmarks/dielectric_parts.py [--runs ../runs/dielectric_parts]   # ~15 min on 2 cores, features cached
@@ -22,7 +24,9 @@ import numpy as np
 from backbone import HEAD
 from record import append_row, derived_data, experiment_args, git_commit, split_records
 from tensor_nb import data as tensor_data
+from tensor_nb.cards import ionic_blend
 from tensor_nb.metrics import tensor_metrics
+from tensor_nb.potential import ionic_dielectric
 from tensor_nb.prediction import predict
 from tensor_nb.train import TrainConfig, train
 
@@ -58,15 +62,21 @@ def main() -> None:
     part_of = {p: lambda s, p=p: predict(s, f"dielectric_{p}_part", model_path=models[p], progress=False)
                - SHIFT[p] * np.eye(3) for p in PARTS}
     row = {"commit": git_commit(), "date": time.strftime("%Y-%m-%d"), "wall_s": time.time() - t0}
+    blend = ionic_blend("dielectric")  # the shipped dielectric card's weight and soft-mode floor
     train_mean = np.stack([r.tensor for r in split_records("dielectric", "train")]).mean(0)
     for split in ("val", "test"):
         records = split_records("dielectric", split)
         S, truth = [r.structure for r in records], np.stack([r.tensor for r in records])
         ion = part_of["ionic"](S)
-        candidates = {"shipped": predict(S, "dielectric", progress=False),
-                      "eps_inf + eps_ion heads": part_of["electronic"](S) + ion,
+        shipped, parts = predict(S, "dielectric", progress=False), part_of["electronic"](S) + ion
+        candidates = {"shipped": shipped, "eps_inf + eps_ion heads": parts,
                       "phonondb eps_inf + eps_ion head": predict(S, "electronic_dielectric", progress=False) + ion,
+                      "mean of shipped and eps_inf + eps_ion heads": (shipped + parts) / 2,
                       "mean": np.broadcast_to(train_mean, truth.shape), "zero": np.zeros_like(truth)}
+        physics = (predict(S, "electronic_dielectric", progress=False), predict(S, "born_charges", progress=False), S,
+                   blend["weight"], blend["floor_eV_per_A2"], blend["potential"])
+        for name in ("shipped", "mean of shipped and eps_inf + eps_ion heads"):
+            candidates[f"{name}, ionic blend"] = ionic_dielectric(candidates[name], *physics)[0]
         row[split] = {k: tensor_metrics(v, truth, "dielectric")["mean_component_mae"] for k, v in candidates.items()}
         print(split, {k: round(v, 4) for k, v in row[split].items()}, flush=True)
     row["examples"] = {name: {"shipped": float(np.trace(predict(name, "dielectric"))) / 3,

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .conventions import TENSOR_KINDS, voigt_labels
-from .errors import PredictionWarning, SettingError, TensorNbError, parse_json
+from .errors import DataError, PredictionWarning, SettingError, TensorNbError, parse_json
 
 # %% auto 0
 __all__ = ['build_parser', 'main']
@@ -117,6 +117,8 @@ def _data(args: argparse.Namespace) -> int:
     from tensor_nb import data
     if args.action == "list":
         folder = data.data_dir(args.data_dir)
+        if not data.list_snapshots(folder):
+            raise DataError(f"no data snapshots (*.jsonl, *.jsonl.gz) in {folder}")
         for name in data.list_snapshots(folder):
             n = len(data.load_snapshot(name, folder))
             tasks = [t.name for t in data.TASKS.values() if t.snapshot == name]
@@ -222,6 +224,11 @@ def _lab(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "jupyterlab", *args.jupyter_args], env=lab_environment())
 
 # %% ../nbs/13_cli.ipynb
+class _Parser(argparse.ArgumentParser):
+    "An argument parser whose usage errors are one line (the command, the problem, where to read more), exit 2."
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (`{self.prog} --help` shows the usage)\n")
+
 class _Once(argparse.Action):
     "Store an option's value; given twice (or through an alias: --kind and --task) with two values, a usage error."
     def __call__(self, parser, namespace, values, option_string=None):
@@ -231,7 +238,7 @@ class _Once(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     "The `tensor-nb` argument parser with all subcommands."
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tensor-nb", description="Decompose, learn and predict tensorial properties " "of crystals."
     )
     parser.add_argument("--version", action="version", version=f"tensor_nb {__version__}")
@@ -253,7 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="predict tensors for crystals (CIF/POSCAR files or example names)",
         description="Predict a tensor for each structure with the shipped model of KIND (or "
-        "--model-path). About 1 s to load, then 7-18 structures per second on 2 cores (12-32 with --float32), by task.",
+        "--model-path). About 1 s to load, then 8-23 structures per second on 2 cores (15-35 with --float32), by "
+        "task; elastic: 4 per second for crystals not seen before.",
     )
     p.add_argument(
         "files", nargs="+", help="structure files (every structure in a CIF) or example names (Si, ZnO, ...)"
@@ -264,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
     p.add_argument("--float32", action="store_true",
-                   help="run the model in float32: 1.3-2x as fast, the same tensors to ~3e-5 (relative; piezo 7e-4)")
+                   help="run the model in float32: up to 2x as fast, the same tensors to ~3e-5 (relative; piezo 7e-4)")
     p.add_argument("--spread", action="store_true",
                    help="also print the standard deviation of the heads of an ensemble model")
     p.add_argument("--ionic", action="store_true",
@@ -296,6 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--host", default="127.0.0.1")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser(
+        "lab",
+        help="JupyterLab with the package's settings (e.g. `tensor-nb lab nbs/`)",
+        description="Start JupyterLab with the package's Jupyter settings on its config path (see 12_widgets); "
+        "every further argument goes to `jupyter lab` (e.g. `tensor-nb lab nbs/ --port 8889`).",
+    )
+    p.set_defaults(run=_lab)
 
     p = sub.add_parser(
         "data",
@@ -356,12 +372,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=_transfer)
+    parser.commands = sub.choices  # each subcommand's parser, by name
     return parser
 
 # %% ../nbs/13_cli.ipynb
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `tensor-nb` console script: user errors give one line on stderr and exit status 2."
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "lab":  # everything after `lab` is JupyterLab's
+        args.jupyter_args = unknown
+    elif unknown:
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     debug = args.debug or os.environ.get("TENSOR_NB_DEBUG") == "1"
     formatwarning = warnings.formatwarning
     if not debug:  # the package's own warnings: one line naming the command, not a source location

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 import re
 import tempfile
 from collections.abc import Iterable
@@ -63,6 +64,9 @@ def real_array(x, what: str, dtype=None) -> np.ndarray:
         a = np.asarray(x)
     except (ValueError, TypeError) as e:  # ragged lists
         raise TensorInputError(f"{what}: not a numeric array ({e})") from None
+    if a.dtype.kind == "O" and a.size and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                                              for v in a.flat):  # numbers held as objects: a row of a pandas frame
+        a = a.astype(np.float64)
     if a.dtype.kind not in "iuf":
         kind = {"c": "complex", "b": "boolean"}.get(a.dtype.kind, f"dtype {a.dtype}")
         raise TensorInputError(f"{what}: a material tensor is real and numeric, got {kind} input")

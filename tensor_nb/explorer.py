@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from .errors import PredictionWarning, SettingError, TensorInputError, TensorNbError, check_range
+from .errors import (
+    PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError, check_range)
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -228,13 +229,24 @@ _CSS = (".voigt{border-collapse:collapse;margin:.3em 1em .3em 0;display:inline-t
         "text-align:right;font:13px monospace}")
 
 def _read_upload(contents: str, filename: str):
-    "The structures of an uploaded file (a data URL), read by `structures.as_structures`."
+    """The structures of an uploaded file (a data URL), read by `structures.as_structures` from a temporary copy
+    under the file's own name (its format may be in it: POSCAR, *.cif); a StructureError naming the upload, not the
+    copy, for whatever cannot be read."""
     from tensor_nb.structures import as_structures
-    data = base64.b64decode(contents.split(",", 1)[1])
+    name = Path(filename or "").name
+    if name in ("", ".", "..") or len(name) > 100:  # no name, or one no file system takes: keep its extension only
+        name = "upload" + Path(name).suffix[:10]
+    try:
+        data = base64.b64decode(str(contents).split(",", 1)[1], validate=True)
+    except (IndexError, ValueError):  # binascii.Error is a ValueError
+        raise StructureError(f"{name}: the upload is not a base64 data URL", reason="unreadable file") from None
     with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / Path(filename).name
+        path = Path(d) / name
         path.write_bytes(data)
-        return as_structures(path)
+        try:
+            return as_structures(path)
+        except StructureError as e:
+            raise StructureError(str(e).replace(str(path), name), reason=e.reason) from None
 
 def build_app():
     "The explorer as a Dash app with Crystal Toolkit's plugin; `serve` runs it."

@@ -107,9 +107,11 @@ def vector_to_l1() -> np.ndarray:
 def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8) -> np.ndarray:
     "`R` as a float64 (3, 3) array if it is orthogonal within `tol`; TensorInputError naming `what` otherwise."
     R = finite_array(R, what, np.float64)
-    if R.shape != (3, 3) or np.abs(R @ R.T - np.eye(3)).max() > tol:
-        raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape}" + (
-            f" with |R R^T - 1| = {np.abs(R @ R.T - np.eye(3)).max():.2g}" if R.shape == (3, 3) else ""))
+    if R.shape != (3, 3):
+        raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape}")
+    if (err := np.abs(R @ R.T - np.eye(3)).max()) > tol:
+        raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape} with |R R^T - 1| = "
+                               f"{err:.2g}")
     return R
 
 # %% ../nbs/01_harmonics.ipynb

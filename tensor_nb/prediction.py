@@ -197,7 +197,7 @@ def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, blend
     return (symmetrize_many(T, structures, meta["kind"], meta["symprec"]) if symmetrize else T), stable
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
-            batch_size: int = 32, progress: bool | None = None, dtype: torch.dtype = torch.float64,
+            batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
             spread: bool = False, ionic: bool = False):
     """Predicted tensors in each structure's Cartesian frame.
 
@@ -209,7 +209,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     elastic tensor is not positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1. With
     `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions), the
     second of the same shape as the first.
-    dtype=torch.float32 runs 1.3-2x as fast, to ~3e-5 (piezoelectric: 7e-4) of a crystal's largest float64 component.
+    dtype=torch.float32 runs up to 2x as fast, to ~3e-5 (piezoelectric: 7e-4) of a crystal's largest float64 component.
     ionic=True (dielectric): blends in the SevenNet-0 ionic estimate where the potential finds the crystal stable
     (`ionic_dielectric` of 07c_potential): more accurate on the test split, but seconds per crystal (cached)."""
     check_name(output, "output", OUTPUTS)

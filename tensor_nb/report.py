@@ -55,7 +55,7 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
     elif values.size == 3 ** k.rank:
         T = values.reshape((3,) * k.rank)
     else:
-        raise TensorInputError(f"a {kind} tensor needs {size} Voigt numbers {k.voigt_shape} (row by row) or "
+        raise TensorInputError(f"the {kind} tensor needs {size} Voigt numbers {k.voigt_shape} (row by row) or "
                                f"{3 ** k.rank} Cartesian ones, got {values.size}")
     if not np.isfinite(T).all():
         raise TensorInputError(f"the {kind} tensor contains NaN or inf")

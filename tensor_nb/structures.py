@@ -43,7 +43,9 @@ def _plane_spacings(matrix: np.ndarray) -> np.ndarray:
 def structure_label(s, name: str | None = None) -> str:
     "A short label for messages: `name` (e.g. a file name) and the reduced formula."
     try:
-        formula = s.composition.reduced_formula
+        with warnings.catch_warnings():  # pymatgen warns of elements without a Pauling electronegativity (He, Ne, Ar)
+            warnings.simplefilter("ignore")
+            formula = s.composition.reduced_formula
     except Exception:  # a broken structure must still get a label
         formula = "?"
     return f"{name} ({formula})" if name else formula

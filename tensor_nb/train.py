@@ -107,11 +107,17 @@ class TrainConfig:
             raise SettingError(f"log_target applies to {', '.join(SPD_KINDS)} tasks only, not {self.task!r}")
         if self.log_target and self.bulk_prior:
             raise SettingError("bulk_prior blends linear predictions: it cannot be combined with log_target")
+        fields = GraphSettings().as_dict()
+        if not isinstance(self.graph, dict) or set(self.graph) - set(fields):
+            raise SettingError(f"graph must be a dict of GraphSettings fields ({', '.join(fields)}), "
+                               f"got {self.graph!r}")
         GraphSettings(**self.graph)
         if self.finetune and not self.backbone:
             raise SettingError("finetune applies to backbone models only (sevennet-0, sevennet-l3i5)")
         if self.init_encoder and not Path(self.init_encoder).is_file():
             raise SettingError(f"init_encoder: no model file at {self.init_encoder}")
+        if self.freeze_encoder and not self.init_encoder:
+            raise SettingError("freeze_encoder freezes a pretrained encoder: it needs init_encoder (see 10_transfer)")
         if not isinstance(self.model_kw, dict):
             raise SettingError(f"model_kw must be a dict of size options, got {self.model_kw!r}")
         try:

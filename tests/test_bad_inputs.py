@@ -7,11 +7,13 @@ answer). CLI cases run the real console entry point in a subprocess and assert o
 no traceback.
 """
 
+import base64
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,11 +38,11 @@ from tensor_nb.errors import (
 )
 from tensor_nb.backbone import crystal_scalars, shell_harmonics
 from tensor_nb.data import align_to_structure
-from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structures
-from tensor_nb.explorer import crystal_panel
+from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
+from tensor_nb.explorer import _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import orthogonal_matrix, wigner_D
-from tensor_nb.structures import vacuum_gap
+from tensor_nb.structures import structure_label, vacuum_gap
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
                                 space_group_operations)
 from tensor_nb.young import young_components
@@ -375,6 +377,11 @@ def test_cli_predict_and_demo_errors(tmp_path):
     assert_user_error(cli("train", "--task", "dielectric", "--out", str(tmp_path / "a-file")), "is not a folder")
     if os.path.isdir("/proc/self"):  # writable by permission bits for root, yet no folder can be made there
         assert_user_error(cli("demo", "--out", "/proc/tensor_nb_demo"), "cannot be written")
+    assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--threads", "two"), "invalid int value")
+    assert_user_error(cli("predict", "ZnO", "--kind", "dielectric", "--colour"), "unrecognized arguments: --colour")
+    assert_user_error(cli(), "required: command")
+    (tmp_path / "empty").mkdir()
+    assert_user_error(cli("data", "list", "--data-dir", str(tmp_path / "empty")), "no data snapshots")
     assert_user_error(cli("serve", "--port", "99999"), "port must be >= 1 and <= 65535")
     assert_user_error(cli("serve", "--host", "999.1.1.1"), "cannot serve on 999.1.1.1")
     with socket.socket() as busy:  # before this check the explorer announced its address, then failed to listen
@@ -519,6 +526,16 @@ def test_voigt_matrix_passed_as_a_tensor():
         to_irreps(np.zeros((3, 6)), "piezoelectric")
 
 
+@pytest.mark.parametrize("n", [1, 5000])  # both sides of the fused kernel's threshold
+def test_numbers_held_as_objects(n):
+    "An object array of real numbers (a row of a mixed pandas frame) reads as float64; other objects are refused."
+    T = np.tile(np.diag([11.7, 11.7, 12.0]), (n, 1, 1))
+    assert np.array_equal(to_irreps(T.astype(object), "dielectric"), to_irreps(T, "dielectric"))
+    for bad in ("11.7", True, 1j, None):
+        with pytest.raises(TensorInputError, match="real and numeric"):
+            to_irreps(np.full((n, 3, 3), bad, dtype=object), "dielectric")
+
+
 @pytest.mark.parametrize("kind", ["elas", "Elastic", "abcd", "ij=kl", "", "ijklm"])
 def test_kind_names(kind):
     with pytest.raises(UnknownNameError):
@@ -532,6 +549,8 @@ def test_kind_names(kind):
     ({"model": "sevennet-0", "model_kw": {"mul": -4}}, "mul"),
     ({"model": "seconv", "model_kw": {"lmax": 1}}, "use lmax >= 2"), ({"model_kw": {"hidden": 0}}, "hidden"),
     ({"model": "segnn", "model_kw": {"lmax": -1}}, "lmax must be >= 0"),
+    ({"freeze_encoder": True}, "needs init_encoder"),  # trained a head on a random, frozen encoder for minutes
+    ({"graph": {"cut_off": 6.0}}, "GraphSettings fields"), ({"graph": [8.0]}, "GraphSettings fields"),
 ])
 def test_train_settings(fields, message):
     from tensor_nb.train import TrainConfig
@@ -871,3 +890,37 @@ def test_reports_and_figures_read_structures_like_predict():
         for call in (structure_scene, structure_figure, material_report):
             with pytest.raises(StructureError):
                 call(bad)
+
+
+def test_noble_gas_label_is_quiet():
+    "Messages name a crystal of He (no Pauling electronegativity) without a pymatgen warning of their own."
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert structure_label(Structure(Lattice.cubic(4.2), ["He"], [[0, 0, 0]])) == "He"
+
+
+@pytest.mark.parametrize(
+    "contents, filename, message",
+    [
+        ("no data URL", "si.cif", "si.cif: the upload is not a base64 data URL"),
+        ("data:;base64,%%%", "si.cif", "si.cif: the upload is not a base64 data URL"),
+        (None, "si.cif", "not a base64 data URL"),
+        ("data:;base64," + base64.b64encode(b"\x00\xff" * 8).decode(), "si.cif", "si.cif: not a readable structure"),
+        ("CIF", "", "upload: not a readable structure"),
+        ("CIF", ".", "upload: not a readable structure"),
+    ],
+)
+def test_explorer_upload_errors_name_the_upload(contents, filename, message):
+    "An unreadable upload is a StructureError naming the uploaded file, never the temporary copy or a raw error."
+    if contents == "CIF":
+        cif = example_structure("Si").to(fmt="cif").encode()
+        contents = "data:application/octet-stream;base64," + base64.b64encode(cif).decode()
+    with pytest.raises(StructureError, match=message) as e:
+        _read_upload(contents, filename)
+    assert "/tmp" not in str(e.value) and tempfile.gettempdir() not in str(e.value)
+
+
+def test_explorer_upload_with_a_long_name_reads():
+    cif = example_structure("Si").to(fmt="cif").encode()
+    contents = "data:application/octet-stream;base64," + base64.b64encode(cif).decode()
+    assert len(_read_upload(contents, "x" * 300 + ".cif")) == 1

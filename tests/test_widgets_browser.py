@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tensor_nb.widgets import lab_environment
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -101,7 +100,8 @@ def lab(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            "tensor_nb.cli",
+            "lab",
             "--no-browser",
             f"--port={port}",
             "--IdentityProvider.token=",
@@ -112,8 +112,8 @@ def lab(tmp_path_factory):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=lab_environment({**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}),
-    )  # as `tensor-nb lab` does
+        env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"},
+    )  # `tensor-nb lab`: JupyterLab with the package's settings
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/api/status", proc)
     yield url
