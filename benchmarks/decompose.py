@@ -4,6 +4,9 @@ Same process, same threads (2), the calls interleaved round by round, torch inpu
 random tensors per kind that obey the kind's index symmetry. Prints rates, ratios and the round-trip error, and
 appends a JSON line to benchmarks/results/decompose.jsonl.
 
+Beside them, the memory floor: a copy of the first (number of coefficients) entries of every tensor into a new
+array, which reads each tensor and writes as much as any decomposition must. No method runs faster than it.
+
     python benchmarks/decompose.py [--n 100000] [--repeats 20] [--dtypes float64,float32]
 """
 
@@ -15,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from e3nn.io import CartesianTensor
+from e3nn.o3 import Irreps
 
 from record import git_commit
-from tensor_nb.decompose import formula_of, from_irreps, rank_of, symmetry_projector, to_irreps
+from tensor_nb.decompose import formula_of, from_irreps, irreps, rank_of, symmetry_projector, to_irreps
 
 
 def median_seconds(fns: list, repeats: int) -> list[float]:
@@ -49,9 +53,10 @@ def main() -> None:
             T = torch.from_numpy(T).to(getattr(torch, dtype)).reshape(args.n, *(3,) * n)
             ct = CartesianTensor(formula_of(kind))
             rtp = ct.reduced_tensor_products().to(T.dtype)
+            flat, dim = T.reshape(args.n, -1), Irreps(irreps(kind)).dim
             calls = [lambda: ct.from_cartesian(T, rtp), lambda: to_irreps(T, kind),
-                     lambda: to_irreps(T, kind, strict=False)]
-            t_e3nn, t_strict, t_project = median_seconds(calls, args.repeats)
+                     lambda: to_irreps(T, kind, strict=False), lambda: flat[:, :dim].clone()]
+            t_e3nn, t_strict, t_project, t_floor = median_seconds(calls, args.repeats)
             round_trip = float((from_irreps(to_irreps(T, kind), kind) - T).abs().max())
             row = dict(
                 kind=kind,
@@ -62,13 +67,15 @@ def main() -> None:
                 ours_projecting_per_s=args.n / t_project,
                 ratio_strict=t_e3nn / t_strict,
                 ratio_projecting=t_e3nn / t_project,
+                memory_floor_per_s=args.n / t_floor,
                 round_trip_max_abs=round_trip,
             )
             rows.append(row)
             print(
                 f"{kind:14s} {dtype} e3nn {row['e3nn_per_s']:.3g}/s  to_irreps {row['ours_strict_per_s']:.3g}/s "
                 f"(x{row['ratio_strict']:.2f}, index symmetry checked)  strict=False "
-                f"{row['ours_projecting_per_s']:.3g}/s (x{row['ratio_projecting']:.2f})  round trip {round_trip:.1e}"
+                f"{row['ours_projecting_per_s']:.3g}/s (x{row['ratio_projecting']:.2f})  memory floor "
+                f"{row['memory_floor_per_s']:.3g}/s  round trip {round_trip:.1e}"
             )
     commit = git_commit()
     out = Path(__file__).parent / "results" / "decompose.jsonl"

@@ -15,7 +15,7 @@ import torch
 from .backbone import BACKBONES, BackboneModel
 from .cache import atomic_write_bytes
 from .decompose import irreps_slices
-from .errors import ModelFileError, SettingError
+from .errors import ModelFileError, SettingError, as_path
 from .graphs import NUM_ELEMENTS, GraphSettings
 from .models import MODELS, build_model
 from .spd import coefficients_to_tensors
@@ -93,7 +93,7 @@ class LoadedModel:
 
 def load_model(path: str | Path) -> LoadedModel:
     "Load a model file written by `save_model` (weights only: no code runs); ModelFileError for anything else."
-    path = Path(path)
+    path = as_path(path, "model file", ModelFileError)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:

@@ -10,7 +10,6 @@ import json
 import os
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -44,7 +43,7 @@ def _decompose(args: argparse.Namespace) -> int:
 # %% ../nbs/13_cli.ipynb
 def _demo(args: argparse.Namespace) -> int:
     from tensor_nb.report import write_demo_report
-    print(write_demo_report(Path(args.out)))
+    print(write_demo_report(args.out))
     return 0
 
 # %% ../nbs/13_cli.ipynb

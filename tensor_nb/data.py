@@ -21,8 +21,9 @@ import numpy as np
 from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
-from .errors import (
-    DataError, SettingError, StructureError, TensorInputError, UnknownNameError, check_name, check_range, parse_json)
+from tensor_nb.errors import (
+    DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path, check_name, check_range,
+    parse_json)
 from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -37,8 +38,8 @@ __all__ = ['TASKS', 'FRAMES', 'ASR_TOL', 'EXCLUDE_FLAGS', 'CACHE_VERSION', 'MP_F
 def data_dir(path: str | os.PathLike | None = None) -> Path:
     """The folder with the data snapshots: `path` or $TENSOR_NB_DATA when given (it must exist), else shared/data
     beside the repository, or ../shared/data from the working directory."""
-    given = path if path is not None else os.environ.get("TENSOR_NB_DATA")
-    if given:
+    given = (os.environ.get("TENSOR_NB_DATA") or None) if path is None else as_path(path, "data folder", DataError)
+    if given is not None:  # an empty TENSOR_NB_DATA counts as unset
         if not Path(given).is_dir():
             source = "data folder" if path is not None else "TENSOR_NB_DATA"
             raise DataError(f"{source} {given} is not a folder", reason="no data folder")
@@ -569,7 +570,7 @@ def fetch_mp(
 # %% ../nbs/05_data.ipynb
 def load_folder(folder: str | os.PathLike, kind: str, csv_name: str = "tensors.csv") -> list[dict]:
     "Snapshot-format records from a folder of CIF files plus a CSV of Voigt tensors (see above)."
-    folder = Path(folder)
+    folder = as_path(folder, "data folder", DataError)
     k = tensor_kind(kind)
     table = folder / check_name(csv_name, "CSV file")
     if not table.is_file():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import re
 import tempfile
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ import numpy as np
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
            'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'finite_array', 'parse_json',
-           'check_name', 'check_range', 'check_flag', 'check_out_dir']
+           'check_name', 'check_range', 'check_flag', 'as_path', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -126,9 +127,15 @@ def check_flag(value, what: str) -> bool:
     return value
 
 # %% ../nbs/00a_errors.ipynb
+def as_path(value, what: str, error: type[TensorNbError] = SettingError) -> Path:
+    "`value` (a str or os.PathLike) as a Path; `error` naming `what` for anything else or an empty name."
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):  # Path("") would be the working folder
+        raise error(f"{what} must be a non-empty path, got {value!r}", reason="not a path")
+    return Path(value)
+
 def check_out_dir(path, what: str = "output folder") -> Path:
     "`path` as a Path if it is, or can become, a writable folder (nothing is created); else SettingError."
-    path = Path(path)
+    path = as_path(path, what)
     if path.exists() and not path.is_dir():
         raise SettingError(f"{what} {path} exists and is not a folder")
     parent = next(p for p in [path, *path.absolute().parents] if p.exists())

@@ -20,7 +20,7 @@ from .checkpoint import LoadedModel, load_model, model_tensors
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import (
-    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
+    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, as_path, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .potential import blend_bulk, bulk_modulus, ionic_dielectric
@@ -42,7 +42,7 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
     otherwise)."""
     cards = shipped_models()
     if model_path is not None:
-        path = Path(model_path)
+        path = as_path(model_path, "model file", ModelFileError)
     else:
         path = ASSETS / f"{check_name(task, 'task', cards)}.pt"
     if not path.is_file():

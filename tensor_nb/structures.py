@@ -5,13 +5,14 @@
 # %% ../nbs/04a_structures.ipynb 3
 from __future__ import annotations
 
+import difflib
 import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .errors import StructureError
+from .errors import StructureError, as_path
 from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
@@ -160,13 +161,14 @@ def _from_ase(atoms, name: str | None):
 def read_structures(path: str | os.PathLike) -> list:
     "Every structure in a file (all data blocks of a CIF), validated; StructureError if none can be read."
     from pymatgen.core import Structure
-    path = Path(path)
+    path = as_path(path, "structure file", StructureError)
     try:
         is_file, exists = path.is_file(), path.exists()
     except OSError as e:  # e.g. a name too long: file contents passed as a name are read by `as_structures`
-        raise StructureError(f"{str(path)[:60]!r}: not a file name ({e.strerror})", reason="missing file") from None
+        raise StructureError(f"{str(path)[:60]!r}: not a file name ({e.strerror})", reason="not a file name") from None
     if not is_file:
-        raise StructureError(f"{path}: no such file" if not exists else f"{path}: not a file", reason="missing file")
+        problem, reason = ("not a file", "not a file") if exists else ("no such file", "missing file")
+        raise StructureError(f"{path}: {problem}", reason=reason)
     try:
         if path.suffix.lower() == ".cif" or path.name.lower().endswith(".cif.gz"):
             from pymatgen.io.cif import CifParser
@@ -220,7 +222,15 @@ def as_structures(item, name: str | None = None) -> list:
     if isinstance(item, (str, os.PathLike)):
         if isinstance(item, str) and item in EXAMPLE_CELLS and not Path(item).exists():
             return [validate_structure(example_structure(item), item)]
-        return read_structures(item)
+        try:
+            return read_structures(item)
+        except StructureError as e:  # a bare word that is neither a file nor an example: say both
+            if not (isinstance(item, str) and e.reason == "missing file" and item.isidentifier()):
+                raise
+            lower = {n.lower(): n for n in EXAMPLE_CELLS}
+            close = [lower[n] for n in difflib.get_close_matches(item.lower(), lower, n=3, cutoff=0.5)]
+            raise StructureError(f"{item}: no such file or example structure; examples: "
+                                 f"{', '.join(close or EXAMPLE_CELLS)}", reason="missing file") from None
     raise StructureError(f"cannot read a structure from a {type(item).__name__}: pass a pymatgen Structure or its "
                          f"dict, ASE Atoms, a structure file or an example name ({', '.join(EXAMPLE_CELLS)})",
                          reason="not a structure")

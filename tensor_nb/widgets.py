@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_per_l, rank_of,
                                  symmetry_projector, to_irreps)
-from .errors import TensorInputError, check_name, real_array
+from .errors import TensorInputError, as_path, check_name, real_array
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
 from .structures import as_structure
@@ -533,7 +533,7 @@ def born_charge_explorer(structures: dict, predict_fn=None):
 
 def save_figure(fig: go.Figure, path: str | Path) -> Path:
     "Write a figure as self-contained HTML (.html) or as an image (.png/.svg/.pdf, needs kaleido and a browser)."
-    path = Path(path)
+    path = as_path(path, "figure file")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".html":
         fig.write_html(path, include_plotlyjs=True)

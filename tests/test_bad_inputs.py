@@ -392,6 +392,23 @@ def test_cli_predict_and_demo_errors(tmp_path):
     assert_user_error(cli("decompose", "1,2,3", "--kind", "elastic"), "needs 36 Voigt numbers")
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--task", "dielectric", "--out", ""], "run folder must be a non-empty path"),
+        (["transfer", "elastic", "dielectric", "--out", ""], "must be a non-empty path"),
+        (["demo", "--out", ""], "report folder must be a non-empty path"),
+        (["predict", "", "--kind", "dielectric"], "structure file must be a non-empty path"),
+        (["predict", "ZnO", "--kind", "dielectric", "--model-path", ""], "model file must be a non-empty path"),
+        (["data", "list", "--data-dir", ""], "data folder must be a non-empty path"),
+    ],
+)
+def test_cli_empty_paths_are_not_the_working_folder(tmp_path, args, message):
+    "An empty name was read as '.': `train --out ''` trained into the working folder."
+    assert_user_error(cli(*args, cwd=tmp_path), message)
+    assert not list(tmp_path.iterdir())
+
+
 def test_cli_predict_names_a_bad_file_and_predicts_the_rest(tmp_path):
     (tmp_path / "bad.cif").write_text("not a cif")
     proc = cli(
