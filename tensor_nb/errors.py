@@ -108,8 +108,9 @@ def check_name(name, what: str, known: Iterable[str] | None = None) -> str:
 
 # %% ../nbs/00a_errors.ipynb
 def check_range(value, what: str, low=None, high=None, integer: bool = False, low_open: bool = False):
-    "`value` if a finite number in [low, high] ((low, high] with low_open), an int if `integer`; else SettingError."
-    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    """`value` if a finite number in [low, high] ((low, high] with low_open), as an int if `integer` (numpy numbers
+    count); else SettingError."""
+    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real)
     if isinstance(value, bool) or not ok_type or value != value or value in (float("inf"), float("-inf")):
         raise SettingError(f"{what} must be {'an integer' if integer else 'a finite number'}, got {value!r}")
     below = low is not None and (value <= low if low_open else value < low)
@@ -117,7 +118,7 @@ def check_range(value, what: str, low=None, high=None, integer: bool = False, lo
         lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
         hi = "" if high is None else f"<= {high}"
         raise SettingError(f"{what} must be {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
-    return value
+    return int(value) if integer else value
 
 # %% ../nbs/00a_errors.ipynb
 def check_flag(value, what: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import full_to_voigt, voigt_to_full
+from .conventions import full_to_voigt, symmetry_tol, voigt_to_full
 from .errors import TensorInputError, finite_array
 
 # %% auto 0
@@ -27,10 +27,16 @@ def _bounds(C, S) -> tuple:
             1 / (tr(S) + 2 * off(S)), 15 / (4 * tr(S) - 4 * off(S) + 3 * shear(S)))
 
 def _stiffness(C_voigt, what: str) -> np.ndarray:
-    "C_voigt as a float array of finite stiffness matrices (..., 6, 6); TensorInputError otherwise."
+    """C_voigt as a float array of finite stiffness matrices (..., 6, 6), symmetric to `symmetry_tol` of its dtype
+    (relative, Frobenius: a matrix given by one triangle is refused); TensorInputError otherwise."""
+    tol = symmetry_tol(getattr(C_voigt, "dtype", "float64"))
     C = finite_array(C_voigt, what, float)
     if C.shape[-2:] != (6, 6):
         raise TensorInputError(f"{what} needs Voigt stiffness matrices (..., 6, 6), got shape {C.shape}")
+    skew = np.linalg.norm(C - np.swapaxes(C, -1, -2), axis=(-2, -1)) / np.linalg.norm(C, axis=(-2, -1)).clip(1e-300)
+    if (skew > tol).any():
+        raise TensorInputError(f"{what}: a stiffness matrix is not symmetric (relative asymmetry {skew.max():.2g} > "
+                               f"{tol:g}): give both triangles of the Voigt matrix")
     return C
 
 def voigt_reuss(C_voigt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -27,8 +28,8 @@ __all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tenso
 
 # %% ../nbs/12a_report.ipynb
 def read_tensor(spec: str, kind: str) -> np.ndarray:
-    """Full Cartesian tensor from comma-separated numbers (Voigt or full), a .json or .npy file, a text file of numbers
-    (comma- or space-separated, e.g. .csv), or an example name."""
+    """Full Cartesian tensor from numbers separated by commas, semicolons or spaces (Voigt or full), a .json or .npy
+    file, a text file of numbers (comma- or space-separated, e.g. .csv), or an example name."""
     k = tensor_kind(kind)
     if spec in EXAMPLE_TENSORS:
         if kind not in EXAMPLE_TENSORS[spec]:
@@ -45,10 +46,10 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
             raise TensorInputError(f"{p}: not a numeric tensor file ({type(e).__name__}: {str(e)[:100]})") from None
     else:
         try:
-            values = np.array([float(v) for v in spec.replace(";", ",").replace("\n", ",").split(",") if v.strip()])
+            values = np.array([float(v) for v in re.split(r"[,;\s]+", spec.strip()) if v])
         except ValueError:
             raise TensorInputError(f"{spec[:60]!r} is not a file, an example ({', '.join(EXAMPLE_TENSORS)}) or "
-                                   "comma-separated numbers") from None
+                                   "numbers separated by commas or spaces") from None
     size = int(np.prod(k.voigt_shape))
     if values.size == size:
         T = voigt_to_full(values.reshape(k.voigt_shape), kind)

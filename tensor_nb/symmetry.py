@@ -255,6 +255,7 @@ def split_l(point_group: str, l: int, parity: int | None = None) -> list[tuple[s
     """How the O(3) irrep (l, parity) splits under a point group: [(Mulliken label, irrep dimension, multiplicity)].
     The parity defaults to (-1)^l, that of the l-th spherical harmonics (s, p, d, f shells); pass +1 or -1 for others
     (a pseudo-vector is l=1 with parity +1)."""
+    l = check_range(l, "l", 0, integer=True)
     parity = (-1) ** l if parity is None else parity
     if parity not in (1, -1):
         raise TensorInputError(f"parity must be 1 or -1, got {parity}")

@@ -450,8 +450,11 @@ def material_explorer(records: list, predict_fn=None):
 
 def born_charge_parts(Z: np.ndarray) -> list[dict]:
     "Per atom: isotropic charge tr(Z*)/3 (e), and the norms of the antisymmetric (l=1) and anisotropic (l=2) parts."
+    Z = real_array(Z, "born_charge_parts", float)
+    if Z.ndim != 3 or Z.shape[1:] != (3, 3):
+        raise TensorInputError(f"born_charge_parts needs one 3x3 tensor per atom, shape (N, 3, 3); got {Z.shape}")
     out = []
-    for z in real_array(Z, "born_charge_parts", float):
+    for z in Z:
         norms = norms_per_l(to_irreps(z, "born_charge"), "born_charge")
         out.append(
             {"isotropic": float(np.trace(z) / 3), "antisymmetric": float(norms[1]), "anisotropic": float(norms[2])}

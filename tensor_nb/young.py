@@ -11,7 +11,7 @@ from math import factorial, prod
 
 import numpy as np
 
-from .errors import SettingError, TensorInputError, finite_array
+from .errors import SettingError, TensorInputError, check_range, finite_array
 
 # %% auto 0
 __all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'perm_sign',
@@ -21,8 +21,12 @@ __all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_
 Partition = tuple[int, ...]
 Tableau = tuple[tuple[int, ...], ...]
 
+_MAX_PARTITIONED = 30
+"Largest n whose partitions are listed (5,604 of them; their number grows like exp(2.6 sqrt(n)))."
+
 def partitions(n: int) -> list[Partition]:
-    "All partitions of n, in reverse lexicographic order ((n) first)."
+    "All partitions of n (0 <= n <= _MAX_PARTITIONED), in reverse lexicographic order ((n) first)."
+    n = check_range(n, "n of partitions(n)", 0, _MAX_PARTITIONED, integer=True)
     def rec(n: int, largest: int) -> list[Partition]:
         if n == 0: return [()]
         return [(k,) + rest for k in range(min(n, largest), 0, -1) for rest in rec(n - k, k)]
@@ -74,7 +78,7 @@ def standard_tableaux(shape: Partition) -> list[Tableau]:
 @lru_cache(maxsize=None)
 def permutation_matrix(perm: tuple[int, ...], dim: int = 3) -> np.ndarray:
     "Matrix M with M @ T.ravel() == np.transpose(T, perm).ravel() for a rank-len(perm) tensor T in `dim` dimensions."
-    n = len(perm)
+    n = len(_permutation(perm))
     src = np.transpose(np.arange(dim ** n).reshape((dim,) * n), perm).ravel()
     M = np.zeros((dim ** n, dim ** n))
     M[np.arange(dim ** n), src] = 1.0
@@ -82,9 +86,15 @@ def permutation_matrix(perm: tuple[int, ...], dim: int = 3) -> np.ndarray:
     return M
 
 # %% ../nbs/02_young.ipynb
+def _permutation(perm) -> tuple[int, ...]:
+    "`perm` as a tuple if it lists the images of 0..n-1 (each once), else SettingError."
+    if not isinstance(perm, (tuple, list)) or sorted(perm) != list(range(len(perm))):
+        raise SettingError(f"a permutation lists the images of 0..n-1, each once, e.g. (1, 0, 2); got {perm!r}")
+    return tuple(perm)
+
 def perm_sign(perm: tuple[int, ...]) -> int:
     "Sign (+1 or -1) of a permutation given as a tuple of images."
-    sign, seen = 1, set()
+    perm, sign, seen = _permutation(perm), 1, set()
     for start in range(len(perm)):
         if start in seen: continue
         length, k = 0, start

@@ -43,9 +43,11 @@ from tensor_nb.explorer import _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import orthogonal_matrix, wigner_D
 from tensor_nb.structures import structure_label, vacuum_gap
+from tensor_nb.metrics import is_stable, vrh_moduli
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
-                                space_group_operations)
-from tensor_nb.young import young_components
+                                space_group_operations, split_l)
+from tensor_nb.widgets import born_charge_parts
+from tensor_nb.young import partitions, perm_sign, young_components
 
 ROWS = FUSED_MIN_ROWS + 10
 
@@ -464,7 +466,6 @@ def test_conventions_refuse_what_they_would_cut():
 def test_every_array_door_refuses_what_has_no_real_value(make, message):
     from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_to_full
     from tensor_nb.decompose import norms_per_l
-    from tensor_nb.metrics import vrh_moduli
     from tensor_nb.symmetry import symmetrize, symmetry_residual
 
     C = np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
@@ -493,7 +494,7 @@ def test_every_array_door_reads_other_byte_orders_and_lists():
 
 
 def test_metrics_inputs():
-    from tensor_nb.metrics import baseline_metrics, element_baseline, is_stable, tensor_metrics, vrh_moduli
+    from tensor_nb.metrics import baseline_metrics, element_baseline, tensor_metrics
 
     for bad, message in ((np.eye(3), "6, 6"), (np.full((6, 6), np.inf), "NaN or inf"), ([[1, 2]], "6, 6")):
         with pytest.raises(TensorInputError, match=message):
@@ -634,6 +635,40 @@ def test_settings_out_of_range():
     with pytest.raises(TensorInputError, match="not orthogonal"):
         symmetrize(np.eye(3), ops * 1.1, "dielectric")
     assert len(check_group(ops)) == 12
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: neighbor_edges(example_structure("Si"), cutoff=1e6), SettingError, "<= 50"),  # ran for minutes
+        (lambda: neighbor_edges(example_structure("Si"), cutoff=float("nan")), SettingError, "finite number"),
+        (lambda: neighbor_edges(example_structure("Si"), cutoff=-1), SettingError, "must be > 0"),
+        (lambda: neighbor_edges(example_structure("Si"), shell_tol=-1), SettingError, "shell_tol"),
+        (lambda: split_l("m-3m", -1), SettingError, "l must be >= 0"),  # was a bare AssertionError
+        (lambda: split_l("m-3m", 2.5), SettingError, "l must be an integer"),  # blamed a complex parity
+        (lambda: vrh_moduli(np.triu(EXAMPLE_TENSORS["Si"]["elastic"])), TensorInputError, "both triangles"),
+        (lambda: is_stable(np.tril(EXAMPLE_TENSORS["Si"]["elastic"])), TensorInputError, "not symmetric"),
+        (lambda: partitions(-1), SettingError, "must be >= 0"),  # was an empty list
+        (lambda: partitions(2.5), SettingError, "must be an integer"),  # was a TypeError
+        (lambda: partitions(200), SettingError, "<= 30"),  # would run for hours
+        (lambda: perm_sign((0, 2)), SettingError, "a permutation lists the images"),  # was an IndexError
+        (lambda: born_charge_parts(np.eye(3)), TensorInputError, r"\(N, 3, 3\); got \(3, 3\)"),  # blamed a row
+    ],
+)
+def test_settings_and_matrices_outside_their_meaning(call, error, message):
+    "Found by trying the exported functions with values a user could pass: each names the problem before any work."
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_numpy_numbers_are_numbers():
+    from tensor_nb.errors import check_range
+
+    assert split_l("m-3m", np.int64(2)) == split_l("m-3m", 2)
+    assert type(check_range(np.int32(4), "epochs", 1, integer=True)) is int
+    from tensor_nb.report import read_tensor
+
+    assert np.allclose(read_tensor("1 0 0  0 1 0\n0 0 1", "dielectric"), np.eye(3))  # spaces separate numbers too
 
 
 @pytest.mark.parametrize("symprec", [-1e-3, 0.0, float("nan"), float("inf")])
