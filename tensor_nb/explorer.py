@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from .errors import (
-    PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError, check_range)
+from tensor_nb.errors import (
+    PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError, UnknownNameError,
+    check_range)
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -248,6 +249,14 @@ def _read_upload(contents: str, filename: str):
         except StructureError as e:
             raise StructureError(str(e).replace(str(path), name), reason=e.reason) from None
 
+def _picked(pick, examples: dict, local: dict) -> tuple:
+    "(structure, name, DFT entry or None) of a list value 'example:NAME' or 'local:ID'; UnknownNameError otherwise."
+    origin, _, key = str(pick).partition(":")
+    table = {"example": examples, "local": local}.get(origin, {})
+    if key not in table:
+        raise UnknownNameError(f"no crystal {pick!r} in the explorer's list")
+    return (examples[key], key, None) if origin == "example" else (local[key]["structure"], key, local[key])
+
 def build_app():
     "The explorer as a Dash app with Crystal Toolkit's plugin; `serve` runs it."
     import crystal_toolkit.components as ctc
@@ -298,13 +307,7 @@ def build_app():
                 s, name, dft = found[0], Path(filename).name, None
                 note = f"{filename} holds {len(found)} structures; showing the first" if len(found) > 1 else ""
             else:
-                origin, key = pick.split(":", 1)
-                if origin == "example":
-                    s, name, dft = examples[key], key, None
-                else:
-                    entry = local[key]
-                    s, name, dft = entry["structure"], key, entry
-                note = ""
+                (s, name, dft), note = _picked(pick, examples, local), ""
             panel = crystal_panel(s, name, dft, ionic="ionic" in (ionic or []))
             return s, panel, note, shown if note else hidden, source
         except TensorNbError as e:

@@ -39,7 +39,7 @@ from tensor_nb.errors import (
 from tensor_nb.backbone import crystal_scalars, shell_harmonics
 from tensor_nb.data import align_to_structure
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
-from tensor_nb.explorer import _read_upload, crystal_panel
+from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import orthogonal_matrix, wigner_D
 from tensor_nb.structures import structure_label, vacuum_gap
@@ -653,6 +653,7 @@ def test_settings_out_of_range():
         (lambda: partitions(200), SettingError, "<= 30"),  # would run for hours
         (lambda: perm_sign((0, 2)), SettingError, "a permutation lists the images"),  # was an IndexError
         (lambda: born_charge_parts(np.eye(3)), TensorInputError, r"\(N, 3, 3\); got \(3, 3\)"),  # blamed a row
+        (lambda: _picked("nosuch", {}, {}), UnknownNameError, "in the explorer's list"),  # a crafted request
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
