@@ -16,15 +16,16 @@ from tqdm.auto import tqdm
 from .backbone import _checkpoint, backbone_spec, batch_graphs, sevennet_graph, sevennet_modules
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TensorInputError, check_range, finite_array, real_array
+from .errors import SettingError, TensorInputError, check_name, check_range, finite_array, real_array
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import validate_structure
 from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
-__all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell', 'bulk_modulus',
-           'blend_bulk', 'fit_bulk_weight', 'force_constants', 'optical_modes', 'ionic_response', 'ionic_dielectric']
+__all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
+           'bulk_modulus', 'blend_bulk', 'fit_bulk_weight', 'force_constants', 'optical_modes', 'ionic_response',
+           'ionic_dielectric']
 
 # %% ../nbs/07c_potential.ipynb
 POTENTIAL = "sevennet-0"
@@ -129,9 +130,13 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
     w = np.where(usable, weight, 0.0)
     return coeffs + (w * (np.where(usable, k, 0.0) - coeffs @ b / 9))[..., None] * b
 
-def fit_bulk_weight(coeffs: np.ndarray, k: np.ndarray, truth: np.ndarray) -> float:
-    "The weight of BULK_WEIGHTS whose blend of coeffs (N, 21) with k has the lowest mean component MAE vs truth."
-    mae = [tensor_metrics(from_irreps(blend_bulk(coeffs, k, w), "elastic"), truth, "elastic")["mean_component_mae"]
+BULK_METRICS = {"component": "mean_component_mae", "k_vrh": "k_vrh_mae"}
+"What `fit_bulk_weight` minimises: the mean component MAE, or the MAE of K_VRH (the modulus the prior moves)."
+
+def fit_bulk_weight(coeffs: np.ndarray, k: np.ndarray, truth: np.ndarray, by: str = "component") -> float:
+    "The weight of BULK_WEIGHTS whose blend of coeffs (N, 21) with k has the lowest `by` error (BULK_METRICS)."
+    key = BULK_METRICS[check_name(by, "bulk prior criterion", BULK_METRICS)]
+    mae = [tensor_metrics(from_irreps(blend_bulk(coeffs, k, w), "elastic"), truth, "elastic")[key]
            for w in BULK_WEIGHTS]
     return BULK_WEIGHTS[int(np.argmin(mae))]
 

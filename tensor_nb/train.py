@@ -392,11 +392,13 @@ def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_o
 
 # %% ../nbs/08_train.ipynb
 def fit_bulk_prior(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
-                   progress: bool = False) -> dict:
-    "An elastic model's bulk prior: POTENTIAL and the blend weight with the lowest MAE on these (validation) crystals."
+                   progress: bool = False, by: str = "component") -> dict:
+    """An elastic model's bulk prior: POTENTIAL and the blend weight with the lowest error `by` (`BULK_METRICS`)
+    on these (validation) crystals."""
     pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices)
     k = bulk_modulus([data.structures[i] for i in indices], POTENTIAL, progress=progress)
-    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, np.stack([data.tensors[i] for i in indices]))}
+    truth = np.stack([data.tensors[i] for i in indices])
+    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, truth, by)}
 
 # %% ../nbs/08_train.ipynb
 def _save(path: Path, state: dict) -> None:
