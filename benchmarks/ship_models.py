@@ -21,6 +21,7 @@ from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
 from tensor_nb.errors import ModelFileError
 from tensor_nb.models import EQUIVARIANT_MODELS
+from tensor_nb.potential import BULK_METRICS
 from tensor_nb.structures import VACUUM_GAP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,15 @@ TEST_KEYS = (
     "share_unstable",
     "n",
 )
+
+
+def bulk_prior_note(prior: dict | None) -> str:
+    "The model card's sentence on an elastic model's bulk prior ('' without one)."
+    if not prior:
+        return ""
+    by = BULK_METRICS[prior.get("by", "component")].replace("_mae", "").replace("_", " ")
+    return (f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {prior['potential']} (weight "
+            f"{prior['weight']:g}, chosen on the validation crystals by the {by} MAE; 07c_potential)")
 
 
 def card_for(task: str, best: dict, candidates: list) -> dict:
@@ -91,12 +101,7 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             ),
         },
         "ensemble_members": meta.get("model_kw", {}).get("members", 1),
-        "bulk_prior": (
-            f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {meta['bulk_prior']['potential']} "
-            f"(weight {meta['bulk_prior']['weight']:g}, chosen on the validation crystals; 07c_potential)"
-            if meta.get("bulk_prior")
-            else ""
-        ),
+        "bulk_prior": bulk_prior_note(meta.get("bulk_prior")),
         "log_target": (
             ("trained on log(eps - 1), predictions mapped back: every eigenvalue above 1 (03b_spd)"
              if meta.get("log_floor") == 1 else

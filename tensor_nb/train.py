@@ -398,7 +398,7 @@ def fit_bulk_prior(model: torch.nn.Module, inputs, data: TaskData, scaler: Irrep
     pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices)
     k = bulk_modulus([data.structures[i] for i in indices], POTENTIAL, progress=progress)
     truth = np.stack([data.tensors[i] for i in indices])
-    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, truth, by)}
+    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, truth, by), "by": by}
 
 # %% ../nbs/08_train.ipynb
 def _save(path: Path, state: dict) -> None:
