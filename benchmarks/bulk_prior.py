@@ -58,6 +58,7 @@ def main() -> None:
         card = json.loads(card_path.read_text())
         card["test"] = {k: m[k] for k in TEST_KEYS if k in m}  # m: the last evaluation, test with the prior
         card["bulk_prior"] = bulk_prior_note(prior)
+        card["date"] = time.strftime("%Y-%m-%d")
         card_path.write_text(json.dumps(card, indent=1) + "\n")
         print(f"shipped: {args.model} and {card_path.name} with weight {prior['weight']:g}")
 

@@ -21,7 +21,6 @@ from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
 from tensor_nb.errors import ModelFileError
 from tensor_nb.models import EQUIVARIANT_MODELS
-from tensor_nb.potential import BULK_METRICS
 from tensor_nb.structures import VACUUM_GAP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +42,7 @@ def bulk_prior_note(prior: dict | None) -> str:
     "The model card's sentence on an elastic model's bulk prior ('' without one)."
     if not prior:
         return ""
-    by = BULK_METRICS[prior.get("by", "component")].replace("_mae", "").replace("_", " ")
+    by = {"component": "mean component", "k_vrh": "K_VRH"}[prior.get("by", "component")]
     return (f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {prior['potential']} (weight "
             f"{prior['weight']:g}, chosen on the validation crystals by the {by} MAE; 07c_potential)")
 
