@@ -21,9 +21,8 @@ import numpy as np
 from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
-from tensor_nb.errors import (
-    DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path, check_name, check_range,
-    parse_json)
+from .errors import (DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path,
+                              check_name, check_range, parse_json)
 from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 

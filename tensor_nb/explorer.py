@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
-from tensor_nb.errors import (
-    PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError, UnknownNameError,
-    check_range)
+from .errors import (PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError,
+                              UnknownNameError, check_range)
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
