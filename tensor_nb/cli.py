@@ -116,9 +116,10 @@ def _data(args: argparse.Namespace) -> int:
     from tensor_nb import data
     if args.action == "list":
         folder = data.data_dir(args.data_dir)
-        if not data.list_snapshots(folder):
+        names = data.list_snapshots(folder)
+        if not names:
             raise DataError(f"no data snapshots (*.jsonl, *.jsonl.gz) in {folder}")
-        for name in data.list_snapshots(folder):
+        for name in names:
             n = len(data.load_snapshot(name, folder))
             tasks = [t.name for t in data.TASKS.values() if t.snapshot == name]
             print(f"{name:22s} {n:6d} records   tasks: {', '.join(tasks) or '-'}")
@@ -394,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tensor-nb {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (`tensor-nb data list | head -3`): not an error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 141
     except (TensorNbError, OSError) as e:
         if debug:
             raise

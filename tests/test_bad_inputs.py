@@ -411,6 +411,14 @@ def test_cli_empty_paths_are_not_the_working_folder(tmp_path, args, message):
     assert not list(tmp_path.iterdir())
 
 
+def test_cli_output_read_in_part_is_quiet():
+    "`tensor-nb models | head -1` printed 'error: [Errno 32] Broken pipe'."
+    proc = subprocess.Popen([sys.executable, "-m", "tensor_nb.cli", "models"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    assert proc.wait(timeout=300) == 141 and proc.stderr.read() == ""
+
+
 def test_cli_predict_names_a_bad_file_and_predicts_the_rest(tmp_path):
     (tmp_path / "bad.cif").write_text("not a cif")
     proc = cli(
