@@ -17,7 +17,7 @@ import torch
 from record import git_commit
 from tensor_nb.checkpoint import load_model, save_model
 from tensor_nb.prediction import mahalanobis
-from tensor_nb.train import BackboneInputs, _summaries, task_data, training_domain
+from tensor_nb.train import BackboneInputs, feature_summaries, task_data, training_domain
 
 
 def far_share(domain: dict, Z) -> float:
@@ -40,7 +40,7 @@ def main() -> None:
         idx = {m: i for i, m in enumerate(data.ids)}
         tr, va, te = ([idx[m] for m in data.splits[k]] for k in ("train", "val", "test"))
         inputs = BackboneInputs(data.structures, meta["backbone"], progress=True)
-        Z_test = _summaries(inputs, te)
+        Z_test = feature_summaries(inputs, te)
         old = meta["domain"]
         new = training_domain(meta["backbone"], data, inputs, tr, va)
         row = {"run": Path(run).name, "task": meta["task"], "backbone": meta["backbone"], "n_test": len(te),

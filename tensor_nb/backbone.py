@@ -543,7 +543,7 @@ class BackboneModel(nn.Module):
                            members: bool = False) -> torch.Tensor | tuple[torch.Tensor, np.ndarray]:
         """Normalised coefficients of structures, the whole backbone run in `dtype` (float64: equivariant to ~1e-8);
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
-        mean invariant features (see `invariant_summary`)."""
+        mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`)."""
         blocks = self._blocks_in(dtype)
         g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
         g["edge_vec"] = g["edge_vec"].to(dtype)
@@ -554,14 +554,20 @@ class BackboneModel(nn.Module):
                 crystal_scalars(structures))
         if not invariants:
             return y
-        return y, invariant_summary(x, x_inv, g["batch"], len(structures), self.spec.feature_irreps)
+        return y, invariant_summary(x, x_inv, g["batch"], len(structures), self.spec.feature_irreps, norms=True)
 
 # %% ../nbs/07a_backbone.ipynb
 def invariant_summary(x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
-                      irreps: str) -> np.ndarray:
-    "Mean over each crystal's atoms of the scalar channels of (x + x_inv) / 2, (num_graphs, n_scalars) float64."
+                      irreps: str, norms: bool = False) -> np.ndarray:
+    """Mean over each crystal's atoms of the scalar channels of (x + x_inv) / 2, (num_graphs, n_scalars) float64;
+    with `norms`, followed by the mean norm of every l > 0 channel, averaged over x and x_inv."""
     irreps = o3.Irreps(irreps)
-    cols = torch.cat([torch.arange(sl.start, sl.stop) for sl, (_, ir) in zip(irreps.slices(), irreps) if ir.l == 0])
+    blocks = list(zip(irreps.slices(), irreps))
+    cols = torch.cat([torch.arange(sl.start, sl.stop) for sl, (_, ir) in blocks if ir.l == 0])
     h = 0.5 * (x[:, cols] + x_inv[:, cols]).double()
+    if norms:
+        size = lambda v, sl, mul, ir: v[:, sl].double().reshape(len(v), mul, ir.dim).norm(dim=-1)
+        h = torch.cat([h] + [0.5 * (size(x, sl, mul, ir) + size(x_inv, sl, mul, ir))
+                             for sl, (mul, ir) in blocks if ir.l > 0], 1)
     pooled = h.new_zeros(num_graphs, h.shape[1]).index_add(0, batch, h)
     return (pooled / torch.bincount(batch, minlength=num_graphs)[:, None].double()).numpy()

@@ -23,6 +23,7 @@ from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, as_path, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
+from .moduli import apply_moduli_prior
 from .potential import blend_bulk, bulk_modulus, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import VACUUM_GAP, as_structures, is_structure_text, structure_label, vacuum_gap
@@ -116,6 +117,8 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
             coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"]), prior["weight"])
+        if prior := meta.get("moduli_prior"):  # a backbone model's: z is its crystals' summaries
+            coeffs = apply_moduli_prior(coeffs, z, prior)
         out.append(coeffs)
     return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 
@@ -141,6 +144,7 @@ def _domain_warnings(loaded: LoadedModel, structures: list, labels: list[str], z
         messages.append(f"{len(slabs)} structure(s) have a vacuum gap wider than {VACUUM_GAP:g} A (a slab, a layer or "
                         "a molecule in a box; the models learned bulk crystals): " + _names(slabs))
     if "feature_mean" in domain and z is not None:
+        z = z[:, :len(domain["feature_mean"])]  # the scalar summary (the channel norms follow it)
         d = mahalanobis(z, domain)
         ref = domain.get("distance_reference", "training crystals")  # older model files: in-sample
         far = [f"{lab} (distance {x:.1f}; 99 % of the {ref} lie within {domain['distance_p99']:.1f})"

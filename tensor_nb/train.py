@@ -29,6 +29,7 @@ from .errors import (
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
+from .moduli import apply_moduli_prior
 from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
 from .spd import SPD_FLOOR, SPD_KINDS, spd_log
 from .symmetry import SYMPREC
@@ -36,8 +37,8 @@ from .symmetry import SYMPREC
 # %% auto 0
 __all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'log_targets',
            'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
-           'predict_coefficients', 'evaluated_coefficients', 'evaluate', 'metal_classifier', 'training_domain',
-           'fit_bulk_prior', 'train']
+           'predict_coefficients', 'evaluated_coefficients', 'evaluate', 'feature_summaries', 'metal_classifier',
+           'training_domain', 'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
@@ -289,21 +290,26 @@ def _distributed() -> tuple[int, int]:
 
 # %% ../nbs/08_train.ipynb
 def evaluated_coefficients(model: torch.nn.Module, inputs, structures: list, scaler: IrrepScaler, indices: list,
-                           bulk_prior: dict | None = None) -> np.ndarray:
+                           bulk_prior: dict | None = None, moduli_prior: dict | None = None) -> np.ndarray:
     """The model's coefficients (N, dim) of structures[indices] in the task's units, float64, blended with a
-    potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given: what `evaluate` scores."""
+    potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given, then with a moduli head's moduli if
+    `moduli_prior` is (07d_moduli): what `evaluate` scores."""
     pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
     if bulk_prior:
         pred = blend_bulk(pred, bulk_modulus([structures[i] for i in indices], bulk_prior["potential"]),
                           bulk_prior["weight"])
+    if moduli_prior:
+        pred = apply_moduli_prior(pred, feature_summaries(inputs, indices, norms=True), moduli_prior)
     return pred
 
 def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
              train_indices: list, bulk_prior: dict | None = None, meta: dict | None = None) -> tuple[dict, dict]:
     """(metrics of the model on these materials, metrics of the trivial baselines), in the task's units;
-    elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given;
-    coefficients mapped to tensors as the model file's `meta` says (`model_tensors`; None: they are T's)."""
-    pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices, bulk_prior)
+    elastic predictions blended with a potential's bulk modulus if `bulk_prior` ({'potential', 'weight'}) is given
+    and with the moduli head of the model file's `meta` if it has one; coefficients mapped to tensors as `meta`
+    says (`model_tensors`; None: they are T's)."""
+    pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices, bulk_prior,
+                                  (meta or {}).get("moduli_prior"))
     if data.kind == "scalar":
         truth = np.array([data.tensors[i] for i in indices], dtype=float)
         train_truth = np.array([data.tensors[i] for i in train_indices], dtype=float)
@@ -323,12 +329,14 @@ def evaluate(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler
 INSULATOR_KINDS = ("dielectric", "piezoelectric", "born_charge")
 "Tensor kinds computed (by DFPT) for insulators only: their models warn about metallic inputs."
 
-def _summaries(inputs: BackboneInputs, indices: list) -> np.ndarray:
+def feature_summaries(inputs: BackboneInputs, indices: list, norms: bool = False) -> np.ndarray:
+    "`invariant_summary` (07a_backbone) of the crystals `indices` of backbone inputs, from their cached features."
     from tensor_nb.backbone import backbone_spec, invariant_summary
     f = [inputs.feats[i] for i in indices]
     batch = torch.repeat_interleave(torch.arange(len(f)), torch.tensor([len(x["x"]) for x in f]))
     irreps = backbone_spec(inputs.backbone).feature_irreps
-    return invariant_summary(torch.cat([x["x"] for x in f]), torch.cat([x["inv_x"] for x in f]), batch, len(f), irreps)
+    return invariant_summary(torch.cat([x["x"] for x in f]), torch.cat([x["inv_x"] for x in f]), batch, len(f),
+                             irreps, norms)
 
 def _logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> tuple[np.ndarray, float]:
     "(weights, bias) of an L2-regularised logistic regression, fitted with L-BFGS."
@@ -358,7 +366,7 @@ def metal_classifier(backbone: str, n: int = 3000, progress: bool = True) -> dic
     pick = sorted(usable, key=lambda i: hashlib.sha256(records[i].material_id.encode()).hexdigest())[:n]
     structures = [records[i].structure for i in pick]
     inputs = BackboneInputs(structures, backbone, progress=progress)
-    Z = _summaries(inputs, list(range(len(pick))))
+    Z = feature_summaries(inputs, list(range(len(pick))))
     metal = np.array([float(records[i].tensor) <= 0 for i in pick], float)
     fit, held = np.arange(len(pick)) % 5 != 0, np.arange(len(pick)) % 5 == 0
     shift, scale = Z[fit].mean(0), Z[fit].std(0) + 1e-9
@@ -378,7 +386,7 @@ def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_o
     percentile of the held-out crystals `held_out` (the validation split)."""
     domain = {"elements": sorted({e.symbol for i in indices for e in data.structures[i].composition})}
     if backbone:
-        Z, Z_held = _summaries(inputs, indices), _summaries(inputs, held_out)
+        Z, Z_held = feature_summaries(inputs, indices), feature_summaries(inputs, held_out)
         mean = Z.mean(0)
         cov = np.cov(Z, rowvar=False)
         cov += DOMAIN_SHRINKAGE * np.trace(cov) / len(cov) * np.eye(len(cov))
