@@ -50,6 +50,7 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         model = c["model"] + (f", {members} heads" if members > 1 else "")
         model += ", + binary moduli" if c.get("auxiliary_data") else ""
         model += ", + SevenNet-0 bulk modulus" if c.get("bulk_prior") else ""
+        model += ", + moduli head" if c.get("moduli_prior") else ""
         model += ", log target" if c.get("log_target") else ""
         shells = c.get("training", {}).get("config", {}).get("model_kw", {}).get("shells")
         model += ", + shell harmonics" if shells else ""

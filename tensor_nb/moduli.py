@@ -47,8 +47,8 @@ def blend_moduli(coeffs: np.ndarray, k: np.ndarray, g: np.ndarray, weights: tupl
             + (wg * (g - G))[..., None] * _shear_coefficients())
 
 # %% ../nbs/07d_moduli.ipynb
-MODULI_HIDDEN = 128
-"Width of the moduli head's MLPs."
+MODULI_HIDDEN = 256
+"Width of the moduli head's MLPs (256 validated better than 128 on the shipped elastic model)."
 
 MODULI_MEMBERS = 5
 "MLPs the moduli head averages."
@@ -125,9 +125,11 @@ def fit_moduli_head(z: np.ndarray, moduli: np.ndarray, train, val, hidden: int =
 
 # %% ../nbs/07d_moduli.ipynb
 def pack_moduli_prior(head: ModuliHead, weights: tuple[float, float], **notes) -> dict:
-    "What a model file keeps of a moduli head: its size, weights and blend weights (w_k, w_g), and `notes`."
+    """What a model file keeps of a moduli head: its size, its weights (in float32, half the bytes; they are read back
+    into float64), the blend weights (w_k, w_g) and `notes`."""
     return {"n_features": len(head.shift), "hidden": head.nets[0][0].out_features, "members": len(head.nets),
-            "state": head.state_dict(), "weights": [float(w) for w in weights], **notes}
+            "state": {k: v.float() for k, v in head.state_dict().items()}, "weights": [float(w) for w in weights],
+            **notes}
 
 def unpack_moduli_prior(prior: dict) -> ModuliHead:
     "The ModuliHead of a `pack_moduli_prior` dictionary."
