@@ -232,6 +232,12 @@ def test_per_atom_set_targets(task, baseline):
     assert card["test"]["mean_component_mae"] <= 0.5 * card["baselines"][baseline], card["test"]
 
 
+def test_elastic_targets():
+    "Issue 15's elastic targets on the test split (the card's numbers): component, K_VRH and G_VRH MAE in GPa."
+    test = CARDS["elastic"]["test"]
+    assert test["mean_component_mae"] <= 6.5 and test["k_vrh_mae"] <= 9 and test["g_vrh_mae"] <= 9, test
+
+
 @pytest.mark.parametrize("name", ["seconv", "cgcnn", "chgcnn"])
 def test_graph_model_files_predict_in_float64(name, tmp_path):
     "A model file from `tensor-nb train` with a graph model (no backbone) predicts in float64, symmetric."
