@@ -207,7 +207,8 @@ def test_ionic_card_error_reproduces_through_predict(data_dir):
 @pytest.mark.parametrize("task", sorted(CARDS))
 def test_predict_matches_the_evaluation_behind_the_card(task):
     """`predict` (float64 backbone, unsymmetrised) gives what the training pipeline's evaluation (cached float32
-    features, bulk prior, moduli head, log target) gives, here on the example crystals: the card's test errors come from there."""
+    features, bulk prior, moduli head, log target) gives, here on the example crystals: the card's test errors come
+    from there."""
     from tensor_nb.checkpoint import model_tensors
     from tensor_nb.train import BackboneInputs, evaluated_coefficients
 
