@@ -119,8 +119,9 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
             coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"]), prior["weight"])
-        if moduli_head is not None:
-            coeffs = blend_moduli(coeffs, *moduli_head.moduli(z), moduli["weights"])
+        if moduli_head is not None:  # every member moves as their mean does, so that their mean is the prediction
+            mean = coeffs.mean(0) if members else coeffs
+            coeffs = coeffs + (blend_moduli(mean, *moduli_head.moduli(z), moduli["weights"]) - mean)
         out.append(coeffs)
     return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 
