@@ -12,21 +12,19 @@ and the head's own K_VRH and G_VRH MAE; appends a row to benchmarks/results/modu
 """
 
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from record import append_row, data_hash, git_commit
-from ship_models import TEST_KEYS
-from tensor_nb.checkpoint import load_model, save_model
+from ship_models import compare, reship
+from tensor_nb.checkpoint import load_model
 from tensor_nb.conventions import full_to_voigt
 from tensor_nb.metrics import vrh_moduli
 from tensor_nb.moduli import MODULI_HIDDEN, MODULI_MEMBERS, fit_moduli_head, fit_moduli_weights, pack_moduli_prior
-from tensor_nb.train import (MODULI_TASKS, TrainConfig, evaluate, evaluated_coefficients, feature_summaries,
+from tensor_nb.train import (MODULI_TASKS, TrainConfig, evaluated_coefficients, feature_summaries,
                              model_inputs, moduli_data, task_data)
 
 
@@ -79,26 +77,14 @@ def main() -> None:
         k, g = head.moduli(z[rows])
         row[f"{split}_head"] = {"k_vrh_mae": float(np.abs(k - moduli[rows, 0]).mean()),
                                 "g_vrh_mae": float(np.abs(g - moduli[rows, 1]).mean())}
-    for name, m_meta in (("without", meta), ("with", {**meta, "moduli_prior": prior})):
-        for split, rows in (("val", va), ("test", te)):
-            m, base = evaluate(loaded.model, inputs, data, loaded.scaler, rows, tr, meta.get("bulk_prior"), m_meta)
-            row[f"{split}_{name}"] = {k: m[k] for k in ("mean_component_mae", "k_vrh_mae", "g_vrh_mae", "fnorm")}
-            print(f"{split:4s} {name:7s} head: MAE {m['mean_component_mae']:.4g}  K {m['k_vrh_mae']:.4g}  "
-                  f"G {m['g_vrh_mae']:.4g}  (mean predictor {base['mean']['mean_component_mae']:.4g})", flush=True)
+    m = compare(loaded, inputs, data, {"val": va, "test": te}, tr,
+                {"without": (meta.get("bulk_prior"), meta),
+                 "with": (meta.get("bulk_prior"), {**meta, "moduli_prior": prior})}, row)
     print(f"weights {weights}; the head alone: {row['val_head']} (val), {row['test_head']} (test)")
     row["wall_s"] = round(time.time() - t0)
     append_row("moduli_prior.jsonl", row)
     if args.ship:
-        keep = {k: v for k, v in meta.items() if k not in ("format", "num_elements")}  # save_model writes them
-        save_model(args.model, loaded.model, loaded.scaler, {**keep, "moduli_prior": prior})
-        card_path = Path(args.model).with_suffix(".json")
-        card = json.loads(card_path.read_text())
-        card["test"] = {k: m[k] for k in TEST_KEYS if k in m}  # m: the last evaluation, test with the head
-        card["moduli_prior"] = moduli_prior_note(prior)
-        card["date"] = time.strftime("%Y-%m-%d")
-        card_path.write_text(json.dumps(card, indent=1) + "\n")
-        print(f"shipped: {args.model} and {card_path.name} with weights {weights}")
-
+        reship(args.model, loaded, {**meta, "moduli_prior": prior}, m, moduli_prior=moduli_prior_note(prior))
 
 if __name__ == "__main__":
     main()

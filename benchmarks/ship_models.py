@@ -16,7 +16,7 @@ from pathlib import Path
 
 from summarize import latest_per_run, rows as result_rows, run_name
 from tensor_nb.backbone import BACKBONES
-from tensor_nb.checkpoint import load_model
+from tensor_nb.checkpoint import load_model, save_model
 from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
 from tensor_nb.errors import ModelFileError
@@ -45,6 +45,31 @@ def bulk_prior_note(prior: dict | None) -> str:
     by = {"component": "mean component", "k_vrh": "K_VRH"}[prior.get("by", "component")]
     return (f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {prior['potential']} (weight "
             f"{prior['weight']:g}, chosen on the validation crystals by the {by} MAE; 07c_potential)")
+
+
+def compare(loaded, inputs, data, splits: dict, train: list, variants: dict, row: dict) -> dict:
+    """Evaluate a shipped elastic model's variants {name: (bulk_prior, meta)} on the splits {name: rows}; each
+    result goes into row[f"{split}_{name}"] and a printed line. Returns the metrics of the last variant and split."""
+    from tensor_nb.train import evaluate
+    for name, (prior, meta) in variants.items():
+        for split, rows in splits.items():
+            m, base = evaluate(loaded.model, inputs, data, loaded.scaler, rows, train, prior, meta)
+            row[f"{split}_{name}"] = {k: m[k] for k in ("mean_component_mae", "k_vrh_mae", "g_vrh_mae", "fnorm")}
+            print(f"{split:4s} {name:7s}: MAE {m['mean_component_mae']:.4g}  K {m['k_vrh_mae']:.4g}  "
+                  f"G {m['g_vrh_mae']:.4g}  (mean predictor {base['mean']['mean_component_mae']:.4g})", flush=True)
+    return m
+
+
+def reship(path: str, loaded, meta: dict, test: dict, **card_fields) -> None:
+    """Write a shipped model file again with `meta` (network and scaler unchanged), and into its card the test
+    metrics `test`, `card_fields` and today's date."""
+    keep = {k: v for k, v in meta.items() if k not in ("format", "num_elements")}  # save_model writes them
+    save_model(path, loaded.model, loaded.scaler, keep)
+    card_path = Path(path).with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    card.update(test={k: test[k] for k in TEST_KEYS if k in test}, **card_fields, date=time.strftime("%Y-%m-%d"))
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    print(f"shipped: {path} and {card_path.name}")
 
 
 def card_for(task: str, best: dict, candidates: list) -> dict:

@@ -9,7 +9,6 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from scipy.spatial.transform import Rotation
 
 from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_to_full
@@ -19,15 +18,7 @@ from tensor_nb.metrics import vrh_moduli
 from tensor_nb.moduli import (ModuliHead, apply_moduli_prior, blend_moduli, fit_moduli_head, fit_moduli_weights,
                               pack_moduli_prior, unpack_moduli_prior)
 
-voigt = arrays(np.float64, (6, 6), elements=st.floats(-300, 300, allow_nan=False, width=64))
-
-
-def k_voigt(C):
-    return np.einsum("...iijj->...", C) / 9
-
-
-def g_voigt(C):
-    return (3 * np.einsum("...ijij->...", C) - np.einsum("...iijj->...", C)) / 30
+from test_potential import g_voigt, k_voigt, voigt  # the same stiffness strategy and Voigt moduli
 
 
 @settings(max_examples=50, deadline=None)
