@@ -18,6 +18,7 @@ from .decompose import irreps_slices
 from .errors import ModelFileError, SettingError, as_path
 from .graphs import NUM_ELEMENTS, GraphSettings
 from .models import MODELS, build_model
+from .moduli import unpack_moduli_prior
 from .spd import coefficients_to_tensors
 
 # %% auto 0
@@ -117,6 +118,11 @@ def load_model(path: str | Path) -> LoadedModel:
         raise ModelFileError(
             f"{path}: the weights do not fit the model it describes ({str(e).splitlines()[0][:160]})"
         ) from None
+    if "moduli_prior" in meta:  # an elastic model's moduli head (07d_moduli)
+        try:
+            unpack_moduli_prior(meta["moduli_prior"])
+        except SettingError as e:
+            raise ModelFileError(f"{path}: its moduli head is unusable ({e})") from None
     sc = ck["scaler"]
     return LoadedModel(model.eval(), IrrepScaler(sc["kind"], sc["shift"], sc["scale"]), meta)
 

@@ -31,12 +31,16 @@ def _hill(coeffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "K_VRH and G_VRH (GPa) of elastic coefficients (..., 21) in GPa (see `vrh_moduli`)."
     return vrh_moduli(full_to_voigt(from_irreps(coeffs, "elastic"), "elastic"))
 
+def _weights(weights) -> tuple[float, float]:
+    "The blend weights (w_k, w_g), each in [0, 1]; SettingError for anything else."
+    if np.ndim(weights) != 1 or len(weights) != 2:
+        raise SettingError(f"moduli prior weights are (w_k, w_g), got {weights!r}")
+    return tuple(float(check_range(w, "moduli prior weight", 0, 1)) for w in weights)
+
 def blend_moduli(coeffs: np.ndarray, k: np.ndarray, g: np.ndarray, weights: tuple[float, float]) -> np.ndarray:
     """Elastic coefficients (..., N, 21) moved along the isotropic directions by w_k (k - K_VRH) and
     w_g (g - G_VRH), with k, g (N,) the target moduli (GPa) and `weights` = (w_k, w_g) in [0, 1]; see above."""
-    if not isinstance(weights, (tuple, list)) or len(weights) != 2:
-        raise SettingError(f"moduli prior weights are (w_k, w_g), got {weights!r}")
-    wk, wg = (check_range(w, "moduli prior weight", 0, 1) for w in weights)
+    wk, wg = _weights(weights)
     coeffs = finite_array(coeffs, "elastic coefficients")
     k, g = finite_array(k, "bulk moduli", np.float64), finite_array(g, "shear moduli", np.float64)
     if coeffs.shape[-1] != 21 or coeffs.ndim < 2 or k.shape != (coeffs.shape[-2],) or g.shape != k.shape:
@@ -93,7 +97,11 @@ def fit_moduli_head(z: np.ndarray, moduli: np.ndarray, train, val, hidden: int =
     if z.ndim != 2 or moduli.shape != (len(z), 2) or not (moduli > 0).all():
         raise SettingError(f"fit_moduli_head needs summaries (N, n) and positive moduli (N, 2), got {z.shape} and "
                            f"{moduli.shape}")
-    train, val = np.asarray(train, dtype=int), np.asarray(val, dtype=int)
+    train, val = np.asarray(train), np.asarray(val)
+    for rows, what in ((train, "training"), (val, "validation")):
+        if rows.ndim != 1 or (rows.size and (not np.issubdtype(rows.dtype, np.integer) or rows.min() < -len(z)
+                                             or rows.max() >= len(z))):
+            raise SettingError(f"fit_moduli_head: the {what} rows must be indices of the {len(z)} summaries")
     if len(train) < 2 or len(val) < 1:
         raise SettingError("fit_moduli_head needs at least 2 training and 1 validation crystals")
     for value, what in ((epochs, "epochs"), (patience, "patience"), (batch_size, "batch_size")):
@@ -132,9 +140,13 @@ def pack_moduli_prior(head: ModuliHead, weights: tuple[float, float], **notes) -
             **notes}
 
 def unpack_moduli_prior(prior: dict) -> ModuliHead:
-    "The ModuliHead of a `pack_moduli_prior` dictionary."
-    head = ModuliHead(prior["n_features"], prior["hidden"], prior["members"])
-    head.load_state_dict(prior["state"])
+    "The ModuliHead of a `pack_moduli_prior` dictionary; SettingError if it is not one (or its weights are not)."
+    try:
+        head = ModuliHead(prior["n_features"], prior["hidden"], prior["members"])
+        head.load_state_dict(prior["state"])
+    except (KeyError, TypeError, RuntimeError) as e:
+        raise SettingError(f"not a moduli prior ({type(e).__name__}: {str(e).splitlines()[0][:100]})") from None
+    _weights(prior.get("weights"))
     return head.eval()
 
 def apply_moduli_prior(coeffs: np.ndarray, z: np.ndarray, prior: dict) -> np.ndarray:

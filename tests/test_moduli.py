@@ -108,3 +108,14 @@ def test_weights_are_chosen_by_the_moduli_they_move():
     truth = from_irreps(blend_moduli(x, K + 8, G - 4, (1.0, 1.0)), "elastic")
     assert fit_moduli_weights(x, K + 8, G - 4, truth) == (1.0, 1.0)   # a head that knows the answer
     assert fit_moduli_weights(x, K - 8, G + 4, truth) == (0.0, 0.0)   # one that points the wrong way
+
+
+def test_a_model_file_with_a_broken_moduli_head_is_refused_by_name(tmp_path):
+    from tensor_nb.cards import ASSETS
+    from tensor_nb.checkpoint import load_model
+    from tensor_nb.errors import ModelFileError
+    ck = torch.load(ASSETS / "elastic.pt", weights_only=True)
+    for broken in ({**ck["moduli_prior"], "hidden": 8}, {**ck["moduli_prior"], "weights": [0.5, 2.0]}, [1, 2]):
+        torch.save({**ck, "moduli_prior": broken}, tmp_path / "m.pt")
+        with pytest.raises(ModelFileError, match="moduli head is unusable"):
+            load_model(tmp_path / "m.pt")
