@@ -48,5 +48,6 @@ def main() -> None:
     if args.ship:
         reship(args.model, loaded, {**meta, "bulk_prior": prior}, m, bulk_prior=bulk_prior_note(prior))
 
+
 if __name__ == "__main__":
     main()

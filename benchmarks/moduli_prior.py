@@ -86,5 +86,6 @@ def main() -> None:
     if args.ship:
         reship(args.model, loaded, {**meta, "moduli_prior": prior}, m, moduli_prior=moduli_prior_note(prior))
 
+
 if __name__ == "__main__":
     main()
