@@ -16,10 +16,9 @@ import time
 import torch
 
 from record import append_row, data_hash, git_commit
-from ship_models import bulk_prior_note, compare, reship
-from tensor_nb.checkpoint import load_model
+from ship_models import bulk_prior_note, compare, elastic_model_inputs, reship
 from tensor_nb.potential import BULK_METRICS
-from tensor_nb.train import TrainConfig, fit_bulk_prior, model_inputs, task_data
+from tensor_nb.train import fit_bulk_prior
 
 
 def main() -> None:
@@ -30,13 +29,9 @@ def main() -> None:
     parser.add_argument("--ship", action="store_true", help="write the prior into the model file and its card")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    loaded = load_model(args.model)
+    loaded, data, _, inputs, rows = elastic_model_inputs(args.model)
     meta = loaded.meta
-    data = task_data(meta["task"], progress=False)
-    cfg = TrainConfig(task=meta["task"], model=meta["model_name"], model_kw=meta["model_kw"], graph=meta["graph"])
-    inputs = model_inputs(cfg, data, loaded.model, progress=True)
-    idx = {m: i for i, m in enumerate(data.ids)}
-    tr, va, te = ([idx[m] for m in data.splits[s]] for s in ("train", "val", "test"))
+    tr, va, te = rows["train"], rows["val"], rows["test"]
     t0 = time.time()
     prior = fit_bulk_prior(loaded.model, inputs, data, loaded.scaler, va, progress=True, by=args.by)
     row = {"model": args.model, "task": meta["task"], "commit": git_commit(), "data_sha256_16": data_hash(meta["task"]),

@@ -19,13 +19,11 @@ import numpy as np
 import torch
 
 from record import append_row, data_hash, git_commit
-from ship_models import compare, reship
-from tensor_nb.checkpoint import load_model
+from ship_models import compare, elastic_model_inputs, reship
 from tensor_nb.conventions import full_to_voigt
 from tensor_nb.metrics import vrh_moduli
 from tensor_nb.moduli import MODULI_HIDDEN, MODULI_MEMBERS, fit_moduli_head, fit_moduli_weights, pack_moduli_prior
-from tensor_nb.train import (MODULI_TASKS, TrainConfig, evaluated_coefficients, feature_summaries,
-                             model_inputs, moduli_data, task_data)
+from tensor_nb.train import MODULI_TASKS, evaluated_coefficients, feature_summaries, moduli_data
 
 
 def moduli_prior_note(prior: dict) -> str:
@@ -46,15 +44,9 @@ def main() -> None:
     parser.add_argument("--ship", action="store_true", help="write the head into the model file and its card")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    loaded = load_model(args.model)
+    loaded, data, cfg, inputs, rows = elastic_model_inputs(args.model, backbone=True)
     meta = {k: v for k, v in loaded.meta.items() if k != "moduli_prior"}  # a refit replaces a shipped head
-    if meta["kind"] != "elastic" or not meta.get("backbone"):
-        sys.exit(f"error: {args.model} is not an elastic model on a backbone")
-    data = task_data(meta["task"], progress=False)
-    cfg = TrainConfig(task=meta["task"], model=meta["model_name"], model_kw=meta["model_kw"], graph=meta["graph"])
-    inputs = model_inputs(cfg, data, loaded.model, progress=True)
-    idx = {m: i for i, m in enumerate(data.ids)}
-    tr, va, te = ([idx[m] for m in data.splits[s]] for s in ("train", "val", "test"))
+    tr, va, te = rows["train"], rows["val"], rows["test"]
     t0 = time.time()
     z = feature_summaries(inputs, list(range(len(data.ids))), norms=True)
     truth = np.stack(data.tensors)

@@ -11,6 +11,7 @@ tensor_nb/assets/<task>.json. Only full-data runs (training fraction 1) are ship
 import argparse
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -45,6 +46,21 @@ def bulk_prior_note(prior: dict | None) -> str:
     by = {"component": "mean component", "k_vrh": "K_VRH"}[prior.get("by", "component")]
     return (f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {prior['potential']} (weight "
             f"{prior['weight']:g}, chosen on the validation crystals by the {by} MAE; 07c_potential)")
+
+
+def elastic_model_inputs(path: str, backbone: bool = False) -> tuple:
+    """(loaded model, task data, training config, model inputs, {split: rows}) of an elastic model file (on a backbone
+    if `backbone`); exits with one line for any other."""
+    from tensor_nb.train import TrainConfig, model_inputs, task_data
+    loaded = load_model(path)
+    meta = loaded.meta
+    if meta["kind"] != "elastic" or (backbone and not meta.get("backbone")):
+        sys.exit(f"error: {path} is not an elastic model{' on a backbone' if backbone else ''}")
+    data = task_data(meta["task"], progress=False)
+    cfg = TrainConfig(task=meta["task"], model=meta["model_name"], model_kw=meta["model_kw"], graph=meta["graph"])
+    idx = {m: i for i, m in enumerate(data.ids)}
+    rows = {s: [idx[m] for m in data.splits[s]] for s in ("train", "val", "test")}
+    return loaded, data, cfg, model_inputs(cfg, data, loaded.model, progress=True), rows
 
 
 def compare(loaded, inputs, data, splits: dict, train: list, variants: dict, row: dict) -> dict:
