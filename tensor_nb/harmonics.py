@@ -12,7 +12,7 @@ from math import factorial, sqrt
 import numpy as np
 from scipy.special import sph_harm_y
 
-from .errors import TensorInputError, finite_array, real_array
+from .errors import SettingError, TensorInputError, UnknownNameError, check_range, finite_array, real_array
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
@@ -33,15 +33,33 @@ def racah_sph_harm(l: int, xyz: np.ndarray) -> np.ndarray:
     return np.sqrt(4 * np.pi / (2 * l + 1)) * np.stack(ys, axis=-1)
 
 # %% ../nbs/01_harmonics.ipynb
-def racah_cg(j1: int, m1: int, j2: int, m2: int, J: int, M: int) -> float:
-    "Clebsch-Gordan coefficient <j1 m1 j2 m2|J M> (integer angular momenta), from Racah's formula."
-    if M != m1 + m2 or not abs(j1 - j2) <= J <= j1 + j2 or max(abs(m1) - j1, abs(m2) - j2, abs(M) - J) > 0:
+def _half_integer(x, what: str) -> Fraction:
+    "x as an exact Fraction if it is an integer or a half-integer (2x integral); SettingError otherwise."
+    twice = 2 * check_range(x, what)
+    if twice != round(twice):
+        raise SettingError(f"{what} must be an integer or a half-integer, got {x!r}")
+    return Fraction(round(twice), 2)
+
+
+def racah_cg(j1: float, m1: float, j2: float, m2: float, J: float, M: float) -> float:
+    """Clebsch-Gordan coefficient <j1 m1 j2 m2|J M> from Racah's formula, for integer or half-integer angular
+    momenta; 0 where a selection rule forbids the coupling. SettingError for a state that does not exist (j < 0,
+    |m| > j, or j - m not an integer)."""
+    names = ("j1", "m1", "j2", "m2", "J", "M")
+    j1, m1, j2, m2, J, M = (_half_integer(x, name) for x, name in zip((j1, m1, j2, m2, J, M), names))
+    for j, m, name in ((j1, m1, "j1"), (j2, m2, "j2"), (J, M, "J")):
+        if j < 0 or abs(m) > j or (j - m).denominator != 1:
+            raise SettingError(f"no state |{name}={j} m={m}>: j must be >= 0, |m| <= j and j - m an integer")
+    if M != m1 + m2 or not abs(j1 - j2) <= J <= j1 + j2 or (j1 + j2 + J).denominator != 1:
         return 0.0
-    f = factorial
+
+    def f(n: Fraction) -> int:
+        return factorial(int(n))
+
     pre = Fraction((2 * J + 1) * f(J + j1 - j2) * f(J - j1 + j2) * f(j1 + j2 - J), f(j1 + j2 + J + 1))
     pre *= f(J + M) * f(J - M) * f(j1 - m1) * f(j1 + m1) * f(j2 - m2) * f(j2 + m2)
     total = Fraction(0)
-    for k in range(0, j1 + j2 - J + 1):
+    for k in range(0, int(j1 + j2 - J) + 1):
         args = (k, j1 + j2 - J - k, j1 - m1 - k, j2 + m2 - k, J - j2 + m1 + k, J - j1 - m2 + k)
         if min(args) >= 0:
             den = 1
@@ -51,7 +69,8 @@ def racah_cg(j1: int, m1: int, j2: int, m2: int, J: int, M: int) -> float:
 
 @lru_cache(maxsize=None)
 def cg_tensor(l1: int, l2: int, L: int) -> np.ndarray:
-    "Array C[m1, m2, M] = <l1 m1 l2 m2|L M>, each m running -l..l; read-only."
+    "Array C[m1, m2, M] = <l1 m1 l2 m2|L M> for integers l >= 0, each m running -l..l; read-only."
+    l1, l2, L = (check_range(x, name, 0, integer=True) for x, name in ((l1, "l1"), (l2, "l2"), (L, "L")))
     C = np.array([[[racah_cg(l1, m1, l2, m2, L, M) for M in range(-L, L + 1)]
                    for m2 in range(-l2, l2 + 1)] for m1 in range(-l1, l1 + 1)])
     C.flags.writeable = False
@@ -150,6 +169,10 @@ def wigner_D(irreps: str, R: np.ndarray) -> np.ndarray:
     det = np.sign(np.linalg.det(R))
     proper = R * det
     blocks = []
-    for mul, ir in o3.Irreps(irreps):
+    try:
+        irreps = o3.Irreps(irreps)
+    except (ValueError, TypeError, AssertionError):
+        raise UnknownNameError(f"irreps {irreps!r}: not an e3nn irreps string such as '2x0e+1o'") from None
+    for mul, ir in irreps:
         blocks += [wigner_D_batch(ir.l, proper[None])[0] * (ir.p if det < 0 else 1)] * mul
     return block_diag(*blocks)

@@ -23,13 +23,19 @@ from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 from .structures import as_structure
 
 # %% auto 0
-__all__ = ['MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tensor_summary', 'decomposition_report',
-           'voigt_table_html', 'summary_html', 'material_report', 'report_html', 'write_demo_report']
+__all__ = ['NUMBER_SEPARATORS', 'MEANING', 'FRAME_NOTE', 'read_tensor', 'young_modulus_range', 'tensor_summary',
+           'decomposition_report', 'voigt_table_html', 'summary_html', 'material_report', 'report_html',
+           'write_demo_report']
 
 # %% ../nbs/12a_report.ipynb
+NUMBER_SEPARATORS = re.compile(r"[,;\s\[\]]+")
+"What may stand between the numbers of a typed tensor: commas, semicolons, white space and brackets."
+
+
 def read_tensor(spec: str, kind: str) -> np.ndarray:
-    """Full Cartesian tensor from numbers separated by commas, semicolons or spaces (Voigt or full), a .json or .npy
-    file, a text file of numbers (comma- or space-separated, e.g. .csv), or an example name."""
+    """Full Cartesian tensor from numbers (Voigt or full) separated by commas, semicolons, spaces or brackets (as a
+    paper, numpy or JSON prints them), a .json or .npy file, a text file of such numbers (e.g. .csv), or an example
+    name."""
     k = tensor_kind(kind)
     if spec in EXAMPLE_TENSORS:
         if kind not in EXAMPLE_TENSORS[spec]:
@@ -41,15 +47,15 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
         try:
             values = (np.load(p, allow_pickle=False) if p.suffix == ".npy" else
                       np.array(parse_json(p.read_text()), dtype=float) if p.suffix == ".json" else
-                      np.array(p.read_text().replace(",", " ").split(), dtype=float))  # text: commas or spaces
+                      np.array([v for v in NUMBER_SEPARATORS.split(p.read_text()) if v], dtype=float))
         except (ValueError, OSError, TypeError) as e:
             raise TensorInputError(f"{p}: not a numeric tensor file ({type(e).__name__}: {str(e)[:100]})") from None
     else:
         try:
-            values = np.array([float(v) for v in re.split(r"[,;\s]+", spec.strip()) if v])
+            values = np.array([float(v) for v in NUMBER_SEPARATORS.split(spec) if v])
         except ValueError:
             raise TensorInputError(f"{spec[:60]!r} is not a file, an example ({', '.join(EXAMPLE_TENSORS)}) or "
-                                   "numbers separated by commas or spaces") from None
+                                   "numbers separated by commas, spaces or brackets") from None
     size = int(np.prod(k.voigt_shape))
     if values.size == size:
         T = voigt_to_full(values.reshape(k.voigt_shape), kind)

@@ -41,9 +41,10 @@ from tensor_nb.data import align_to_structure
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
-from tensor_nb.harmonics import orthogonal_matrix, wigner_D
+from tensor_nb.harmonics import cg_tensor, orthogonal_matrix, racah_cg, wigner_D
 from tensor_nb.structures import structure_label, vacuum_gap
 from tensor_nb.metrics import is_stable, vrh_moduli
+from tensor_nb.report import read_tensor
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
                                 space_group_operations, split_l)
 from tensor_nb.widgets import born_charge_parts
@@ -662,6 +663,12 @@ def test_settings_out_of_range():
         (lambda: perm_sign((0, 2)), SettingError, "a permutation lists the images"),  # was an IndexError
         (lambda: born_charge_parts(np.eye(3)), TensorInputError, r"\(N, 3, 3\); got \(3, 3\)"),  # blamed a row
         (lambda: _picked("nosuch", {}, {}), UnknownNameError, "in the explorer's list"),  # a crafted request
+        (lambda: racah_cg(0.25, 0.25, 1, 0, 1, 0.25), SettingError, "half-integer"),  # half-integers: a TypeError
+        (lambda: racah_cg(-1, 0, 1, 0, 0, 0), SettingError, "j must be >= 0"),  # was 0.0
+        (lambda: racah_cg(1, 2, 1, 0, 2, 2), SettingError, r"\|m\| <= j"),  # was 0.0
+        (lambda: cg_tensor(-1, 1, 0), SettingError, "l1 must be >= 0"),  # was an empty array
+        (lambda: wigner_D("1x9q", np.eye(3)), UnknownNameError, "not an e3nn irreps string"),  # was e3nn's ValueError
+        (lambda: read_tensor("[[1, 0, 0], [0, 1, 0], [0, 0, x]]", "dielectric"), TensorInputError, "brackets"),
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
