@@ -86,6 +86,8 @@ def load_snapshot(name: str, path: str | os.PathLike | None = None) -> list[dict
 
 def get_field(record: dict, dotted: str):
     "A value from a record by dotted key ('elastic_tensor.ieee_format'), whether stored flat or nested."
+    if not isinstance(record, dict):
+        raise DataError(f"a data record is a dict of fields, got {type(record).__name__}", reason="not a record")
     if dotted in record:
         return record[dotted]
     value = record

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
 def read_inputs(items) -> tuple[list, list[str], bool]:
     """(validated structures, a label per structure, whether the input was a single structure). A file with several
     structures yields all of them; every bad item is named in one StructureError before any model runs."""
+    if isinstance(items, Iterator):  # a generator of structures: read it once
+        items = list(items)
     single = not isinstance(items, (list, tuple))
     structures, labels, problems = [], [], []
     for k, item in enumerate([items] if single else items):
@@ -209,13 +212,13 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     """Predicted tensors in each structure's Cartesian frame.
 
     structures: a pymatgen Structure or its dict, ASE Atoms, a structure file (every structure in it), an example
-    name, or a list of these. Returns (N, 3, ..., 3) (output='full'), Voigt arrays ('voigt') or harmonic coefficients
-    ('irreps'); for one structure without the batch axis; for per-atom tasks (born_charges) a list with one
-    (n_sites, ...) array per structure. Uses the shipped model of `task`, or a model file from `tensor_nb.train`
-    (model_path). Warns, naming the structures, where the input lies outside the model's training domain, an
-    elastic tensor is not positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1. With
-    `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions), the
-    second of the same shape as the first.
+    name, or a list, tuple or generator of these. Returns (N, 3, ..., 3) (output='full'), Voigt arrays ('voigt') or
+    harmonic coefficients ('irreps'); for one structure without the batch axis; for per-atom tasks (born_charges) a
+    list with one (n_sites, ...) array per structure. Uses the shipped model of `task`, or a model file from
+    `tensor_nb.train` (model_path). Warns, naming the structures, where the input lies outside the model's training
+    domain, an elastic tensor is not positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1.
+    With `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions),
+    the second of the same shape as the first.
     dtype=torch.float32 runs up to 2x as fast, to ~3e-5 (piezoelectric: 7e-4) of a crystal's largest float64 component.
     ionic=True (dielectric): blends in the SevenNet-0 ionic estimate where the potential finds the crystal stable
     (`ionic_dielectric` of 07c_potential): more accurate on the test split, but seconds per crystal (cached)."""

@@ -370,19 +370,22 @@ _ROUND_OFF = 1e-12
 "Components of a symmetrised tensor below this fraction of the input's largest are rounding: set to exactly zero."
 
 def _round_off(out: np.ndarray, A: np.ndarray, axes: int) -> np.ndarray:
-    """Zero the entries of `out` below _ROUND_OFF times the largest |A| over the last `axes` axes (Neumann's zeros);
-    tensors with NaN or inf are left as they are."""
+    "Zero the entries of `out` below _ROUND_OFF times the largest |A| over the last `axes` axes (Neumann's zeros)."
     scale = np.abs(A).max(axis=tuple(range(A.ndim - axes, A.ndim)), keepdims=True) if A.size else 0
-    return np.where((np.abs(out) <= _ROUND_OFF * scale) & np.isfinite(scale), 0.0, out)
+    return np.where(np.abs(out) <= _ROUND_OFF * scale, 0.0, out)
 
 def _apply(P: np.ndarray, T: np.ndarray, n: int) -> np.ndarray:
     A = np.asarray(T, dtype=float)
     return _round_off((A.reshape(*A.shape[:A.ndim - n], 3 ** n) @ P.T).reshape(A.shape), A, n)
 
 def _float64(T, what: str) -> np.ndarray:
-    "T (numpy, torch or nested lists) as a float64 numpy array, through the input step of `to_irreps`."
+    """T (numpy, torch or nested lists) as a float64 numpy array, through the input step of `to_irreps`;
+    TensorInputError if it holds NaN or inf (a symmetrised NaN would look like an answer)."""
     A = _numeric(T, what)[0]  # numpy, or torch where it needs a gradient or lives on another device
-    return np.asarray(A.detach().cpu() if hasattr(A, "detach") else A, dtype=float)
+    A = np.asarray(A.detach().cpu() if hasattr(A, "detach") else A, dtype=float)
+    if not np.isfinite(A).all():
+        raise TensorInputError(f"{what}: input contains NaN or inf")
+    return A
 
 def symmetrize(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
     "Group average of R.T over the point group (of a Structure, a symbol, or given operations); T (..., 3, ..., 3)."

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import html
+import importlib.util
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -17,7 +18,8 @@ from plotly.subplots import make_subplots
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_per_l, rank_of,
                                  symmetry_projector, to_irreps)
-from .errors import TensorInputError, as_path, check_name, real_array
+from .errors import (SettingError, TensorInputError, UnknownNameError, as_path, check_name, check_out_dir,
+                              real_array)
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
 from .structures import as_structure
@@ -176,6 +178,8 @@ def decomposition_explorer(kind: str = "elastic"):
 def mae_heatmap(maes: dict[str, np.ndarray], kind: str, title: str = "") -> go.Figure:
     "Side-by-side heatmaps of per-component MAE (Voigt layout, labelled axes), one per model, one colour scale."
     k = tensor_kind(kind)
+    if not isinstance(maes, dict):
+        raise TensorInputError(f"mae_heatmap needs a dict of model name -> MAE array, got {type(maes).__name__}")
     arrays = {name: real_array(m, f"mae_heatmap {name!r}", float) for name, m in maes.items()}
     if not arrays or any(a.size != np.prod(k.voigt_shape) for a in arrays.values()):
         raise TensorInputError(f"mae_heatmap needs one {kind} MAE per Voigt component {k.voigt_shape} for each model, "
@@ -534,12 +538,26 @@ def born_charge_explorer(structures: dict, predict_fn=None):
     return W.VBox([pick, out])
 
 
+_FIGURE_FORMATS = (".html", ".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
+
+
 def save_figure(fig: go.Figure, path: str | Path) -> Path:
-    "Write a figure as self-contained HTML (.html) or as an image (.png/.svg/.pdf, needs kaleido and a browser)."
+    """Write a figure as self-contained HTML (.html) or as an image (.png, .svg, .pdf, .jpg, .jpeg, .webp; needs the
+    kaleido package and a browser, else SettingError before anything is written)."""
     path = as_path(path, "figure file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".html":
+    if path.suffix.lower() not in _FIGURE_FORMATS:
+        known = ", ".join(_FIGURE_FORMATS)
+        raise UnknownNameError(f"figure file {path}: unknown format {path.suffix!r}; known: {known}")
+    if path.suffix.lower() != ".html" and importlib.util.find_spec("kaleido") is None:
+        raise SettingError(f"figure file {path}: {path.suffix} images need the kaleido package "
+                           "(pip install 'kaleido>=1') and a browser; .html needs neither")
+    check_out_dir(path.parent, "figure folder").mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".html":
         fig.write_html(path, include_plotlyjs=True)
     else:
-        fig.write_image(path)
+        try:
+            fig.write_image(path)
+        except RuntimeError as e:  # kaleido without a browser to render with
+            why = str(e).strip().splitlines()[0]
+            raise SettingError(f"figure file {path}: kaleido cannot render here ({why})") from None
     return path

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 from hypothesis import given, settings
@@ -37,7 +38,7 @@ from tensor_nb.errors import (
     UnknownNameError,
 )
 from tensor_nb.backbone import crystal_scalars, shell_harmonics
-from tensor_nb.data import align_to_structure
+from tensor_nb.data import align_to_structure, get_field
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
@@ -46,8 +47,8 @@ from tensor_nb.structures import structure_label, vacuum_gap
 from tensor_nb.metrics import is_stable, vrh_moduli
 from tensor_nb.report import read_tensor
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
-                                space_group_operations, split_l)
-from tensor_nb.widgets import born_charge_parts
+                                space_group_operations, split_l, symmetrize, symmetry_residual)
+from tensor_nb.widgets import born_charge_parts, mae_heatmap, save_figure
 from tensor_nb.young import partitions, perm_sign, young_components
 
 ROWS = FUSED_MIN_ROWS + 10
@@ -669,6 +670,11 @@ def test_settings_out_of_range():
         (lambda: cg_tensor(-1, 1, 0), SettingError, "l1 must be >= 0"),  # was an empty array
         (lambda: wigner_D("1x9q", np.eye(3)), UnknownNameError, "not an e3nn irreps string"),  # was e3nn's ValueError
         (lambda: read_tensor("[[1, 0, 0], [0, 1, 0], [0, 0, x]]", "dielectric"), TensorInputError, "brackets"),
+        (lambda: symmetrize(np.full((3, 3), np.nan), "m-3m", "dielectric"), TensorInputError, "NaN or inf"),  # was NaN
+        (lambda: symmetry_residual(np.diag([np.inf, 1, 1]), "6mm", "dielectric"), TensorInputError, "NaN or inf"),
+        (lambda: get_field(["mp-149"], "structure"), DataError, "a data record is a dict"),  # an AttributeError
+        (lambda: mae_heatmap(np.ones((3, 3)), "dielectric"), TensorInputError, "a dict of model name"),  # likewise
+        (lambda: save_figure(go.Figure(), "fig.xyz"), UnknownNameError, "unknown format"),  # plotly's ValueError
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
