@@ -14,6 +14,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from .errors import check_name
+
 # %% auto 0
 __all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cache_put', 'cache_get', 'cache_key',
            'cache_put_torch', 'cache_get_torch']
@@ -23,11 +25,17 @@ def cache_dir() -> Path:
     "The on-disk cache folder: $TENSOR_NB_CACHE or ~/.cache/tensor_nb (it may not exist or be writable)."
     return Path(os.environ.get("TENSOR_NB_CACHE", Path.home() / ".cache" / "tensor_nb"))
 
+def _inside(sub: str, key: str = "") -> Path:
+    """cache_dir() / sub / key, where `sub` is folder names joined by '/' and `key` a file name, each a plain name
+    (UnknownNameError otherwise): an entry's name never reaches, writes or deletes a file outside the cache."""
+    names = [check_name(part, "cache folder") for part in sub.split("/")] if sub else []
+    return cache_dir().joinpath(*names, *([check_name(key, "cache key")] if key else []))
+
 _WARNED: set = set()
 
 def writable_dir(sub: str = "") -> Path | None:
     "The cache subfolder `sub`, created if needed, or None (with one warning) when it cannot be written."
-    folder = cache_dir() / sub
+    folder = _inside(sub)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if os.access(folder, os.W_OK | os.X_OK):
@@ -68,19 +76,20 @@ def _envelope(payload: bytes) -> bytes:
 
 def cache_put_bytes(key: str, payload: bytes, sub: str = "") -> bool:
     "Store bytes under `key` (in subfolder `sub`) with their checksum; False when no writable cache."
+    path = _inside(sub, key)  # the names are checked before the folder is made
     folder = writable_dir(sub)
     if folder is None:
         return False
     try:
-        atomic_write_bytes(folder / key, gzip.compress(_envelope(payload), compresslevel=1))
+        atomic_write_bytes(path, gzip.compress(_envelope(payload), compresslevel=1))
     except OSError as e:  # e.g. a full disk: the entry is simply not kept
-        warnings.warn(f"could not write cache entry {folder / key}: {e}", stacklevel=2)
+        warnings.warn(f"could not write cache entry {path}: {e}", stacklevel=2)
         return False
     return True
 
 def cache_get_bytes(key: str, sub: str = "") -> bytes | None:
     "The bytes stored under `key`, or None when missing or corrupt (a corrupt entry is deleted)."
-    path = cache_dir() / sub / key
+    path = _inside(sub, key)
     try:
         digest, payload = gzip.decompress(path.read_bytes()).split(b"\n", 1)
         if hashlib.sha256(payload).hexdigest().encode() == digest:

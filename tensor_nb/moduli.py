@@ -46,6 +46,8 @@ def blend_moduli(coeffs: np.ndarray, k: np.ndarray, g: np.ndarray, weights: tupl
     if coeffs.shape[-1] != 21 or coeffs.ndim < 2 or k.shape != (coeffs.shape[-2],) or g.shape != k.shape:
         raise SettingError(f"blend_moduli needs elastic coefficients (..., N, 21) and moduli (N,), got "
                            f"{coeffs.shape}, {k.shape} and {g.shape}")
+    if (k <= 0).any() or (g <= 0).any():
+        raise SettingError("blend_moduli: target bulk and shear moduli must be positive (GPa); a stable crystal's are")
     K, G = _hill(coeffs)
     return (coeffs + (wk * (k - K))[..., None] * _bulk_coefficients()
             + (wg * (g - G))[..., None] * _shear_coefficients())
@@ -104,6 +106,8 @@ def fit_moduli_head(z: np.ndarray, moduli: np.ndarray, train, val, hidden: int =
             raise SettingError(f"fit_moduli_head: the {what} rows must be indices of the {len(z)} summaries")
     if len(train) < 2 or len(val) < 1:
         raise SettingError("fit_moduli_head needs at least 2 training and 1 validation crystals")
+    if len(shared := np.intersect1d(train % len(z), val % len(z))):  # early stopping on training rows would leak
+        raise SettingError(f"fit_moduli_head: {len(shared)} rows are in both the training and the validation rows")
     for value, what in ((epochs, "epochs"), (patience, "patience"), (batch_size, "batch_size")):
         check_range(value, what, 1, integer=True)
     torch.manual_seed(seed)

@@ -26,6 +26,8 @@ def run_transfer(chain: list[str], out_dir: str | Path, mode: str = "finetune", 
     `fraction` applies to the last (target) task only. Every step's settings are checked before the first one
     trains. Returns each step's results."""
     check_name(mode, "transfer mode", TRANSFER_MODES)
+    if isinstance(chain, str) or not all(isinstance(task, str) for task in chain):
+        raise SettingError(f"a transfer chain is a list of task names, source first, got {chain!r}")
     if len(chain) < 2:
         raise SettingError(f"a transfer chain needs a source and a target task, got {chain}")
     if len(set(chain)) < len(chain):  # a target pretrained on its own full training split defeats `fraction`

@@ -45,7 +45,9 @@ from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_k
 from tensor_nb.harmonics import cg_tensor, orthogonal_matrix, racah_cg, wigner_D
 from tensor_nb.structures import structure_label, vacuum_gap
 from tensor_nb.metrics import is_stable, vrh_moduli
+from tensor_nb.moduli import blend_moduli, fit_moduli_head
 from tensor_nb.report import read_tensor
+from tensor_nb.transfer import run_transfer
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
                                 space_group_operations, split_l, symmetrize, symmetry_residual)
 from tensor_nb.widgets import born_charge_parts, mae_heatmap, save_figure
@@ -675,6 +677,9 @@ def test_settings_out_of_range():
         (lambda: get_field(["mp-149"], "structure"), DataError, "a data record is a dict"),  # an AttributeError
         (lambda: mae_heatmap(np.ones((3, 3)), "dielectric"), TensorInputError, "a dict of model name"),  # likewise
         (lambda: save_figure(go.Figure(), "fig.xyz"), UnknownNameError, "unknown format"),  # plotly's ValueError
+        (lambda: run_transfer("elastic", "unused"), SettingError, "a list of task names"),  # was task 'e'
+        (lambda: blend_moduli(np.zeros((1, 21)), -np.ones(1), np.ones(1), (0.5, 0.5)), SettingError, "positive"),
+        (lambda: fit_moduli_head(np.zeros((9, 4)), np.ones((9, 2)), [0, 1, 2], [2, 3]), SettingError, "in both"),
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
@@ -998,3 +1003,19 @@ def test_explorer_upload_with_a_long_name_reads():
     cif = example_structure("Si").to(fmt="cif").encode()
     contents = "data:application/octet-stream;base64," + base64.b64encode(cif).decode()
     assert len(_read_upload(contents, "x" * 300 + ".cif")) == 1
+
+
+@pytest.mark.parametrize("sub, key", [("../x", "k"), ("/abs", "k"), ("", "../../etc/passwd"), ("features/../..", "k"),
+                                      ("", "/etc/passwd"), ("a//b", "k")])
+def test_cache_names_never_become_paths(tmp_path, monkeypatch, sub, key):
+    "A cache entry's folder and key are names: nothing outside the cache is read, written or deleted."
+    from tensor_nb.cache import cache_get, cache_put, cache_put_torch
+
+    monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path / "cache"))
+    victim = tmp_path / "victim.json"
+    victim.write_text("{}")
+    for call in (lambda: cache_put(key, {"x": 1}, sub), lambda: cache_get(key, sub),
+                 lambda: cache_put_torch(key, torch.zeros(1), sub)):
+        with pytest.raises(UnknownNameError, match="not a plain name"):
+            call()
+    assert victim.read_text() == "{}" and sorted(p.name for p in tmp_path.iterdir()) == ["victim.json"]
