@@ -49,7 +49,8 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
                       np.array(parse_json(p.read_text()), dtype=float) if p.suffix == ".json" else
                       np.array([v for v in NUMBER_SEPARATORS.split(p.read_text()) if v], dtype=float))
         except (ValueError, OSError, TypeError) as e:
-            hint = " (a crystal structure? `predict` gives its tensors)" if p.suffix.lower() in (".cif", ".vasp") else ""
+            structure = p.suffix.lower() in (".cif", ".vasp")
+            hint = " (a crystal structure? `predict` gives its tensors)" if structure else ""
             why = f"{type(e).__name__}: {str(e)[:100]}"
             raise TensorInputError(f"{p}: not a numeric tensor file{hint} ({why})") from None
     else:
