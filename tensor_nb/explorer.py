@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import tempfile
 import warnings
@@ -233,9 +234,9 @@ def _read_upload(contents: str, filename: str):
     under the file's own name (its format may be in it: POSCAR, *.cif); a StructureError naming the upload, not the
     copy, for whatever cannot be read."""
     from tensor_nb.structures import as_structures
-    name = Path(filename or "").name
-    if name in ("", ".", "..") or len(name) > 100:  # no name, or one no file system takes: keep its extension only
-        name = "upload" + Path(name).suffix[:10]
+    name = Path(str(filename or "")).name
+    if name in (".", "..") or not re.fullmatch(r"[\w .+-]{1,100}", name, re.ASCII):  # none, or one a file system may
+        name = "upload" + re.sub(r"[^\w.]", "", Path(name).suffix, flags=re.ASCII)[:10]  # refuse: its extension only
     try:
         data = base64.b64decode(str(contents).split(",", 1)[1], validate=True)
     except (IndexError, ValueError):  # binascii.Error is a ValueError

@@ -999,10 +999,13 @@ def test_explorer_upload_errors_name_the_upload(contents, filename, message):
     assert "/tmp" not in str(e.value) and tempfile.gettempdir() not in str(e.value)
 
 
-def test_explorer_upload_with_a_long_name_reads():
+@pytest.mark.parametrize("filename", ["x" * 300 + ".cif", "\U0001F600" * 90 + ".cif", "a\x00b.cif", "dir/../Si.cif",
+                                      "Fe\u2082O\u2083.cif"])
+def test_explorer_upload_with_any_name_reads(filename):
+    "A name no file system takes (too long in bytes, a NUL) is replaced; the extension still tells the format."
     cif = example_structure("Si").to(fmt="cif").encode()
     contents = "data:application/octet-stream;base64," + base64.b64encode(cif).decode()
-    assert len(_read_upload(contents, "x" * 300 + ".cif")) == 1
+    assert len(_read_upload(contents, filename)) == 1
 
 
 @pytest.mark.parametrize("sub, key", [("../x", "k"), ("/abs", "k"), ("", "../../etc/passwd"), ("features/../..", "k"),
