@@ -248,8 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "decompose",
         help="split a material tensor into harmonic (irrep) parts",
-        description="Split a tensor into its harmonic parts. TENSOR: Voigt numbers (row by row) separated by "
-        "commas or spaces, a .json/.npy/.csv file, or an example (Si, ZnO, alpha-quartz).",
+        description="Split a tensor into its harmonic parts. TENSOR: Voigt or Cartesian numbers (row by row) "
+        "separated by commas, spaces or brackets ('[[4, 0, 0], [0, 5, 0], [0, 0, 6]]'), a .json/.npy/.csv file, or "
+        "an example (Si, ZnO, alpha-quartz).",
     )
     p.add_argument("tensor")
     p.add_argument("--kind", required=True, choices=sorted(TENSOR_KINDS))
