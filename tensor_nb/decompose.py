@@ -150,6 +150,10 @@ def _numeric(T, what: str):
             raise TensorInputError(f"{what}: a material tensor is real, got dtype {T.dtype}")
         if T.device.type == "meta":
             raise TensorInputError(f"{what}: a meta tensor has no values")
+        if T.is_nested:
+            raise TensorInputError(f"{what}: a nested tensor has no single shape; pass its tensors one by one")
+        if T.layout != torch.strided:  # sparse: its values, densely
+            T = T.to_dense()
         if not T.is_floating_point():
             T = T.double()
         elif T.dtype in (torch.float16, torch.bfloat16):
@@ -331,6 +335,13 @@ def _violation(flat: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
     return np.sqrt(np.maximum(total - kept - floor, 0) / np.maximum(total, np.finfo(flat.dtype).tiny))
 
 
+def _finite_result(y, what: str):
+    "y, or TensorInputError if a value computed from finite input overflowed its dtype (float32: above 3.4e38)."
+    if not (np.isfinite(y).all() if isinstance(y, np.ndarray) else bool(y.detach().isfinite().all())):
+        raise TensorInputError(f"{what}: the result overflows {str(y.dtype).replace('torch.', '')}; pass float64 input")
+    return y
+
+
 def _project(A, kind: str, check: bool = True, tol: float | None = None):
     """(coefficients Q vec(A), relative index-symmetry violation or None) of normalised input A (see `_numeric`):
     numpy for numpy input, else torch. NaN/inf always raise. Given a relative `tol`, large CPU batches take the fused
@@ -355,7 +366,9 @@ def _project(A, kind: str, check: bool = True, tol: float | None = None):
         if check:
             return x, _violation(flat, x, what)
         if not np.isfinite(x).all():  # 0 * inf = NaN: non-finite input always reaches the (smaller) output
-            raise TensorInputError(f"{what}: input contains NaN or inf")
+            if not np.isfinite(flat).all():
+                raise TensorInputError(f"{what}: input contains NaN or inf")
+            _finite_result(x, what)
         return x, None
     x = flat @ flat.new_tensor(Q).T
     if not bool(flat.detach().isfinite().all()):
@@ -393,6 +406,8 @@ def to_irreps(T, kind: str, strict: bool = True, tol: float | None = None):
             f"to_irreps({kind!r}): {int((flat > tol).sum())} tensor(s) break the index symmetry {formula_of(kind)!r} "
             f"(worst relative residual {float(flat[worst]):.3g} at flat batch index {worst}, tolerance {tol:g}); "
             "symmetrize them or pass strict=False to project")
+    if viol is not None or not isinstance(x, np.ndarray):  # the fused kernel and strict=False checked it already
+        _finite_result(x, f"to_irreps({kind!r})")
     return _as_input_type(x, was_torch)
 
 def _coefficients(x, kind: str, what: str):
@@ -411,8 +426,9 @@ def from_irreps(x, kind: str):
     if not (np.isfinite(A).all() if isinstance(A, np.ndarray) else bool(A.detach().isfinite().all())):
         raise TensorInputError(f"{what}: input contains NaN or inf")
     if isinstance(A, np.ndarray):
-        return _as_input_type((A @ Q.astype(A.dtype, copy=False)).reshape(*A.shape[:-1], *(3,) * n), was_torch)
-    return (A @ A.new_tensor(Q)).reshape(*A.shape[:-1], *(3,) * n)
+        T = _finite_result(A @ Q.astype(A.dtype, copy=False), what)
+        return _as_input_type(T.reshape(*A.shape[:-1], *(3,) * n), was_torch)
+    return _finite_result(A @ A.new_tensor(Q), what).reshape(*A.shape[:-1], *(3,) * n)
 
 # %% ../nbs/03_decompose.ipynb
 def irreps_slices(kind: str) -> list[tuple[int, tuple[int, ...], slice]]:

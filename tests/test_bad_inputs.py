@@ -680,6 +680,8 @@ def test_settings_out_of_range():
         (lambda: run_transfer("elastic", "unused"), SettingError, "a list of task names"),  # was task 'e'
         (lambda: blend_moduli(np.zeros((1, 21)), -np.ones(1), np.ones(1), (0.5, 0.5)), SettingError, "positive"),
         (lambda: fit_moduli_head(np.zeros((9, 4)), np.ones((9, 2)), [0, 1, 2], [2, 3]), SettingError, "in both"),
+        (lambda: to_irreps(np.full((3, 3), 3e38, np.float32), "dielectric"), TensorInputError, "overflows float32"),
+        (lambda: to_irreps(torch.nested.nested_tensor([torch.eye(3)]), "dielectric"), TensorInputError, "nested"),
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
