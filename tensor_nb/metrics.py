@@ -63,8 +63,11 @@ def is_stable(C_voigt: np.ndarray) -> np.ndarray:
 
 
 def _positive_definite(C: np.ndarray) -> np.ndarray:
-    "Whether the symmetric parts of checked matrices C (..., n, n) are positive definite."
-    return np.linalg.eigvalsh((C + np.swapaxes(C, -1, -2)) / 2)[..., 0] > 0
+    """Whether the symmetric parts of checked matrices C (..., n, n) are positive definite beyond rounding: smallest
+    eigenvalue above n eps times the largest |eigenvalue|. Below that a matrix is numerically singular (a zero
+    eigenvalue that rounding made positive) and has no compliance to invert."""
+    w = np.linalg.eigvalsh((C + np.swapaxes(C, -1, -2)) / 2)
+    return w[..., 0] > C.shape[-1] * np.finfo(np.float64).eps * np.abs(w).max(-1)
 
 
 def compliance(C_voigt: np.ndarray) -> np.ndarray:
