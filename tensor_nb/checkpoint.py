@@ -18,7 +18,7 @@ from .decompose import irreps_slices
 from .errors import ModelFileError, SettingError, as_path
 from .graphs import NUM_ELEMENTS, GraphSettings
 from .models import MODELS, build_model
-from .moduli import unpack_moduli_prior
+from .moduli import ModuliHead, unpack_moduli_prior
 from .spd import coefficients_to_tensors
 
 # %% auto 0
@@ -80,11 +80,12 @@ def build_from_meta(meta: dict) -> torch.nn.Module:
 # %% ../nbs/07b_checkpoint.ipynb
 @dataclass
 class LoadedModel:
-    "A model ready to predict: the network (eval mode), its target scaler and the file's metadata."
+    "A model ready to predict: the network (eval mode), its target scaler, the file's metadata and its moduli head."
 
     model: torch.nn.Module
     scaler: IrrepScaler
     meta: dict
+    moduli_head: ModuliHead | None = None  # an elastic model's (07d_moduli), unpacked once from meta["moduli_prior"]
 
     @property
     def graph_settings(self) -> GraphSettings:
@@ -118,13 +119,14 @@ def load_model(path: str | Path) -> LoadedModel:
         raise ModelFileError(
             f"{path}: the weights do not fit the model it describes ({str(e).splitlines()[0][:160]})"
         ) from None
+    head = None
     if "moduli_prior" in meta:  # an elastic model's moduli head (07d_moduli)
         try:
-            unpack_moduli_prior(meta["moduli_prior"])
+            head = unpack_moduli_prior(meta["moduli_prior"])
         except SettingError as e:
             raise ModelFileError(f"{path}: its moduli head is unusable ({e})") from None
     sc = ck["scaler"]
-    return LoadedModel(model.eval(), IrrepScaler(sc["kind"], sc["shift"], sc["scale"]), meta)
+    return LoadedModel(model.eval(), IrrepScaler(sc["kind"], sc["shift"], sc["scale"]), meta, head)
 
 # %% ../nbs/07b_checkpoint.ipynb
 def load_encoder(model: torch.nn.Module, path: str | Path, freeze: bool = False) -> None:

@@ -24,7 +24,7 @@ from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, as_path, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
-from .moduli import blend_moduli, unpack_moduli_prior
+from .moduli import blend_moduli
 from .potential import blend_bulk, bulk_modulus, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import VACUUM_GAP, as_structures, is_structure_text, structure_label, vacuum_gap
@@ -103,8 +103,6 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
     invariant summaries of backbone models), in batches, with a progress bar."""
     model, meta = loaded.model, loaded.meta
     out, summaries = [], []
-    moduli = meta.get("moduli_prior")  # a backbone model's (07d_moduli): its head reads the summaries z
-    moduli_head = unpack_moduli_prior(moduli) if moduli else None
     for part in tqdm(_batches([len(s) for s in structures], batch_size), desc=f"predict {meta['task']}", unit="batch",
                      disable=not progress):
         chunk = structures[part]
@@ -122,9 +120,9 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
             coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"]), prior["weight"])
-        if moduli_head is not None:  # every member moves as their mean does, so that their mean is the prediction
-            mean = coeffs.mean(0) if members else coeffs
-            coeffs = coeffs + (blend_moduli(mean, *moduli_head.moduli(z), moduli["weights"]) - mean)
+        if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
+            mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
+            coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)
         out.append(coeffs)
     return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
 
