@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import TensorInputError, UnknownNameError, check_name, real_array
+from .errors import TensorInputError, UnknownNameError, check_name, check_range, real_array
 
 # %% auto 0
 __all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'voigt_index', 'voigt_to_full', 'symmetry_tol',
@@ -45,7 +45,8 @@ def tensor_kind(kind: str) -> TensorKind:
     return TENSOR_KINDS[check_name(kind, "tensor kind", TENSOR_KINDS)]
 
 def voigt_index(i: int, j: int) -> int:
-    "Voigt index (0-based) of the symmetric Cartesian pair (i, j)."
+    "Voigt index (0-based) of the symmetric Cartesian pair (i, j), each 0, 1 or 2."
+    i, j = (check_range(x, "Cartesian index", 0, 2, integer=True) for x in (i, j))
     return 6 - i - j if i != j else i
 
 # %% ../nbs/00_conventions.ipynb

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
 import re
 import sys
 import time
@@ -469,6 +470,8 @@ def voigt_entries(kind: str) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
 def exact_surd(c: float, tol: float = 1e-12):
     "c as a sympy sign * sqrt(p/q), with p/q read off c**2; TensorInputError if no such surd is within tol."
     import sympy
+    if not (isinstance(c, numbers.Real) and abs(c) < 1e150):  # NaN compares False; c * c must stay finite
+        raise TensorInputError(f"{c!r} is not a signed square root of a simple rational number")
     f = Fraction(c * c).limit_denominator(100_000)
     surd = sympy.sign(c) * sympy.sqrt(sympy.Rational(f.numerator, f.denominator))
     if abs(float(surd) - c) > tol:

@@ -12,7 +12,7 @@ from math import factorial, sqrt
 import numpy as np
 from scipy.special import sph_harm_y
 
-from .errors import SettingError, TensorInputError, UnknownNameError, check_range, finite_array, real_array
+from .errors import SettingError, TensorInputError, UnknownNameError, check_range, finite_array
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
@@ -24,10 +24,19 @@ def spherical_basis() -> np.ndarray:
     s = 1 / sqrt(2)
     return np.array([[s, -1j * s, 0], [0, 0, 1], [-s, -1j * s, 0]])
 
+_MAX_L = 100
+"Largest angular momentum whose harmonics are evaluated (2l + 1 functions each)."
+
 def racah_sph_harm(l: int, xyz: np.ndarray) -> np.ndarray:
-    "Racah-normalised complex spherical harmonics C_lm(xyz/|xyz|), m = -l..l on the last axis (Condon-Shortley phase)."
-    xyz = real_array(xyz, "directions", float)
+    """Racah-normalised complex spherical harmonics C_lm(xyz/|xyz|), m = -l..l on the last axis (Condon-Shortley
+    phase); 0 <= l <= _MAX_L. A zero vector has no direction: TensorInputError."""
+    l = check_range(l, "l", 0, _MAX_L, integer=True)
+    xyz = finite_array(xyz, "directions", float)
+    if xyz.shape[-1:] != (3,):
+        raise TensorInputError(f"directions must be Cartesian vectors (..., 3), got shape {xyz.shape}")
     r = np.linalg.norm(xyz, axis=-1)
+    if (r == 0).any():
+        raise TensorInputError(f"directions: {int((r == 0).sum())} zero vector(s), which have no direction")
     theta, phi = np.arccos(np.clip(xyz[..., 2] / r, -1, 1)), np.arctan2(xyz[..., 1], xyz[..., 0])
     ys = [sph_harm_y(l, m, theta, phi) for m in range(-l, l + 1)]
     return np.sqrt(4 * np.pi / (2 * l + 1)) * np.stack(ys, axis=-1)
@@ -153,9 +162,16 @@ def _harmonics_pinv(l: int) -> np.ndarray:
 
 def wigner_D_batch(l: int, R: np.ndarray) -> np.ndarray:
     """e3nn's D_l (m, 2l+1, 2l+1) of m proper rotations R (m, 3, 3) at once: the least-squares solution of
-    Y_l(R r) = D_l(R) Y_l(r) on the sample directions, float64 to ~1e-14 (unchecked: callers pass rotations)."""
+    Y_l(R r) = D_l(R) Y_l(r) on the sample directions, float64 to ~1e-14. Checked loosely (1e-3: symmetry operations
+    of a crystal are rotations to symprec), so that a reflection or a shear is an error, not a wrong D."""
+    l = check_range(l, "l", 0, _MAX_L, integer=True)
+    R = finite_array(R, "rotations", np.float64)
+    if R.ndim != 3 or R.shape[1:] != (3, 3):
+        raise TensorInputError(f"wigner_D_batch needs rotations (m, 3, 3), got shape {R.shape}")
+    if len(R) and (np.abs(R @ R.transpose(0, 2, 1) - np.eye(3)).max() > 1e-3 or np.linalg.det(R).min() < 0):
+        raise TensorInputError("wigner_D_batch needs proper rotations (orthogonal, determinant +1)")
     pts = _sample_directions(l)
-    moved = np.einsum("kj,mij->mki", pts, np.asarray(R, dtype=np.float64))  # (m, k, 3): each R applied to pts
+    moved = np.einsum("kj,mij->mki", pts, R)  # (m, k, 3): each R applied to pts
     Y = _e3nn_harmonics(l, moved.reshape(-1, 3)).reshape(len(moved), len(pts), 2 * l + 1)
     return np.einsum("ak,mkb->mba", _harmonics_pinv(l), Y)
 

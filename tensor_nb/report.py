@@ -17,7 +17,7 @@ from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 from .errors import (PredictionWarning, TensorInputError, UnknownNameError, check_name, check_out_dir,
-                              check_range, parse_json)
+                              check_range, finite_array, parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 from .structures import as_structure
@@ -30,6 +30,17 @@ __all__ = ['NUMBER_SEPARATORS', 'MEANING', 'FRAME_NOTE', 'read_tensor', 'young_m
 # %% ../nbs/12a_report.ipynb
 NUMBER_SEPARATORS = re.compile(r"[,;\s\[\]]+")
 "What may stand between the numbers of a typed tensor: commas, semicolons, white space and brackets."
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf)", re.IGNORECASE)
+
+
+def _numbers(text: str) -> np.ndarray:
+    """The decimal numbers in `text` (NUMBER_SEPARATORS between them); ValueError for anything else, including
+    what Python's float reads but a paper never prints ('1_000', 'infinity')."""
+    words = [w for w in NUMBER_SEPARATORS.split(text) if w]
+    if bad := next((w for w in words if not _NUMBER.fullmatch(w)), None):
+        raise ValueError(f"{bad[:20]!r} is not a decimal number")
+    return np.array(words, dtype=float)
 
 
 def read_tensor(spec: str, kind: str) -> np.ndarray:
@@ -45,9 +56,9 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
     elif Path(spec).is_file():
         p = Path(spec)
         try:
+            text = "" if p.suffix == ".npy" else p.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark
             values = (np.load(p, allow_pickle=False) if p.suffix == ".npy" else
-                      np.array(parse_json(p.read_text()), dtype=float) if p.suffix == ".json" else
-                      np.array([v for v in NUMBER_SEPARATORS.split(p.read_text()) if v], dtype=float))
+                      np.array(parse_json(text), dtype=float) if p.suffix == ".json" else _numbers(text))
         except (ValueError, OSError, TypeError) as e:
             structure = p.suffix.lower() in (".cif", ".vasp")
             hint = " (a crystal structure? `predict` gives its tensors)" if structure else ""
@@ -55,7 +66,7 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
             raise TensorInputError(f"{p}: not a numeric tensor file{hint} ({why})") from None
     else:
         try:
-            values = np.array([float(v) for v in NUMBER_SEPARATORS.split(spec) if v])
+            values = _numbers(spec)
         except ValueError:
             raise TensorInputError(f"{spec[:60]!r} is not a file, an example ({', '.join(EXAMPLE_TENSORS)}) or "
                                    "numbers separated by commas, spaces or brackets") from None
@@ -90,8 +101,11 @@ def young_modulus_range(C_voigt: np.ndarray, n: int = 2000) -> tuple[float, floa
     return float(E.min()), float(E.max())
 
 def tensor_summary(T: np.ndarray, kind: str) -> dict:
-    "The first numbers to look at for a tensor (see above), with units; JSON-ready."
+    "The first numbers to look at for a full Cartesian tensor T of `kind` (see above), with units; JSON-ready."
     k = tensor_kind(kind)
+    T = finite_array(T, f"tensor_summary({kind!r})", np.float64)
+    if T.shape != (3,) * k.rank:
+        raise TensorInputError(f"tensor_summary({kind!r}) needs one full tensor {(3,) * k.rank}, got {T.shape}")
     out = {"kind": kind, "unit": k.unit, "frobenius_norm": float(np.linalg.norm(T))}
     if kind == "elastic":
         C = full_to_voigt(T, kind)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
 from .decompose import from_irreps, to_irreps
-from .errors import TensorInputError, check_name, check_range
+from .errors import SettingError, TensorInputError, check_name, check_range
 
 # %% auto 0
 __all__ = ['SPD_KINDS', 'SPD_FLOOR', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
@@ -31,6 +31,8 @@ def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray], strict: bool =
     matrices (3x3, or 6x6 Mandel form for elastic); returns full tensors of the same shape. A tensor that breaks the
     kind's index symmetry raises TensorInputError as in `to_irreps`; strict=False maps its symmetric part."""
     check_name(kind, "positive-definite tensor kind", SPD_KINDS)
+    if not callable(fn):
+        raise SettingError(f"spd_map applies a function of the eigenvalues, got {fn!r}")
     try:  # to_irreps checks type, shape (with a hint for Voigt input), finiteness and index symmetry
         A = from_irreps(np.asarray(to_irreps(T, kind, strict=strict), dtype=float), kind)  # exactly symmetric
     except TensorInputError as e:

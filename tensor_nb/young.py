@@ -43,18 +43,24 @@ def _partition(shape) -> Partition:
         raise SettingError(f"a Young diagram is a non-increasing run of positive integers, e.g. (2, 1); got {shape!r}")
     return tuple(shape)
 
+_MAX_BOXES = 10_000
+"Largest Young diagram (boxes) whose hook lengths and dimensions are computed (they grow like a factorial)."
+
 def hook_lengths(shape: Partition) -> list[list[int]]:
-    "Hook length of every box of the Young diagram `shape`, row by row."
+    "Hook length of every box of the Young diagram `shape` (at most _MAX_BOXES boxes), row by row."
     shape = _partition(shape)
+    check_range(sum(shape), "boxes of a Young diagram", 0, _MAX_BOXES)
     cols = [sum(1 for r in shape if r > j) for j in range(shape[0])] if shape else []
     return [[(r - j) + (cols[j] - i) - 1 for j in range(r)] for i, r in enumerate(shape)]
 
 def dim_sn(shape: Partition) -> int:
     "Dimension of the S_n irrep `shape` (hook-length formula) = number of standard tableaux."
-    return factorial(sum(shape)) // prod(h for row in hook_lengths(shape) for h in row)
+    hooks = hook_lengths(shape)  # checks the diagram
+    return factorial(sum(shape)) // prod(h for row in hooks for h in row)
 
 def dim_gl(shape: Partition, N: int = 3) -> int:
     "Dimension of the GL(N) irrep `shape` (hook-content formula); 0 when the diagram has more than N rows."
+    N = check_range(N, "N of GL(N)", 1, integer=True)
     hooks = hook_lengths(shape)
     num = prod(N + j - i for i, r in enumerate(shape) for j in range(r))
     return num // prod(h for row in hooks for h in row)

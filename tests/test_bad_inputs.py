@@ -26,8 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymatgen.core import DummySpecies, Lattice, Structure
 
-from tensor_nb.decompose import (FUSED_MIN_ROWS, formula_of, from_irreps, fused_kernel, harmonic_coefficients, rank_of,
-                                 symmetry_projector, to_irreps)
+from tensor_nb.decompose import (FUSED_MIN_ROWS, exact_surd, formula_of, from_irreps, fused_kernel,
+                                 harmonic_coefficients, rank_of, symmetry_projector, to_irreps)
 from tensor_nb.errors import (
     DataError,
     ModelFileError,
@@ -42,16 +42,18 @@ from tensor_nb.data import align_to_structure, get_field
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
-from tensor_nb.harmonics import cg_tensor, orthogonal_matrix, racah_cg, wigner_D
+from tensor_nb.harmonics import cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, wigner_D, wigner_D_batch
 from tensor_nb.structures import structure_label, vacuum_gap
+from tensor_nb.conventions import voigt_index
 from tensor_nb.metrics import is_stable, vrh_moduli
+from tensor_nb.spd import spd_map
 from tensor_nb.moduli import blend_moduli, fit_moduli_head
-from tensor_nb.report import read_tensor
+from tensor_nb.report import read_tensor, tensor_summary
 from tensor_nb.transfer import run_transfer
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
                                 space_group_operations, split_l, symmetrize, symmetry_residual)
 from tensor_nb.widgets import born_charge_parts, mae_heatmap, save_figure
-from tensor_nb.young import partitions, perm_sign, young_components
+from tensor_nb.young import dim_gl, dim_sn, partitions, perm_sign, young_components
 
 ROWS = FUSED_MIN_ROWS + 10
 
@@ -682,6 +684,21 @@ def test_settings_out_of_range():
         (lambda: fit_moduli_head(np.zeros((9, 4)), np.ones((9, 2)), [0, 1, 2], [2, 3]), SettingError, "in both"),
         (lambda: to_irreps(np.full((3, 3), 3e38, np.float32), "dielectric"), TensorInputError, "overflows float32"),
         (lambda: to_irreps(torch.nested.nested_tensor([torch.eye(3)]), "dielectric"), TensorInputError, "nested"),
+        (lambda: dim_sn((-1,)), SettingError, "positive integers"),  # was math's ValueError
+        (lambda: dim_gl((2, 1), -3), SettingError, "N of GL"),  # was -8
+        (lambda: dim_gl((10**9,)), SettingError, "boxes"),  # a billion-factor product
+        (lambda: racah_sph_harm(1, np.zeros(3)), TensorInputError, "no direction"),  # was NaN
+        (lambda: racah_sph_harm(2, np.full(3, np.nan)), TensorInputError, "NaN or inf"),  # was NaN
+        (lambda: racah_sph_harm(-1, np.ones(3)), SettingError, "l must be >= 0"),  # numpy's stack error
+        (lambda: wigner_D_batch("1o", np.eye(3)[None]), SettingError, "l must be an integer"),  # a TypeError
+        (lambda: wigner_D_batch(1, np.diag([1.0, 1, -1])[None]), TensorInputError, "proper rotations"),  # wrong D
+        (lambda: wigner_D_batch(2, 2 * np.eye(3)[None]), TensorInputError, "proper rotations"),  # wrong D
+        (lambda: exact_surd(float("nan")), TensorInputError, "not a signed square root"),  # a ValueError
+        (lambda: exact_surd(1e300), TensorInputError, "not a signed square root"),  # an OverflowError
+        (lambda: voigt_index(7, 1), SettingError, "Cartesian index"),  # was -2
+        (lambda: tensor_summary(np.full((3, 3), np.nan), "dielectric"), TensorInputError, "NaN"),  # LinAlgError
+        (lambda: spd_map(np.eye(3), "dielectric", "sqrt"), SettingError, "function of the eigenvalues"),
+        (lambda: read_tensor("1_000,0,0,0,1,0,0,0,1", "dielectric"), TensorInputError, "not a file"),  # was 1000
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
