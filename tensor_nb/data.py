@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import json
 import os
 import warnings
@@ -22,7 +23,7 @@ from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path,
-                              check_name, check_range, parse_json)
+                              check_name, check_range, parse_decimal, parse_json)
 from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -490,7 +491,10 @@ def doc_to_record(doc, task: str) -> dict:
     get = (lambda k: doc.get(k)) if isinstance(doc, dict) else (lambda k: getattr(doc, k, None))
     if get("material_id") is None:
         raise DataError("a Materials Project document without material_id", reason="malformed document")
-    mid = str(get("material_id"))
+    try:  # a Materials Project id ('mp-149'), which may name files and cache entries later
+        mid = check_name(str(get("material_id")), "material_id")
+    except UnknownNameError as e:
+        raise DataError(f"a Materials Project document with {e}", reason="malformed document") from None
 
     def numbers(value, field: str, shape: tuple) -> list:
         try:
@@ -576,21 +580,30 @@ def load_folder(folder: str | os.PathLike, kind: str, csv_name: str = "tensors.c
     table = folder / check_name(csv_name, "CSV file")
     if not table.is_file():
         raise DataError(f"{table}: no such file", reason="missing file")
-    try:
-        with open(table, encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
+    try:  # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name
+        with open(table, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+        try:  # commas, or the semicolons and tabs of spreadsheets in other locales
+            dialect = csv.Sniffer().sniff(text.partition("\n")[0], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
     except (UnicodeDecodeError, csv.Error) as e:
         raise DataError(f"{table}: not a UTF-8 CSV file ({type(e).__name__}: {str(e)[:80]})",
                         reason="bad csv") from None
     if not rows:
         raise DataError(f"{table}: no rows (a header line and one line per material are expected)", reason="bad csv")
     n = int(np.prod(k.voigt_shape))
-    out = []
+    out, lines = [], {}
     for i, row in enumerate(rows, 2):
         try:
             mid = check_name(row.get("material_id") or "", "material_id")
         except UnknownNameError as e:
             raise DataError(f"{csv_name}:{i}: {e}", reason="bad material id") from None
+        if mid in lines:
+            raise DataError(f"{csv_name}:{i}: material {mid} is also on line {lines[mid]}; which tensor is it?",
+                            reason="duplicate ids")
+        lines[mid] = i
         frame = row.get("frame") or "structure"
         if frame not in FRAMES:
             raise DataError(
@@ -600,7 +613,7 @@ def load_folder(folder: str | os.PathLike, kind: str, csv_name: str = "tensors.c
         if not cif.is_file():
             raise DataError(f"{csv_name}:{i}: no CIF {cif.name} for material {mid}", reason="missing file")
         try:
-            voigt = np.array([float(row[f"v{j}"]) for j in range(n)]).reshape(k.voigt_shape)
+            voigt = np.array([parse_decimal(row[f"v{j}"]) for j in range(n)]).reshape(k.voigt_shape)
         except (KeyError, ValueError, TypeError):
             raise DataError(
                 f"{csv_name}:{i}: expected numeric columns v0..v{n - 1} for a {kind} tensor", reason="bad tensor"

@@ -18,7 +18,7 @@ import numpy as np
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
            'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'finite_array', 'parse_json',
-           'check_name', 'check_range', 'check_flag', 'as_path', 'check_out_dir']
+           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'as_path', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -92,6 +92,15 @@ def parse_json(text: str):
         return json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deep", text, 0) from None
+
+# %% ../nbs/00a_errors.ipynb
+_DECIMAL = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf)\s*", re.IGNORECASE)
+
+def parse_decimal(text: str) -> float:
+    "`float(text)` for a decimal number ('-1.5', '2e3', 'nan', 'inf'); ValueError, as float's, for anything else."
+    if not isinstance(text, str) or not _DECIMAL.fullmatch(text):
+        raise ValueError(f"{str(text)[:20]!r} is not a decimal number")
+    return float(text)
 
 # %% ../nbs/00a_errors.ipynb
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

@@ -17,7 +17,7 @@ from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 from .errors import (PredictionWarning, TensorInputError, UnknownNameError, check_name, check_out_dir,
-                              check_range, finite_array, parse_json)
+                              check_range, finite_array, parse_decimal, parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 from .structures import as_structure
@@ -31,16 +31,9 @@ __all__ = ['NUMBER_SEPARATORS', 'MEANING', 'FRAME_NOTE', 'read_tensor', 'young_m
 NUMBER_SEPARATORS = re.compile(r"[,;\s\[\]]+")
 "What may stand between the numbers of a typed tensor: commas, semicolons, white space and brackets."
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf)", re.IGNORECASE)
-
-
 def _numbers(text: str) -> np.ndarray:
-    """The decimal numbers in `text` (NUMBER_SEPARATORS between them); ValueError for anything else, including
-    what Python's float reads but a paper never prints ('1_000', 'infinity')."""
-    words = [w for w in NUMBER_SEPARATORS.split(text) if w]
-    if bad := next((w for w in words if not _NUMBER.fullmatch(w)), None):
-        raise ValueError(f"{bad[:20]!r} is not a decimal number")
-    return np.array(words, dtype=float)
+    "The decimal numbers in `text` (see `parse_decimal`), NUMBER_SEPARATORS between them; ValueError otherwise."
+    return np.array([parse_decimal(w) for w in NUMBER_SEPARATORS.split(text) if w])
 
 
 def read_tensor(spec: str, kind: str) -> np.ndarray:

@@ -38,7 +38,7 @@ from tensor_nb.errors import (
     UnknownNameError,
 )
 from tensor_nb.backbone import crystal_scalars, shell_harmonics
-from tensor_nb.data import align_to_structure, get_field
+from tensor_nb.data import align_to_structure, doc_to_record, get_field
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
@@ -699,6 +699,7 @@ def test_settings_out_of_range():
         (lambda: tensor_summary(np.full((3, 3), np.nan), "dielectric"), TensorInputError, "NaN"),  # LinAlgError
         (lambda: spd_map(np.eye(3), "dielectric", "sqrt"), SettingError, "function of the eigenvalues"),
         (lambda: read_tensor("1_000,0,0,0,1,0,0,0,1", "dielectric"), TensorInputError, "not a file"),  # was 1000
+        (lambda: doc_to_record({"material_id": "../x", "structure": {}}, "dielectric"), DataError, "plain name"),
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
