@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import os
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels,
 from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_per_l, rank_of,
                                  symmetry_projector, to_irreps)
 from .errors import (SettingError, TensorInputError, UnknownNameError, as_path, check_name, check_out_dir,
-                              real_array)
+                              check_range, real_array)
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
 from .structures import as_structure
@@ -34,8 +35,14 @@ __all__ = ['SURFACE_QUANTITIES', 'JUPYTER_CONFIG', 'young_diagram_html', 'young_
 
 # %% ../nbs/12_widgets.ipynb
 def young_diagram_html(shape: tuple, entries: list | None = None, size: int = 26) -> str:
-    "An HTML Young diagram: boxes row by row, filled with `entries` (rows of numbers) or the hook lengths."
-    entries = entries or hook_lengths(shape)
+    """An HTML Young diagram: boxes row by row, filled with `entries` (rows of numbers, one per box: a tableau) or
+    the hook lengths; boxes of `size` pixels."""
+    hooks, size = hook_lengths(shape), check_range(size, "box size (pixels)", 1, integer=True)
+    entries = hooks if entries is None else entries
+    if not isinstance(entries, (list, tuple)) or [len(r) if isinstance(r, (list, tuple)) else None
+                                                   for r in entries] != [len(r) for r in hooks]:
+        raise SettingError(f"entries of the Young diagram {tuple(shape)} are rows of {[len(r) for r in hooks]} "
+                           f"numbers, got {str(entries)[:60]}")
     cell = f"width:{size}px;height:{size}px;border:1px solid #333;text-align:center;font:13px monospace"
     rows = "".join("<tr>" + "".join(f"<td style='{cell}'>{v}</td>" for v in row) + "</tr>" for row in entries)
     return f"<table style='border-collapse:collapse;display:inline-table;margin:4px'>{rows}</table>"
@@ -127,11 +134,14 @@ def preset_tensors(kind: str) -> dict[str, np.ndarray]:
     return out
 
 
+_EXPLORED_KINDS = ("elastic", "piezoelectric", "dielectric")
+
 def decomposition_explorer(kind: str = "elastic"):
     "Widget: pick or edit a tensor (Voigt numbers); the harmonic parts and the reconstruction update live."
     import ipywidgets as W
 
-    kinds = W.Dropdown(options=["elastic", "piezoelectric", "dielectric"], value=kind, description="kind")
+    kinds = W.Dropdown(options=_EXPLORED_KINDS, value=check_name(kind, "kind of the explorer", _EXPLORED_KINDS),
+                       description="kind")
     preset = W.Dropdown(description="preset")
     text = W.Textarea(layout=W.Layout(width="420px", height="140px"), description="Voigt")
     fig = go.FigureWidget(decomposition_figure(voigt_to_full(next(iter(preset_tensors(kind).values())), kind), kind))
@@ -293,6 +303,8 @@ JUPYTER_CONFIG = Path(str(files("tensor_nb"))) / "assets" / "jupyter"
 
 def lab_environment(environ: dict | None = None) -> dict:
     "The environment in which JupyterLab reads the package's settings (JUPYTER_CONFIG_PATH extended), see above."
+    if environ is not None and not isinstance(environ, Mapping):
+        raise SettingError(f"environ must be a mapping of variable names to values, got {type(environ).__name__}")
     env = dict(os.environ if environ is None else environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_CONFIG), env.get("JUPYTER_CONFIG_PATH")) if p)
     return env
@@ -334,6 +346,8 @@ def _primitives(node: dict, origin=np.zeros(3)):
 
 def scene_figure(scene: dict, title: str = "", height: int = 460) -> go.Figure:
     "Draw a Crystal Toolkit scene (spheres, cylinders, polyhedra, lines, ellipsoids) with plotly, for notebooks."
+    if not isinstance(scene, dict):
+        raise SettingError(f"scene_figure draws a scene dict (see `structure_scene`), got {type(scene).__name__}")
     fig = go.Figure()
     u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 14), np.linspace(0, np.pi, 8))
     unit = np.stack([np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v)], -1)
@@ -423,6 +437,10 @@ def material_explorer(records: list, predict_fn=None):
     import ipywidgets as W
     from IPython.display import HTML, display
     from tensor_nb.report import fmt, voigt_table_html
+    records = list(records) if isinstance(records, (list, tuple)) else []
+    if not records or not all(hasattr(r, "material_id") and hasattr(r, "tensor") for r in records):
+        raise SettingError("material_explorer needs a non-empty list of TensorRecords, e.g. "
+                           "load_task('elastic').records; for structures alone see `structure_figure`")
     by_label = {f"{r.material_id} {r.formula}": r for r in records}
     pick = W.Combobox(options=list(by_label), value=next(iter(by_label)), description="material", ensure_option=True)
     out = W.Output()
@@ -466,13 +484,20 @@ def born_charge_parts(Z: np.ndarray) -> list[dict]:
     return out
 
 
-def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict:
-    """A Crystal Toolkit scene of ellipsoids, one per atom: principal axes of the symmetric part of Z*, lengths
-    |eigenvalue| * scale (A per e); red where the isotropic charge is positive, blue where negative."""
+def _site_charges(structure, Z: np.ndarray) -> np.ndarray:
+    "Z as finite Born charges, one 3x3 per site of `structure`; TensorInputError otherwise."
     Z = real_array(Z, "Born charges", float)
     if Z.shape != (len(structure), 3, 3) or not np.isfinite(Z).all():
         raise TensorInputError(f"Born charges must be finite, one 3x3 per site ({len(structure)}, 3, 3), "
                                f"got shape {Z.shape}" + ("" if np.isfinite(Z).all() else " with NaN or inf"))
+    return Z
+
+
+def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict:
+    """A Crystal Toolkit scene of ellipsoids, one per atom: principal axes of the symmetric part of Z*, lengths
+    |eigenvalue| * scale (A per e); red where the isotropic charge is positive, blue where negative."""
+    Z = _site_charges(structure, Z)
+    scale = check_range(scale, "ellipsoid scale (A per e)", 0, low_open=True)
     contents = []
     for site, z in zip(structure, Z):
         w, v = np.linalg.eigh(0.5 * (z + z.T))
@@ -499,11 +524,12 @@ def born_charge_figure(structure, Z: np.ndarray, title: str = "") -> go.Figure:
 
 def born_charge_table_html(structure, Z: np.ndarray) -> str:
     "Per-site table: element, Z*_xx, Z*_yy, Z*_zz, isotropic charge, antisymmetric and anisotropic norms (e)."
+    Z = _site_charges(structure, Z)
     rows = "".join(
         f"<tr><td>{i}</td><td>{site.specie.symbol}</td>"
         + "".join(f"<td>{z[a, a]:.3f}</td>" for a in range(3))
         + f"<td><b>{p['isotropic']:+.3f}</b></td><td>{p['antisymmetric']:.3f}</td><td>{p['anisotropic']:.3f}</td></tr>"
-        for i, (site, z, p) in enumerate(zip(structure, np.asarray(Z), born_charge_parts(Z)))
+        for i, (site, z, p) in enumerate(zip(structure, Z, born_charge_parts(Z)))
     )
     head = (
         "<tr><th>site</th><th>element</th><th>Z*<sub>xx</sub></th><th>Z*<sub>yy</sub></th><th>Z*<sub>zz</sub></th>"
@@ -518,6 +544,9 @@ def born_charge_explorer(structures: dict, predict_fn=None):
     import ipywidgets as W
     from IPython.display import HTML, display
 
+    if not isinstance(structures, dict) or not structures:
+        raise SettingError("born_charge_explorer needs a non-empty dict of name: structure, e.g. example_structures()")
+    structures = {name: as_structure(s, str(name)) for name, s in structures.items()}
     if predict_fn is None:
         from tensor_nb.prediction import predict
 

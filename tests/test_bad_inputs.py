@@ -52,7 +52,8 @@ from tensor_nb.report import read_tensor, tensor_summary
 from tensor_nb.transfer import run_transfer
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
                                 space_group_operations, split_l, symmetrize, symmetry_residual)
-from tensor_nb.widgets import born_charge_parts, mae_heatmap, save_figure
+from tensor_nb.widgets import (born_charge_explorer, born_charge_parts, born_charge_table_html, decomposition_explorer,
+                               mae_heatmap, material_explorer, save_figure, young_diagram_html)
 from tensor_nb.young import dim_gl, dim_sn, partitions, perm_sign, young_components
 
 ROWS = FUSED_MIN_ROWS + 10
@@ -700,6 +701,11 @@ def test_settings_out_of_range():
         (lambda: spd_map(np.eye(3), "dielectric", "sqrt"), SettingError, "function of the eigenvalues"),
         (lambda: read_tensor("1_000,0,0,0,1,0,0,0,1", "dielectric"), TensorInputError, "not a file"),  # was 1000
         (lambda: doc_to_record({"material_id": "../x", "structure": {}}, "dielectric"), DataError, "plain name"),
+        (lambda: born_charge_table_html(example_structure("ZnO"), np.ones((3, 3, 3))), TensorInputError, "per site"),
+        (lambda: material_explorer([]), SettingError, "TensorRecords"),  # was StopIteration
+        (lambda: born_charge_explorer({}), SettingError, "name: structure"),  # was a KeyError
+        (lambda: decomposition_explorer("born_charge"), UnknownNameError, "kind of the explorer"),  # a TraitError
+        (lambda: young_diagram_html((3, 2), [1, 2]), SettingError, "rows of"),  # a TypeError
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
