@@ -187,7 +187,9 @@ def crystal_graph(structure, settings: GraphSettings | None = None, dtype: torch
     """The crystal graph of a pymatgen Structure; see `neighbor_edges` for the neighbour rule. The structure is
     validated first (`validate_structure`) unless `validated`: the caller has just had it returned by that check
     (as `predict` has, from `as_structures`), which costs ~2 ms a crystal."""
-    settings = settings or GraphSettings()
+    settings = GraphSettings() if settings is None else settings
+    if not isinstance(settings, GraphSettings):
+        raise SettingError(f"settings must be a GraphSettings (e.g. GraphSettings(cutoff=6.0)), got {settings!r}")
     if not check_flag(validated, "validated"):
         structure = validate_structure(structure)  # LLL-reduced if its cell is very oblique
     z = np.array(structure.atomic_numbers, dtype=np.int64)
@@ -301,6 +303,10 @@ def collate(graphs: list[CrystalGraph]) -> GraphBatch:
     "Batch crystal graphs into one GraphBatch (node indices offset per graph)."
     if not graphs:
         raise StructureError("no structures to batch", reason="no structures")
+    if not all(isinstance(g, CrystalGraph) for g in graphs):
+        odd = next(type(g).__name__ for g in graphs if not isinstance(g, CrystalGraph))
+        raise SettingError(f"collate batches CrystalGraphs (see `crystal_graph`; hypergraphs: `collate_hypergraphs`), "
+                           f"got a {odd}")
     sizes = torch.tensor([g.num_nodes for g in graphs])
     offsets = torch.cumsum(sizes, 0) - sizes
     return GraphBatch(

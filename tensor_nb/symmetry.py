@@ -12,7 +12,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels
 from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_projector
-from .errors import StructureError, TensorInputError, UnknownNameError, check_range, real_array
+from .errors import StructureError, TensorInputError, UnknownNameError, check_range, finite_array, real_array
 from .harmonics import orthogonal_matrix
 from .structures import check_structure
 
@@ -344,7 +344,12 @@ def _group_defect(ops: bytes, tol: float) -> str:
 
 # %% ../nbs/04_pointgroups.ipynb
 def group_projector(ops: np.ndarray, rank: int) -> np.ndarray:
-    "P_G = mean over g of R_g (x) ... (x) R_g (rank factors): the projector onto G-invariant rank-n tensors."
+    """P_G = mean over g of R_g (x) ... (x) R_g (rank factors): the projector onto G-invariant rank-n tensors
+    (0 <= rank <= 6: the projector has 9^rank entries); `ops` (g, 3, 3), g >= 1, are not checked to be a group."""
+    rank = check_range(rank, "tensor rank", 0, 6, integer=True)
+    ops = finite_array(ops, "operations", np.float64)
+    if ops.ndim != 3 or ops.shape[1:] != (3, 3) or not len(ops):
+        raise TensorInputError(f"group_projector needs operations (g, 3, 3) with g >= 1, got shape {ops.shape}")
     P = np.ones((len(ops), 1, 1))
     for _ in range(rank):
         P = np.einsum("gab,gij->gaibj", P, ops).reshape(len(ops), P.shape[1] * 3, P.shape[2] * 3)
@@ -487,7 +492,10 @@ def _nearest_images(structure, W: np.ndarray, w: np.ndarray) -> tuple[np.ndarray
             np.concatenate([c[2] for c in chunks]) if chunks else np.zeros((0, n)))
 
 def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:
-    "perm[g, i] = the atom onto which operation g (fractional W, w) carries atom i."
+    "perm[g, i] = the atom onto which operation g (fractional W (g, 3, 3), w (g, 3)) carries atom i."
+    W, w = finite_array(W, "rotations W", np.float64), finite_array(w, "translations w", np.float64)
+    if W.ndim != 3 or W.shape[1:] != (3, 3) or w.shape != (len(W), 3):
+        raise TensorInputError(f"atom_mapping needs W (g, 3, 3) and w (g, 3), got shapes {W.shape} and {w.shape}")
     perm, dist = _nearest_images(check_structure(structure), W, w)
     if (dist > 2 * tol).any():
         raise StructureError(f"{structure.composition.reduced_formula}: a symmetry operation maps an atom onto no atom",
