@@ -115,6 +115,8 @@ def _predict(args: argparse.Namespace) -> int:
 def _data(args: argparse.Namespace) -> int:
     from tensor_nb import data
     if args.action == "list":
+        if args.task:
+            raise SettingError(f"`data list` lists every snapshot and takes no task, got {args.task!r}")
         folder = data.data_dir(args.data_dir)
         names = data.list_snapshots(folder)
         if not names:

@@ -399,6 +399,7 @@ def test_cli_predict_and_demo_errors(tmp_path):
         port = str(busy.getsockname()[1])
         assert_user_error(cli("serve", "--port", port), f"cannot serve on 127.0.0.1:{port}")
     assert_user_error(cli("decompose", "1,2,3", "--kind", "elastic"), "needs 36 Voigt numbers")
+    assert_user_error(cli("data", "list", "elastic"), "takes no task")  # the task was ignored
 
 
 @pytest.mark.parametrize(
