@@ -28,7 +28,7 @@ def cache_dir() -> Path:
 def _inside(sub: str, key: str = "") -> Path:
     """cache_dir() / sub / key, where `sub` is folder names joined by '/' and `key` a file name, each a plain name
     (UnknownNameError otherwise): an entry's name never reaches, writes or deletes a file outside the cache."""
-    names = [check_name(part, "cache folder") for part in sub.split("/")] if sub else []
+    names = [check_name(part, f"part of cache folder {sub!r}") for part in sub.split("/")] if sub else []
     return cache_dir().joinpath(*names, *([check_name(key, "cache key")] if key else []))
 
 _WARNED: set = set()

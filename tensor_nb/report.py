@@ -16,8 +16,8 @@ import numpy as np
 from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
-from .errors import (PredictionWarning, TensorInputError, UnknownNameError, check_name, check_out_dir,
-                              check_range, finite_array, parse_decimal, parse_json)
+from .errors import (PredictionWarning, SettingError, TensorInputError, UnknownNameError, check_name,
+                              check_out_dir, check_range, finite_array, parse_decimal, parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 from .structures import as_structure
@@ -234,6 +234,11 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     from tensor_nb.symmetry import SYMPREC
 
     cards = shipped_models()
+    if isinstance(tasks, str) or not isinstance(tasks, (list, tuple, type(None))):
+        raise SettingError(f"tasks must be a list of task names such as ['elastic'], got {tasks!r}")
+    if not isinstance(measured, (dict, type(None))):
+        raise SettingError(f"measured must be a dict of tensor kind: tensor (and 'source'), "
+                           f"got {type(measured).__name__}")
     for task in tasks or ():
         check_name(task, "task", cards)
     structure = as_structure(structure, name or None)  # a Structure, its dict, a file, CIF text or an example name
