@@ -423,6 +423,16 @@ def _check_finite(value: float, what: str, config: TrainConfig, epoch: int) -> N
         )
 
 
+def _resume_point(path: Path, config: TrainConfig) -> dict | None:
+    "The checkpoint at `path` to resume `config` from, or None; SettingError if it is another configuration's."
+    if not path.exists():
+        return None
+    ck = torch.load(path, weights_only=True)
+    if ck["config_key"] != config.key():
+        raise SettingError(f"{path} belongs to another configuration; use a new output folder")
+    return ck
+
+
 def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None, progress: bool = True) -> dict:
     """Train (or resume) a run; returns validation and test metrics beside the trivial baselines. Writes
     out_dir/checkpoint.pt every epoch, out_dir/model.pt (best weights) and out_dir/results.json at the end.
@@ -432,6 +442,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
 
     config.check()
     out = check_out_dir(out_dir, "run folder")
+    ckpt_path = out / "checkpoint.pt"
+    ck = _resume_point(ckpt_path, config)  # another run's folder is refused before minutes of data and features
     rank, world = _distributed()
     data = data or task_data(config.task, progress=progress)
     idx = {m: i for i, m in enumerate(data.ids)}
@@ -460,12 +472,8 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
     loss_fn = LOSSES[config.loss]()
-    ckpt_path = out / "checkpoint.pt"
     state = {"epoch": 0, "best_val": float("inf"), "best_epoch": -1, "bad_epochs": 0, "history": [], "done": False}
-    if ckpt_path.exists():
-        ck = torch.load(ckpt_path, weights_only=True)
-        if ck["config_key"] != config.key():
-            raise SettingError(f"{ckpt_path} belongs to another configuration; use a new output folder")
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]

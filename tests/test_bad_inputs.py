@@ -131,6 +131,22 @@ def test_diverging_training_fails_without_a_model(data_dir, tmp_path):
     assert not (out / "model.pt").exists()
 
 
+def test_another_runs_folder_is_refused_before_any_work(tmp_path):
+    "Resuming into a folder of another configuration was refused only after the data and features were computed."
+    from tensor_nb.train import TrainConfig, train
+
+    out = tmp_path / "run"
+    out.mkdir()
+    torch.save({"config_key": "another run"}, out / "checkpoint.pt")
+
+    class Untouchable:
+        def __getattr__(self, name):
+            raise AssertionError(f"data.{name} read before the folder was checked")
+
+    with pytest.raises(SettingError, match="belongs to another configuration"):
+        train(TrainConfig(task="dielectric", model="cgcnn", epochs=1), out, data=Untouchable(), progress=False)
+
+
 # 3. a cache that cannot be written never stops a computation
 def test_unwritable_cache_still_computes(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
