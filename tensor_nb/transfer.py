@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import SettingError, check_name, check_out_dir
-from .train import TrainConfig, TaskData, task_data, train
+from .train import TrainConfig, TaskData, train
 
 # %% auto 0
 __all__ = ['TRANSFER_MODES', 'run_transfer']
@@ -45,6 +45,5 @@ def run_transfer(chain: list[str], out_dir: str | Path, mode: str = "finetune", 
             cfg.init_encoder = str(out / f"{i - 1}_{chain[i - 1]}" / "model.pt")
             cfg.freeze_encoder = mode == "freeze"
         step_dir = out / f"{i}_{cfg.task}"
-        results.append(train(cfg, step_dir, (data or {}).get(cfg.task) or task_data(cfg.task, progress=progress),
-                             progress=progress))
+        results.append(train(cfg, step_dir, (data or {}).get(cfg.task), progress=progress))  # train loads the rest
     return results
