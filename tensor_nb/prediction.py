@@ -228,10 +228,9 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         check_flag(progress, "progress")
     if dtype not in (torch.float32, torch.float64):
         raise SettingError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    loaded = get_model(task, model_path)
-    structs, labels, single = read_inputs(structures)
     if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= 1):
         raise SettingError(f"batch size must be an integer >= 1, got {batch_size!r}")
+    loaded = get_model(task, model_path)
     meta, kind = loaded.meta, loaded.meta["kind"]
     if kind == "scalar":
         raise UnknownNameError(f"{meta['task']} is a scalar model; predict gives tensors")
@@ -240,6 +239,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     if spread and heads < 2:
         raise SettingError(f"spread needs a model with several heads (an ensemble); this {meta['task']} model has "
                            f"{max(heads, 1)}")
+    structs, labels, single = read_inputs(structures)  # every setting checked first: reading validates each crystal
     progress = len(structs) > batch_size if progress is None else progress
     coeffs, summaries = _coefficients(loaded, structs, batch_size, progress, dtype, members=spread)
     for message in _domain_warnings(loaded, structs, labels, summaries):
