@@ -20,9 +20,9 @@ from tqdm.auto import tqdm
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
 from .decompose import irreps as tensor_irreps, rank_of
-from .errors import SettingError, StructureError, check_flag, check_name, check_range
+from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
-from .harmonics import wigner_D_batch
+from .harmonics import as_irreps, wigner_D_batch
 from .structures import check_structure, structure_label
 from .symmetry import improper_site_map, proper_orbits
 
@@ -193,9 +193,12 @@ class SevenNetBlocks(nn.Module):
 def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray, D: dict | None = None) -> torch.Tensor:
     """Features x (n, irreps.dim) rotated by the proper rotation R (3, 3), or row i by R[i] for R of shape (n, 3, 3).
     D: a dict kept between calls with the same R and dtype, which holds their Wigner matrices by l."""
+    irreps = as_irreps(irreps)
+    if x.ndim != 2 or x.shape[1] != irreps.dim:
+        raise TensorInputError(f"rotate_features needs features (n, {irreps.dim}) for {irreps}, got {tuple(x.shape)}")
     R = np.asarray(R, dtype=np.float64)
     out, D = x.clone(), {} if D is None else D
-    for (mul, ir), sl in zip(o3.Irreps(irreps), o3.Irreps(irreps).slices()):
+    for (mul, ir), sl in zip(irreps, irreps.slices()):
         if ir.l == 0:
             continue
         if ir.l not in D:  # D^T, (1 or n, 2l + 1, 2l + 1)

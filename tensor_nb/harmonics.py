@@ -16,7 +16,7 @@ from .errors import SettingError, TensorInputError, UnknownNameError, check_rang
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
-           'orthogonal_matrix', 'wigner_D_batch', 'wigner_D']
+           'orthogonal_matrix', 'wigner_D_batch', 'as_irreps', 'wigner_D']
 
 # %% ../nbs/01_harmonics.ipynb
 def spherical_basis() -> np.ndarray:
@@ -176,19 +176,23 @@ def wigner_D_batch(l: int, R: np.ndarray) -> np.ndarray:
     return np.einsum("ak,mkb->mba", _harmonics_pinv(l), Y)
 
 
+def as_irreps(irreps):
+    "`irreps` (a string such as '2x0e+1o' or e3nn Irreps) as e3nn Irreps; UnknownNameError for anything else."
+    from e3nn import o3
+    try:
+        return o3.Irreps(irreps)
+    except (ValueError, TypeError, AssertionError):
+        raise UnknownNameError(f"irreps {irreps!r}: not an e3nn irreps string such as '2x0e+1o'") from None
+
+
 def wigner_D(irreps: str, R: np.ndarray) -> np.ndarray:
     "e3nn's representation matrix of the O(3) element R (3x3 orthogonal) on `irreps`, float64 to ~1e-14."
-    from e3nn import o3
     from scipy.linalg import block_diag
 
     R = orthogonal_matrix(R)
     det = np.sign(np.linalg.det(R))
     proper = R * det
     blocks = []
-    try:
-        irreps = o3.Irreps(irreps)
-    except (ValueError, TypeError, AssertionError):
-        raise UnknownNameError(f"irreps {irreps!r}: not an e3nn irreps string such as '2x0e+1o'") from None
-    for mul, ir in irreps:
+    for mul, ir in as_irreps(irreps):
         blocks += [wigner_D_batch(ir.l, proper[None])[0] * (ir.p if det < 0 else 1)] * mul
     return block_diag(*blocks)

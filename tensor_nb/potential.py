@@ -83,6 +83,9 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     invariant under rotations and reflections. `batch_size` crystals (each three times) per call of the potential:
     small batches are the fastest here (48 elastic test crystals: 5.0/s at 2, 3.0/s at 8, 1.9/s at 32)."""
     backbone_spec(potential)
+    check_range(batch_size, "batch size", 1, integer=True)
+    if not isinstance(structures, (list, tuple)):
+        raise SettingError(f"bulk_modulus takes a list of structures, got a {type(structures).__name__}")
     cells = [canonical_cell(s) for s in structures]
     keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, structure_key(c)) for c in cells]
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])

@@ -37,7 +37,7 @@ from tensor_nb.errors import (
     TensorNbError,
     UnknownNameError,
 )
-from tensor_nb.backbone import crystal_scalars, shell_harmonics
+from tensor_nb.backbone import crystal_scalars, rotate_features, shell_harmonics
 from tensor_nb.data import align_to_structure, doc_to_record, get_field
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
@@ -723,6 +723,8 @@ def test_settings_out_of_range():
         (lambda: born_charge_explorer({}), SettingError, "name: structure"),  # was a KeyError
         (lambda: decomposition_explorer("born_charge"), UnknownNameError, "kind of the explorer"),  # a TraitError
         (lambda: young_diagram_html((3, 2), [1, 2]), SettingError, "rows of"),  # a TypeError
+        (lambda: rotate_features(torch.zeros(2, 4), "1x1o", np.eye(3)), TensorInputError, r"needs features \(n, 3\)"),
+        (lambda: rotate_features(torch.zeros(2, 3), "1x9q", np.eye(3)), UnknownNameError, "not an e3nn irreps"),
     ],
 )
 def test_settings_and_matrices_outside_their_meaning(call, error, message):
