@@ -1067,3 +1067,14 @@ def test_cache_names_never_become_paths(tmp_path, monkeypatch, sub, key):
         with pytest.raises(UnknownNameError, match="not a plain name"):
             call()
     assert victim.read_text() == "{}" and sorted(p.name for p in tmp_path.iterdir()) == ["victim.json"]
+
+
+@given(st.floats(allow_nan=False), st.sampled_from(["{!r}", "{:.6e}", "{:g}", " {} ", "+{}"]))
+def test_every_printed_number_reads_back(x, form):
+    "What Python, numpy or a paper prints, read_tensor and load_folder read: parse_decimal is float's decimal part."
+    from tensor_nb.errors import parse_decimal
+
+    text = form.format(x)
+    if text.startswith("+-"):  # '+' before a negative number: not a number anyone prints
+        return
+    assert parse_decimal(text) == float(text)
