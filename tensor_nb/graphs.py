@@ -303,8 +303,7 @@ def collate(graphs: list[CrystalGraph]) -> GraphBatch:
     "Batch crystal graphs into one GraphBatch (node indices offset per graph)."
     if not graphs:
         raise StructureError("no structures to batch", reason="no structures")
-    if not all(isinstance(g, CrystalGraph) for g in graphs):
-        odd = next(type(g).__name__ for g in graphs if not isinstance(g, CrystalGraph))
+    if odd := next((type(g).__name__ for g in graphs if not isinstance(g, CrystalGraph)), None):
         raise SettingError(f"collate batches CrystalGraphs (see `crystal_graph`; hypergraphs: `collate_hypergraphs`), "
                            f"got a {odd}")
     sizes = torch.tensor([g.num_nodes for g in graphs])
@@ -330,6 +329,8 @@ class HypergraphBatch(GraphBatch):
 
 def collate_hypergraphs(hypergraphs: list[CrystalHypergraph]) -> HypergraphBatch:
     "Batch crystal hypergraphs: nodes offset by the node count, hyperedges by the hyperedge count."
+    if odd := next((type(h).__name__ for h in hypergraphs if not isinstance(h, CrystalHypergraph)), None):
+        raise SettingError(f"collate_hypergraphs batches CrystalHypergraphs (see `crystal_hypergraph`), got a {odd}")
     base = collate([h.graph for h in hypergraphs])
     node_off = torch.cumsum(torch.tensor([0] + [h.graph.num_nodes for h in hypergraphs[:-1]]), 0)
     edge_off = torch.cumsum(torch.tensor([0] + [len(h.hyperedge_type) for h in hypergraphs[:-1]]), 0)
