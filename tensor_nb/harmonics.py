@@ -132,14 +132,15 @@ def vector_to_l1() -> np.ndarray:
     return (e3nn_from_real(1) @ real_from_complex(1) @ spherical_basis()).real
 
 # %% ../nbs/01_harmonics.ipynb
-def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8) -> np.ndarray:
-    "`R` as a float64 (3, 3) array if it is orthogonal within `tol`; TensorInputError naming `what` otherwise."
+def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8, stack: bool = False) -> np.ndarray:
+    """`R` as a float64 (3, 3) array, or (m, 3, 3) with `stack`, if orthogonal within `tol`; TensorInputError naming
+    `what` otherwise."""
     R = finite_array(R, what, np.float64)
-    if R.shape != (3, 3):
-        raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape}")
-    if (err := np.abs(R @ R.T - np.eye(3)).max()) > tol:
-        raise TensorInputError(f"{what} must be a 3x3 orthogonal matrix, got shape {R.shape} with |R R^T - 1| = "
-                               f"{err:.2g}")
+    shape = "3x3 orthogonal matrices (m, 3, 3)" if stack else "a 3x3 orthogonal matrix"
+    if R.shape[-2:] != (3, 3) or R.ndim != 2 + stack:
+        raise TensorInputError(f"{what} must be {shape}, got shape {R.shape}")
+    if R.size and (err := np.abs(R @ np.swapaxes(R, -1, -2) - np.eye(3)).max()) > tol:
+        raise TensorInputError(f"{what} must be {shape}, got shape {R.shape} with |R R^T - 1| = {err:.2g}")
     return R
 
 # %% ../nbs/01_harmonics.ipynb
@@ -165,11 +166,9 @@ def wigner_D_batch(l: int, R: np.ndarray) -> np.ndarray:
     Y_l(R r) = D_l(R) Y_l(r) on the sample directions, float64 to ~1e-14. Checked loosely (1e-3: symmetry operations
     of a crystal are rotations to symprec), so that a reflection or a shear is an error, not a wrong D."""
     l = check_range(l, "l", 0, _MAX_L, integer=True)
-    R = finite_array(R, "rotations", np.float64)
-    if R.ndim != 3 or R.shape[1:] != (3, 3):
-        raise TensorInputError(f"wigner_D_batch needs rotations (m, 3, 3), got shape {R.shape}")
-    if len(R) and (np.abs(R @ R.transpose(0, 2, 1) - np.eye(3)).max() > 1e-3 or np.linalg.det(R).min() < 0):
-        raise TensorInputError("wigner_D_batch needs proper rotations (orthogonal, determinant +1)")
+    R = orthogonal_matrix(R, "wigner_D_batch: proper rotations", 1e-3, stack=True)
+    if len(R) and np.linalg.det(R).min() < 0:
+        raise TensorInputError("wigner_D_batch needs proper rotations (determinant +1), got a reflection")
     pts = _sample_directions(l)
     moved = np.einsum("kj,mij->mki", pts, R)  # (m, k, 3): each R applied to pts
     Y = _e3nn_harmonics(l, moved.reshape(-1, 3)).reshape(len(moved), len(pts), 2 * l + 1)
