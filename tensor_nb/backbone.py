@@ -19,6 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
+from .conventions import is_scalar
 from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
@@ -236,7 +237,7 @@ def _gate(irreps_out: o3.Irreps):
 
 def even(irreps: str) -> o3.Irreps:
     "The same irreps with every parity label 'e' (what a parity-free backbone can produce)."
-    return o3.Irreps([(m, (ir.l, 1)) for m, ir in o3.Irreps(irreps)])
+    return o3.Irreps([(m, (ir.l, 1)) for m, ir in as_irreps(irreps)])
 
 # %% ../nbs/07a_backbone.ipynb
 CRYSTAL_SCALARS = 2
@@ -479,10 +480,10 @@ class BackboneModel(nn.Module):
         check_range(members, "members (heads)", 1, integer=True)
         self.spec, self.kind, self.per_atom, self.finetune = backbone_spec(backbone), kind, per_atom, finetune
         self.shells = check_flag(shells, "shells")
-        if shells and (per_atom or finetune or kind == "scalar"):
+        if shells and (per_atom or finetune or is_scalar(kind)):
             raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone")
-        self.sign = 1 if kind == "scalar" else (-1) ** rank_of(kind)
-        target = "1x0e" if kind == "scalar" else tensor_irreps(kind)
+        self.sign = 1 if is_scalar(kind) else (-1) ** rank_of(kind)
+        target = "1x0e" if is_scalar(kind) else tensor_irreps(kind)
         first = (ShellHead(self.spec.feature_irreps, target, mul) if shells else
                  BackboneHead(self.spec.feature_irreps, target, mul, per_atom))
         self.heads = nn.ModuleList([first] + [replica(first) for _ in range(members - 1)])

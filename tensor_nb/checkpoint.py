@@ -14,6 +14,7 @@ import torch
 
 from .backbone import BACKBONES, BackboneModel
 from .cache import atomic_write_bytes
+from .conventions import is_scalar
 from .decompose import irreps_slices
 from .errors import ModelFileError, SettingError, as_path
 from .graphs import NUM_ELEMENTS, GraphSettings
@@ -40,7 +41,7 @@ class IrrepScaler:
         if mode not in TARGET_SCALES:
             raise SettingError(f"target scale must be one of {', '.join(TARGET_SCALES)}, got {mode!r}")
         shift, scale = torch.zeros(y.shape[1]), torch.ones(y.shape[1])
-        for l, _, sl in ([(0, None, slice(0, 1))] if kind == "scalar" else irreps_slices(kind)):
+        for l, _, sl in ([(0, None, slice(0, 1))] if is_scalar(kind) else irreps_slices(kind)):
             block = y[:, sl]
             if l == 0 and center:
                 shift[sl] = block.mean(0)

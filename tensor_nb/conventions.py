@@ -12,8 +12,8 @@ import numpy as np
 from .errors import TensorInputError, UnknownNameError, check_name, check_range, real_array
 
 # %% auto 0
-__all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'voigt_index', 'voigt_to_full', 'symmetry_tol',
-           'full_to_voigt', 'voigt_labels', 'rotate_tensor']
+__all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'is_scalar', 'voigt_index', 'voigt_to_full',
+           'symmetry_tol', 'full_to_voigt', 'voigt_labels', 'rotate_tensor']
 
 # %% ../nbs/00_conventions.ipynb
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ VOIGT_PAIRS: tuple = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 def tensor_kind(kind: str) -> TensorKind:
     "Look up a tensor kind by name; UnknownNameError lists the known kinds."
     return TENSOR_KINDS[check_name(kind, "tensor kind", TENSOR_KINDS)]
+
+def is_scalar(kind) -> bool:
+    "Whether `kind` is 'scalar' (one number per crystal: band gap, log moduli); False for anything else, arrays too."
+    return isinstance(kind, str) and kind == "scalar"
 
 def voigt_index(i: int, j: int) -> int:
     "Voigt index (0-based) of the symmetric Cartesian pair (i, j), each 0, 1 or 2."
@@ -113,7 +117,7 @@ def rotate_tensor(T, R: np.ndarray, rank: int | None = None) -> np.ndarray:
     out, R = (real_array(x, f"rotate_tensor: {name}", float) for x, name in ((T, "T"), (R, "R")))
     if R.shape != (3, 3) or not np.allclose(R @ R.T, np.eye(3), atol=1e-6):
         raise TensorInputError(f"rotate_tensor: R must be an orthogonal 3x3 matrix, got {R.round(3).tolist()}")
-    rank = out.ndim if rank is None else rank
+    rank = out.ndim if rank is None else check_range(rank, "rotate_tensor: rank", 0, integer=True)
     if out.ndim < rank or out.shape[out.ndim - rank:] != (3,) * rank:
         raise TensorInputError(f"rotate_tensor: expected {rank} trailing axes of size 3, got shape {out.shape}")
     for axis in range(out.ndim - rank, out.ndim):

@@ -60,7 +60,7 @@ def list_snapshots(path: str | os.PathLike | None = None) -> list[str]:
 # %% ../nbs/05_data.ipynb
 def read_records(path: str | os.PathLike) -> Iterator[dict]:
     "Records of a JSON-lines file, gzipped or not; a malformed line raises DataError naming file and line."
-    path = Path(path)
+    path = as_path(path, "records file", DataError)  # an int would be read as a file descriptor
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as f:

@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
+from functools import lru_cache, wraps
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
            'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'finite_array', 'parse_json',
-           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'as_path', 'check_out_dir']
+           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'value_cache', 'as_path', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -135,6 +136,27 @@ def check_flag(value, what: str) -> bool:
     if not isinstance(value, bool):
         raise SettingError(f"{what} must be True or False, got {value!r}")
     return value
+
+# %% ../nbs/00a_errors.ipynb
+def value_cache(fn):
+    """`functools.lru_cache` for functions of names and numbers: unhashable arguments skip the cache and reach `fn`,
+    whose own checks must name them."""
+    cached = lru_cache(maxsize=None)(lambda types, args, kwargs: fn(*args, **dict(kwargs)))
+
+    @wraps(fn)
+    def call(*args, **kwargs):
+        key = (args, tuple(kwargs.items()))
+        try:
+            hash(key)
+        except TypeError:
+            return fn(*args, **kwargs)
+        return cached(_types(key), *key)
+    call.cache_clear, call.cache_info = cached.cache_clear, cached.cache_info
+    return call
+
+def _types(x):
+    "The type of x, and of its items if it is a tuple: the cache tells True from 1 and 1.0 from 1 at any depth."
+    return (type(x), tuple(_types(v) for v in x)) if isinstance(x, tuple) else type(x)
 
 # %% ../nbs/00a_errors.ipynb
 def as_path(value, what: str, error: type[TensorNbError] = SettingError) -> Path:

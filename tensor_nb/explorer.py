@@ -17,7 +17,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .errors import (PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError,
-                              UnknownNameError, check_range)
+                              UnknownNameError, check_flag, check_range)
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -167,6 +167,9 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     from tensor_nb.symmetry import SYMPREC
     from tensor_nb.widgets import born_charge_table_html
 
+    check_flag(ionic, "ionic")
+    if dft is not None and not isinstance(dft, dict):
+        raise SettingError(f"dft must be None or a dict {{task: full Cartesian tensor}}, got {type(dft).__name__}")
     sga = SpacegroupAnalyzer(check_structure(structure), symprec=SYMPREC)
     parts = [
         html.H2(

@@ -6,13 +6,12 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
 from math import factorial, sqrt
 
 import numpy as np
 from scipy.special import sph_harm_y
 
-from .errors import SettingError, TensorInputError, UnknownNameError, check_range, finite_array
+from .errors import SettingError, TensorInputError, UnknownNameError, check_range, finite_array, value_cache
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
@@ -43,8 +42,8 @@ def racah_sph_harm(l: int, xyz: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/01_harmonics.ipynb
 def _half_integer(x, what: str) -> Fraction:
-    "x as an exact Fraction if it is an integer or a half-integer (2x integral); SettingError otherwise."
-    twice = 2 * check_range(x, what)
+    "x as an exact Fraction if it is an integer or a half-integer (2x integral) of size <= _MAX_L; else SettingError."
+    twice = 2 * check_range(x, what, -_MAX_L, _MAX_L)
     if twice != round(twice):
         raise SettingError(f"{what} must be an integer or a half-integer, got {x!r}")
     return Fraction(round(twice), 2)
@@ -76,19 +75,20 @@ def racah_cg(j1: float, m1: float, j2: float, m2: float, J: float, M: float) -> 
             total += Fraction((-1) ** k, den)
     return float(np.sign(total)) * sqrt(pre * total * total)
 
-@lru_cache(maxsize=None)
+@value_cache
 def cg_tensor(l1: int, l2: int, L: int) -> np.ndarray:
-    "Array C[m1, m2, M] = <l1 m1 l2 m2|L M> for integers l >= 0, each m running -l..l; read-only."
-    l1, l2, L = (check_range(x, name, 0, integer=True) for x, name in ((l1, "l1"), (l2, "l2"), (L, "L")))
+    "Array C[m1, m2, M] = <l1 m1 l2 m2|L M> for integers 0 <= l <= _MAX_L, each m running -l..l; read-only."
+    l1, l2, L = (check_range(x, name, 0, _MAX_L, integer=True) for x, name in ((l1, "l1"), (l2, "l2"), (L, "L")))
     C = np.array([[[racah_cg(l1, m1, l2, m2, L, M) for M in range(-L, L + 1)]
                    for m2 in range(-l2, l2 + 1)] for m1 in range(-l1, l1 + 1)])
     C.flags.writeable = False
     return C
 
 # %% ../nbs/01_harmonics.ipynb
-@lru_cache(maxsize=None)
+@value_cache
 def real_from_complex(l: int) -> np.ndarray:
     "Unitary U_l (rows: real m = -l..l, columns: complex m) with Y_real = U_l @ Y_complex."
+    l = check_range(l, "l", 0, _MAX_L, integer=True)
     U = np.zeros((2 * l + 1, 2 * l + 1), dtype=complex)
     s = 1 / sqrt(2)
     for m in range(-l, l + 1):
@@ -102,9 +102,10 @@ def real_from_complex(l: int) -> np.ndarray:
     return U
 
 # %% ../nbs/01_harmonics.ipynb
-@lru_cache(maxsize=None)
+@value_cache
 def e3nn_from_real(l: int) -> np.ndarray:
     "Orthogonal Q_l with e3nn's real harmonics = Q_l @ (real harmonics above); derived by least squares, float64."
+    l = check_range(l, "l", 0, _MAX_L, integer=True)
     import torch
     from e3nn import o3
     pts = np.random.default_rng(l).normal(size=(8 * (2 * l + 1), 3))
@@ -117,11 +118,12 @@ def e3nn_from_real(l: int) -> np.ndarray:
     return Q
 
 # %% ../nbs/01_harmonics.ipynb
-@lru_cache(maxsize=None)
+@value_cache
 def real_cg(l1: int, l2: int, L: int) -> np.ndarray:
     "Real coupling array C[a, b, c] between e3nn real irreps l1 x l2 -> L (sum_ab C[a,b,c] C[a,b,d] = delta_cd)."
+    C = cg_tensor(l1, l2, L)  # checks the l's
     V = [e3nn_from_real(l) @ real_from_complex(l) for l in (l1, l2, L)]
-    C = np.einsum("am,bn,cM,mnM->abc", V[0], V[1], V[2].conj(), cg_tensor(l1, l2, L))
+    C = np.einsum("am,bn,cM,mnM->abc", V[0], V[1], V[2].conj(), C)
     C = C.imag if np.abs(C.real).max() < 1e-12 else C.real
     C.flags.writeable = False
     return C
@@ -144,7 +146,7 @@ def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8, stack: bool = False
     return R
 
 # %% ../nbs/01_harmonics.ipynb
-@lru_cache(maxsize=None)
+@value_cache
 def _sample_directions(l: int) -> np.ndarray:
     return np.random.default_rng(1000 + l).normal(size=(4 * (2 * l + 1), 3))
 
@@ -156,7 +158,7 @@ def _e3nn_harmonics(l: int, xyz: np.ndarray) -> np.ndarray:
     return o3.spherical_harmonics(l, torch.from_numpy(xyz), normalize=True, normalization="integral").numpy()
 
 
-@lru_cache(maxsize=None)
+@value_cache
 def _harmonics_pinv(l: int) -> np.ndarray:
     return np.linalg.pinv(_e3nn_harmonics(l, _sample_directions(l)))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import full_to_voigt, symmetry_tol, voigt_to_full
+from .conventions import full_to_voigt, is_scalar, symmetry_tol, voigt_to_full
 from .errors import TensorInputError, finite_array
 
 # %% auto 0
@@ -91,7 +91,7 @@ def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
         raise TensorInputError(f"predictions {pred.shape} and targets {true.shape} differ in shape")
     if len(pred) == 0:
         raise TensorInputError("tensor_metrics needs at least one tensor")
-    if kind == "scalar":
+    if is_scalar(kind):
         pv, tv = pred.reshape(-1, 1), true.reshape(-1, 1)
     else:
         pv, tv = full_to_voigt(pred, kind), full_to_voigt(true, kind)
@@ -117,9 +117,11 @@ def tensor_metrics(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
 
 def baseline_metrics(train: np.ndarray, test: np.ndarray, kind: str) -> dict:
     "Metrics of the zero predictor and of the mean-of-training-set predictor on `test`."
-    train = finite_array(train, "training tensors", float)
-    if len(train) == 0:
+    train, test = finite_array(train, "training tensors", float), finite_array(test, "test tensors", float)
+    if train.ndim == 0 or len(train) == 0:
         raise TensorInputError("baseline_metrics needs at least one training tensor")
+    if test.shape[1:] != train.shape[1:]:
+        raise TensorInputError(f"training tensors {train.shape[1:]} and test tensors {test.shape[1:]} differ in shape")
     mean = np.broadcast_to(train.mean(axis=0), np.shape(test))
     return {"zero": tensor_metrics(np.zeros_like(test), test, kind), "mean": tensor_metrics(mean, test, kind)}
 

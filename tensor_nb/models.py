@@ -14,8 +14,9 @@ from e3nn.math import soft_one_hot_linspace
 from e3nn.nn import FullyConnectedNet, Gate
 from torch import nn
 
+from .conventions import is_scalar
 from .decompose import from_irreps, irreps as tensor_irreps
-from .errors import SettingError, UnknownNameError, check_name, check_range
+from .errors import SettingError, UnknownNameError, check_flag, check_name, check_range
 from .graphs import ELEMENT_FEATURE_NAMES, NUM_ELEMENTS, GraphBatch, GraphSettings, gaussian_expansion, pool
 
 NUM_FEATURES = len(ELEMENT_FEATURE_NAMES)
@@ -33,8 +34,13 @@ def _check_sizes(**values: int) -> None:
     for what, value in values.items():
         check_range(value, what, 1, integer=True)
 
+_MAX_LMAX = 8
+"Highest l of the hidden features of the equivariant models (their tensor products grow like lmax^6)."
+
 def hidden_irreps(mul: int, lmax: int) -> o3.Irreps:
-    "Hidden features: `mul` copies of every l <= lmax with both parities, fewer copies for higher l."
+    "Hidden features: `mul` copies of every l <= lmax (<= _MAX_LMAX) with both parities, fewer copies for higher l."
+    _check_sizes(mul=mul)
+    check_range(lmax, "lmax", 0, _MAX_LMAX, integer=True)
     return o3.Irreps("+".join(f"{max(2, mul >> min(l, 2))}x{l}{p}" for l in range(lmax + 1) for p in "eo")).simplify()
 
 
@@ -197,7 +203,7 @@ class EquivariantEncoder(nn.Module):
         super().__init__()
         check_name(layer, "layer", LAYERS)
         _check_sizes(num_layers=num_layers, mul=mul, num_basis=num_basis, radial_hidden=radial_hidden)
-        check_range(lmax, "lmax", 0, 8, integer=True)
+        check_range(lmax, "lmax", 0, _MAX_LMAX, integer=True)
         self.config = dict(
             layer=layer,
             num_layers=num_layers,
@@ -290,14 +296,15 @@ class TensorModel(nn.Module):
 
 def equivariant_model(kind: str, layer: str = "seconv", per_atom: bool = False, **encoder_kw) -> TensorModel:
     "An equivariant model for a tensor kind ('dielectric', 'born_charge', ..., a formula) or 'scalar'; see above."
+    check_flag(per_atom, "per_atom")
     encoder = EquivariantEncoder(layer, **encoder_kw)
-    target = "1x0e" if kind == "scalar" else tensor_irreps(kind)
+    target = "1x0e" if is_scalar(kind) else tensor_irreps(kind)
     missing = [str(ir) for _, ir in o3.Irreps(target) if ir not in [i for _, i in encoder.irreps_out]]
     if missing:  # a linear head would give these parts as exactly zero
         raise SettingError(f"lmax {encoder.config['lmax']} gives no {', '.join(missing)} features for {kind}: "
                            f"use lmax >= {max(o3.Irreps(target).ls)}")
     head = EquivariantHead(encoder.irreps_out, target, encoder.config["mul"], "atom" if per_atom else "mean")
-    return TensorModel(encoder, head, None if kind == "scalar" else kind)
+    return TensorModel(encoder, head, None if is_scalar(kind) else kind)
 
 # %% ../nbs/07_models.ipynb
 class CGCNNEncoder(nn.Module):
@@ -344,8 +351,8 @@ def cgcnn_model(kind: str = "scalar", **kw) -> TensorModel:
 
 def _invariant_model(encoder: nn.Module, kind: str) -> TensorModel:
     "An invariant encoder with an MLP head: one scalar, or every harmonic coefficient of a kind as a plain number."
-    out = 1 if kind == "scalar" else o3.Irreps(tensor_irreps(kind)).dim
-    return TensorModel(encoder, MLPHead(encoder.config["hidden"], out), None if kind == "scalar" else kind)
+    out = 1 if is_scalar(kind) else o3.Irreps(tensor_irreps(kind)).dim
+    return TensorModel(encoder, MLPHead(encoder.config["hidden"], out), None if is_scalar(kind) else kind)
 
 
 class CHGCNNEncoder(nn.Module):

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .backbone import _checkpoint, backbone_spec, batch_graphs, sevennet_graph, sevennet_modules
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TensorInputError, check_name, check_range, finite_array, real_array
+from .errors import SettingError, TensorInputError, check_flag, check_name, check_range, finite_array, real_array
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import validate_structure
@@ -84,6 +84,8 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     small batches are the fastest here (48 elastic test crystals: 5.0/s at 2, 3.0/s at 8, 1.9/s at 32)."""
     backbone_spec(potential)
     check_range(batch_size, "batch size", 1, integer=True)
+    check_flag(use_cache, "use_cache")
+    check_flag(progress, "progress")
     if not isinstance(structures, (list, tuple)):
         raise SettingError(f"bulk_modulus takes a list of structures, got a {type(structures).__name__}")
     cells = [canonical_cell(s) for s in structures]
@@ -162,6 +164,7 @@ def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = Tru
     (`proper_orbits`) takes backward passes; the others' rows are rotated copies. Cached on disk per structure and
     orientation (`use_cache`): seconds to a minute per crystal on one thread."""
     backbone_spec(potential)
+    check_flag(use_cache, "use_cache")
     structure = validate_structure(structure)
     key = cache_key("force_constants", _FC_VERSION, potential, structure_key(structure))
     if use_cache and (hit := cache_get_torch(key, "force_constants")) is not None:
@@ -194,7 +197,7 @@ def optical_modes(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (3N, 3N) on the optical subspace: the three uniform translations projected out. A negative eigenvalue is an
     unstable mode: the potential finds the crystal dynamically unstable at its given geometry."""
     phi = finite_array(phi, "force constants", np.float64)
-    n = len(phi) // 3
+    n = len(phi) // 3 if phi.ndim else 0
     if phi.shape != (3 * n, 3 * n) or n < 1:
         raise TensorInputError(f"optical_modes needs force constants (3N, 3N), got {np.shape(phi)}")
     translations = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)

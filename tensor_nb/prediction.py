@@ -226,7 +226,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     check_flag(ionic, "ionic")
     if progress is not None:
         check_flag(progress, "progress")
-    if dtype not in (torch.float32, torch.float64):
+    if not isinstance(dtype, torch.dtype) or dtype not in (torch.float32, torch.float64):
         raise SettingError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= 1):
         raise SettingError(f"batch size must be an integer >= 1, got {batch_size!r}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import warnings
 from pathlib import Path
@@ -41,6 +42,9 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
     paper, numpy or JSON prints them), a .json or .npy file, a text file of such numbers (e.g. .csv), or an example
     name."""
     k = tensor_kind(kind)
+    if not isinstance(spec, (str, os.PathLike)):  # an int would be opened as a file descriptor
+        raise TensorInputError(f"read_tensor reads numbers, a file name or an example name as a string, got {spec!r}")
+    spec = os.fspath(spec)
     if spec in EXAMPLE_TENSORS:
         if kind not in EXAMPLE_TENSORS[spec]:
             have = [x for x in EXAMPLE_TENSORS[spec] if x in TENSOR_KINDS]

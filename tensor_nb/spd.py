@@ -11,7 +11,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, voigt_to_full
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TensorInputError, check_name, check_range
+from .errors import SettingError, TensorInputError, check_flag, check_name, check_range
 
 # %% auto 0
 __all__ = ['SPD_KINDS', 'SPD_FLOOR', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
@@ -72,5 +72,6 @@ def spd_exp(L, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray
 def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False, floor: float = 0.0) -> np.ndarray:
     """Full tensors from harmonic coefficients (..., dim); `log_target`: they are those of the matrix logarithm of
     T - floor: exponentiate and add `floor`."""
+    check_flag(log_target, "log_target")
     T = from_irreps(x, kind)
     return spd_exp(T, kind, floor=floor) if log_target else T

@@ -12,7 +12,8 @@ import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels
 from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_projector
-from .errors import StructureError, TensorInputError, UnknownNameError, check_range, finite_array, real_array
+from .errors import (StructureError, TensorInputError, UnknownNameError, check_range, finite_array, real_array,
+                              value_cache)
 from .harmonics import orthogonal_matrix
 from .structures import check_structure
 
@@ -73,7 +74,7 @@ CRYSTAL_SYSTEMS: dict[str, tuple[str, ...]] = {
 _HEX_LATTICE = np.array([[1.0, 0, 0], [-0.5, np.sqrt(3) / 2, 0], [0, 0, 1.0]])
 
 
-@lru_cache(maxsize=None)
+@value_cache
 def point_group_operations(point_group: str) -> np.ndarray:
     "The operations (|G|, 3, 3) of a point group in its standard setting, as orthogonal Cartesian matrices."
     from pymatgen.symmetry.groups import PointGroup

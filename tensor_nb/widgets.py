@@ -23,7 +23,7 @@ from .errors import (SettingError, TensorInputError, UnknownNameError, as_path, 
                               check_range, real_array)
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
-from .structures import as_structure
+from .structures import as_structure, check_structure
 from .young import dim_gl, dim_sn, hook_lengths, partitions, standard_tableaux, young_projector
 
 # %% auto 0
@@ -238,6 +238,8 @@ def directional_values(
     T: np.ndarray, kind: str, quantity: str = "default", n_theta: int = 45, n_phi: int = 90
 ) -> tuple[np.ndarray, np.ndarray]:
     "(unit directions (n_theta, n_phi, 3), values) of a directional property of a full Cartesian tensor."
+    n_theta, n_phi = (check_range(n, what, 2, 1000, integer=True) for n, what in ((n_theta, "n_theta"),
+                                                                                   (n_phi, "n_phi")))
     theta, phi = np.meshgrid(np.linspace(0, np.pi, n_theta), np.linspace(0, 2 * np.pi, n_phi), indexing="ij")
     n = np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)], -1)
     check_name(kind, "kind with a directional surface", SURFACE_QUANTITIES)
@@ -486,6 +488,7 @@ def born_charge_parts(Z: np.ndarray) -> list[dict]:
 
 def _site_charges(structure, Z: np.ndarray) -> np.ndarray:
     "Z as finite Born charges, one 3x3 per site of `structure`; TensorInputError otherwise."
+    check_structure(structure)
     Z = real_array(Z, "Born charges", float)
     if Z.shape != (len(structure), 3, 3) or not np.isfinite(Z).all():
         raise TensorInputError(f"Born charges must be finite, one 3x3 per site ({len(structure)}, 3, 3), "

@@ -5,13 +5,13 @@
 # %% ../nbs/02_young.ipynb 3
 from __future__ import annotations
 
-from functools import lru_cache
 from itertools import permutations
 from math import factorial, prod
+from numbers import Integral
 
 import numpy as np
 
-from .errors import SettingError, TensorInputError, check_range, finite_array
+from .errors import SettingError, TensorInputError, check_range, finite_array, value_cache
 
 # %% auto 0
 __all__ = ['Partition', 'Tableau', 'partitions', 'hook_lengths', 'dim_sn', 'dim_gl', 'standard_tableaux', 'perm_sign',
@@ -81,10 +81,15 @@ def standard_tableaux(shape: Partition) -> list[Tableau]:
     return sorted(out)
 
 # %% ../nbs/02_young.ipynb
-@lru_cache(maxsize=None)
+_MAX_PERMUTED = 3**6
+"Largest number of entries dim^n of the tensors whose permutation matrices and Young projectors (its square) are built."
+
+@value_cache
 def permutation_matrix(perm: tuple[int, ...], dim: int = 3) -> np.ndarray:
     "Matrix M with M @ T.ravel() == np.transpose(T, perm).ravel() for a rank-len(perm) tensor T in `dim` dimensions."
     n = len(_permutation(perm))
+    check_range(check_range(dim, "dimension", 1, integer=True) ** n, "entries dim^n of a permuted tensor", 1,
+                _MAX_PERMUTED)
     src = np.transpose(np.arange(dim ** n).reshape((dim,) * n), perm).ravel()
     M = np.zeros((dim ** n, dim ** n))
     M[np.arange(dim ** n), src] = 1.0
@@ -92,9 +97,13 @@ def permutation_matrix(perm: tuple[int, ...], dim: int = 3) -> np.ndarray:
     return M
 
 # %% ../nbs/02_young.ipynb
+def _lists_0_to_n(xs: list) -> bool:
+    "Whether xs lists the integers 0..n-1 (n = len(xs)), each once; True and False are not integers here."
+    return all(isinstance(x, Integral) and not isinstance(x, bool) for x in xs) and sorted(xs) == list(range(len(xs)))
+
 def _permutation(perm) -> tuple[int, ...]:
     "`perm` as a tuple if it lists the images of 0..n-1 (each once), else SettingError."
-    if not isinstance(perm, (tuple, list)) or sorted(perm) != list(range(len(perm))):
+    if not isinstance(perm, (tuple, list)) or not _lists_0_to_n(perm):
         raise SettingError(f"a permutation lists the images of 0..n-1, each once, e.g. (1, 0, 2); got {perm!r}")
     return tuple(perm)
 
@@ -125,10 +134,20 @@ def _stabilizer(blocks: Tableau, n: int) -> list[tuple[int, ...]]:
 def _columns(t: Tableau) -> Tableau:
     return tuple(tuple(row[j] for row in t if len(row) > j) for j in range(len(t[0])))
 
-@lru_cache(maxsize=None)
+def _tableau(t) -> Tableau:
+    "`t` as a tuple of tuples if it fills a Young diagram with 0..n-1, each once; else SettingError."
+    rows = [list(r) if isinstance(r, (tuple, list)) else None for r in t] if isinstance(t, (tuple, list)) else None
+    if rows is None or None in rows or not rows or not _lists_0_to_n([x for r in rows for x in r]):
+        raise SettingError(f"a tableau fills a Young diagram with 0..n-1, each once, e.g. ((0, 1), (2,)); got {t!r}")
+    _partition([len(r) for r in rows])
+    return tuple(tuple(r) for r in rows)
+
+@value_cache
 def young_projector(t: Tableau) -> np.ndarray:
     "Normalised Young symmetrizer P_t (3^n x 3^n) of the tableau t acting on flattened rank-n tensors; P_t @ P_t = P_t."
+    t = _tableau(t)
     n = sum(len(r) for r in t)
+    check_range(3**n, "entries 3^n of the tensors a Young projector acts on", 1, _MAX_PERMUTED)
     shape = tuple(len(r) for r in t)
     rows = sum(permutation_matrix(p) for p in _stabilizer(t, n))
     cols = sum(perm_sign(q) * permutation_matrix(q) for q in _stabilizer(_columns(t), n))

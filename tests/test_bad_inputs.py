@@ -733,6 +733,78 @@ def test_settings_and_matrices_outside_their_meaning(call, error, message):
         call()
 
 
+def _cases_found_by_sweeping_every_parameter():
+    "Calls found by passing odd values (lists, arrays, huge or negative numbers) to each parameter of the exports."
+    from tensor_nb.backbone import even
+    from tensor_nb.cache import file_hash
+    from tensor_nb.conventions import rotate_tensor
+    from tensor_nb.data import read_records
+    from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
+    from tensor_nb.decompose import signed_permutations, symmetry_projector
+    from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
+    from tensor_nb.metrics import baseline_metrics, tensor_metrics
+    from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
+    from tensor_nb.potential import bulk_modulus, optical_modes
+    from tensor_nb.prediction import predict
+    from tensor_nb.spd import coefficients_to_tensors
+    from tensor_nb.symmetry import point_group_operations
+    from tensor_nb.widgets import born_charge_figure, directional_values
+    from tensor_nb.young import permutation_matrix, young_projector
+
+    si, eps = example_structure("Si"), 2 * np.eye(3)
+    return [  # each comment: what it gave before
+        (lambda: change_of_basis(["elastic"]), UnknownNameError, "neither a tensor kind"),  # unhashable type: 'list'
+        (lambda: norms_per_l(np.zeros(6), ["dielectric"]), UnknownNameError, "neither a tensor kind"),  # likewise
+        (lambda: symmetry_projector(3), UnknownNameError, "neither a tensor kind"),  # AttributeError: 'replace'
+        (lambda: signed_permutations(np.zeros(2)), UnknownNameError, "neither a tensor kind"),  # unhashable
+        (lambda: harmonic_blocks(None), UnknownNameError, "neither a tensor kind"),  # AttributeError
+        (lambda: coupled_bases(-1), SettingError, "coupled vectors"),  # the basis of one vector
+        (lambda: coupled_bases(10**6), SettingError, "coupled vectors"),  # ran until memory ran out
+        (lambda: fused_kernel_source("dielectric", np.zeros(2)), UnknownNameError, "kernel dtype"),  # ambiguous truth
+        (lambda: real_from_complex(10**6), SettingError, "l must be"),  # a 58 TiB allocation
+        (lambda: real_from_complex(-1), SettingError, "l must be"),  # numpy's negative dimensions
+        (lambda: e3nn_from_real("x"), SettingError, "l must be an integer"),  # SeedSequence's TypeError
+        (lambda: real_cg([1], 1, 1), SettingError, "l1 must be an integer"),  # unhashable
+        (lambda: racah_cg(10**6, 0, 10**6, 0, 0, 0), SettingError, "<= 100"),  # ran for minutes
+        (lambda: point_group_operations(["m-3m"]), UnknownNameError, "unknown point group"),  # unhashable
+        (lambda: permutation_matrix((True, 0)), SettingError, "a permutation lists"),  # True read as 1
+        (lambda: permutation_matrix((1, 0), 10**6), SettingError, "entries dim"),  # a 10^12-entry matrix
+        (lambda: young_projector(((0, True),)), SettingError, "a tableau fills"),  # numpy's TypeError
+        (lambda: young_projector([list(range(7))]), SettingError, "entries 3"),  # 7! products of 3^7 matrices
+        (lambda: young_projector(5), SettingError, "a tableau fills"),  # 'int' object is not iterable
+        (lambda: rotate_tensor(eps, np.diag([1.0, -1, 1]), -1), SettingError, "rank must be >= 0"),  # T unrotated
+        (lambda: exact_surd(True), TensorInputError, "not a signed square root"),  # sympy's AttributeError
+        (lambda: exact_surd(0.5, None), SettingError, "tol"),  # a TypeError
+        (lambda: coefficients_to_tensors(np.zeros(6), "dielectric", np.zeros(2)), SettingError, "log_target"),
+        (lambda: tensor_metrics(eps[None], eps[None], np.zeros(2)), UnknownNameError, "tensor kind"),  # ambiguous
+        (lambda: baseline_metrics(-1, eps[None], "dielectric"), TensorInputError, "at least one"),  # len() of int
+        (lambda: baseline_metrics(eps[None], np.ones((1, 2)), "dielectric"), TensorInputError, "differ in shape"),
+        (lambda: equivariant_model(np.zeros(2)), UnknownNameError, "neither a tensor kind"),  # ambiguous truth
+        (lambda: equivariant_model("dielectric", per_atom="no"), SettingError, "per_atom"),  # "no" is truthy
+        (lambda: cgcnn_model(np.zeros(2)), UnknownNameError, "neither a tensor kind"),  # ambiguous truth
+        (lambda: hidden_irreps(4, 10**12), SettingError, "lmax"),  # never returned
+        (lambda: hidden_irreps(None, 2), SettingError, "mul"),  # a TypeError
+        (lambda: even("x"), UnknownNameError, "irreps"),  # e3nn's ValueError
+        (lambda: optical_modes(-1), TensorInputError, r"\(3N, 3N\)"),  # len() of unsized object
+        (lambda: bulk_modulus([si], use_cache=np.zeros(2)), SettingError, "use_cache"),  # ambiguous truth
+        (lambda: predict(si, "dielectric", dtype=np.zeros(2)), SettingError, "dtype"),  # ambiguous truth
+        (lambda: directional_values(eps, "dielectric", n_theta=10**12), SettingError, "n_theta"),  # 7 TiB
+        (lambda: born_charge_figure(None, np.zeros((2, 3, 3))), StructureError, "not a crystal structure"),
+        (lambda: crystal_panel(si, "Si", dft="x"), SettingError, "dft must be"),  # 'str' has no attribute 'get'
+        (lambda: crystal_panel(si, "Si", ionic=np.zeros(2)), SettingError, "ionic"),  # ambiguous truth
+        (lambda: list(read_records(1)), DataError, "records file"),  # read (and closed) stdout, file descriptor 1
+        (lambda: file_hash(1), SettingError, "non-empty path"),  # likewise
+        (lambda: read_tensor(1, "dielectric"), TensorInputError, "as a string"),  # a TypeError
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_cases_found_by_sweeping_every_parameter())))
+def test_every_parameter_names_what_it_cannot_use(case):
+    call, error, message = _cases_found_by_sweeping_every_parameter()[case]
+    with pytest.raises(error, match=message):
+        call()
+
+
 def test_numpy_numbers_are_numbers():
     from tensor_nb.errors import check_range
 
