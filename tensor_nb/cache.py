@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .errors import as_path, check_name
+from .errors import UnknownNameError, as_path, check_name
 
 # %% auto 0
 __all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cache_put', 'cache_get', 'cache_key',
@@ -28,6 +28,8 @@ def cache_dir() -> Path:
 def _inside(sub: str, key: str = "") -> Path:
     """cache_dir() / sub / key, where `sub` is folder names joined by '/' and `key` a file name, each a plain name
     (UnknownNameError otherwise): an entry's name never reaches, writes or deletes a file outside the cache."""
+    if not isinstance(sub, str) or not isinstance(key, str):
+        raise UnknownNameError(f"a cache folder and key are names (strings), got {sub!r} and {key!r}")
     names = [check_name(part, f"part of cache folder {sub!r}") for part in sub.split("/")] if sub else []
     return cache_dir().joinpath(*names, *([check_name(key, "cache key")] if key else []))
 
@@ -108,11 +110,11 @@ def cache_get_bytes(key: str, sub: str = "") -> bytes | None:
 # %% ../nbs/00b_cache.ipynb
 def cache_put(key: str, payload: dict, sub: str = "") -> bool:
     "Store a JSON payload under `key`; see `cache_put_bytes`."
-    return cache_put_bytes(key + ".json", json.dumps(payload).encode(), sub)
+    return cache_put_bytes(f"{key}.json", json.dumps(payload).encode(), sub)
 
 def cache_get(key: str, sub: str = "") -> dict | None:
     "A cached JSON payload, or None when missing or corrupt."
-    raw = cache_get_bytes(key + ".json", sub)
+    raw = cache_get_bytes(f"{key}.json", sub)
     return None if raw is None else json.loads(raw)
 
 def cache_key(*parts) -> str:
@@ -125,10 +127,10 @@ def cache_put_torch(key: str, obj, sub: str = "") -> bool:
     import torch
     buf = io.BytesIO()
     torch.save(obj, buf)
-    return cache_put_bytes(key + ".pt", buf.getvalue(), sub)
+    return cache_put_bytes(f"{key}.pt", buf.getvalue(), sub)
 
 def cache_get_torch(key: str, sub: str = ""):
     "Tensors stored by `cache_put_torch`, or None; loaded with `weights_only=True` (no code runs)."
     import torch
-    raw = cache_get_bytes(key + ".pt", sub)
+    raw = cache_get_bytes(f"{key}.pt", sub)
     return None if raw is None else torch.load(io.BytesIO(raw), weights_only=True)

@@ -9,6 +9,8 @@ import json
 from importlib.resources import files
 from pathlib import Path
 
+from .errors import SettingError
+
 # %% auto 0
 __all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'models_table']
 
@@ -23,11 +25,9 @@ def shipped_models() -> dict[str, dict]:
 # %% ../nbs/11a_cards.ipynb
 def ionic_blend(task: str, model_path: str | None = None) -> dict:
     "The dielectric card's `ionic` entry for predict(..., ionic=True); SettingError where the blend does not apply."
-    from tensor_nb.errors import SettingError
-
-    if task != "dielectric" or model_path is not None:
+    if not (isinstance(task, str) and task == "dielectric") or model_path is not None:
         raise SettingError("ionic applies to the shipped dielectric model only, whose card holds the blend chosen on "
-                           f"validation, not to {model_path or repr(task)}")
+                           f"validation, not to {repr(task) if model_path is None else model_path}")
     if (blend := shipped_models()["dielectric"].get("ionic")) is None:
         raise SettingError("the dielectric model card holds no ionic blend (a model shipped since): run "
                            "benchmarks/ionic_response.py --task dielectric --ship")
@@ -41,6 +41,8 @@ def ionic_label(blend: dict) -> str:
 def models_table(cards: dict[str, dict] | None = None) -> str:
     "A markdown table of the shipped models: test mean component MAE beside the best trivial predictor."
     cards = shipped_models() if cards is None else cards
+    if not isinstance(cards, dict):
+        raise SettingError(f"models_table takes model cards {{task: card}}, got a {type(cards).__name__}")
     lines = ["| task | model | test MAE | best trivial predictor | ratio | K / G VRH MAE |",
              "|---|---|---|---|---|---|"]
     for task, c in cards.items():

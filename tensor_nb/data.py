@@ -89,6 +89,8 @@ def get_field(record: dict, dotted: str):
     "A value from a record by dotted key ('elastic_tensor.ieee_format'), whether stored flat or nested."
     if not isinstance(record, dict):
         raise DataError(f"a data record is a dict of fields, got {type(record).__name__}", reason="not a record")
+    if not isinstance(dotted, str):
+        raise SettingError(f"a field name is a string such as 'elastic_tensor.ieee_format', got {dotted!r}")
     if dotted in record:
         return record[dotted]
     value = record
@@ -437,18 +439,28 @@ def load_task(
 def _rank_key(seed: int, material_id: str) -> str:
     return hashlib.sha256(f"{seed}:{material_id}".encode()).hexdigest()
 
+def _ids(ids, what: str) -> list[str]:
+    "`ids` as a list if it is a list, tuple or other iterable of material-id strings; else SettingError."
+    ids = list(ids) if isinstance(ids, Iterable) and not isinstance(ids, (str, bytes, dict)) else None
+    if ids is None or not all(isinstance(i, str) for i in ids):
+        raise SettingError(f"{what} takes a list of material-id strings")
+    return ids
+
 def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions: tuple = (0.7, 0.15, 0.15),
               seed: int = 0) -> dict[str, list[str]]:
     "Deterministic train/val/test id lists, stratified by `strata` (e.g. crystal systems), by hashed order."
-    ids = list(ids)
+    ids = _ids(ids, "split_ids")
     if len(set(ids)) != len(ids):
         raise DataError("material ids must be unique", reason="duplicate ids")
+    if strata is not None and not isinstance(strata, Iterable) or isinstance(strata, str):
+        raise SettingError(f"split_ids: strata must be one label per material id, got {strata!r}")
     strata = list(strata) if strata is not None else [""] * len(ids)
     if len(strata) != len(ids):
         raise SettingError(f"split_ids: {len(strata)} strata for {len(ids)} material ids")
-    if len(fractions) != 3 or abs(sum(check_range(f, "split fraction", 0, 1) for f in fractions) - 1) > 1e-9:
+    three = isinstance(fractions, (tuple, list)) and len(fractions) == 3
+    if not three or abs(sum(check_range(f, "split fraction", 0, 1) for f in fractions) - 1) > 1e-9:
         raise SettingError(f"split_ids: fractions must be three numbers in [0, 1] (train, val, test) summing to 1, "
-                           f"got {tuple(fractions)}")
+                           f"got {fractions!r}")
     groups: dict[str, list[str]] = {}
     for i, s in zip(ids, strata):
         groups.setdefault(s, []).append(i)
@@ -465,6 +477,7 @@ def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions
 def training_subset(train_ids: list[str], fraction: float, seed: int = 0) -> list[str]:
     "The first `fraction` (0 < fraction <= 1) of the training ids in hashed order: subsets for 10/25/50 % are nested."
     check_range(fraction, "training fraction", 0, 1, low_open=True)
+    train_ids = _ids(train_ids, "training_subset")
     count = round(fraction * len(train_ids))
     if train_ids and count < 1:
         raise SettingError(f"training fraction {fraction:g} of {len(train_ids)} training materials selects none")

@@ -5,13 +5,12 @@
 # %% ../nbs/00c_examples.ipynb 3
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from .errors import check_name
+from .errors import check_name, value_cache
 
 # %% auto 0
 __all__ = ['EXAMPLE_TENSORS', 'EXAMPLE_CELLS', 'EXAMPLES_DIR', 'example_structure', 'example_structures', 'example_cif']
@@ -59,7 +58,7 @@ EXAMPLE_CELLS: dict[str, tuple] = {
 """Each example: space group, pymatgen `Lattice` constructor and its constants (A), species and Wyckoff positions,
 and whether the cell is reduced to the primitive one."""
 
-@lru_cache(maxsize=None)
+@value_cache
 def _example_dict(name: str) -> dict:
     from pymatgen.core import Lattice, Structure
 

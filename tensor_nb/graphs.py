@@ -190,6 +190,8 @@ def crystal_graph(structure, settings: GraphSettings | None = None, dtype: torch
     settings = GraphSettings() if settings is None else settings
     if not isinstance(settings, GraphSettings):
         raise SettingError(f"settings must be a GraphSettings (e.g. GraphSettings(cutoff=6.0)), got {settings!r}")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise SettingError(f"dtype must be a torch floating-point dtype such as torch.float32, got {dtype!r}")
     if not check_flag(validated, "validated"):
         structure = validate_structure(structure)  # LLL-reduced if its cell is very oblique
     z = np.array(structure.atomic_numbers, dtype=np.int64)
@@ -254,6 +256,7 @@ def crystal_hypergraph(structure, settings: GraphSettings | None = None, motif_t
                        validated: bool = False) -> CrystalHypergraph:
     """Crystal hypergraph: the crystal graph's bonds as pair hyperedges plus one coordination-motif hyperedge per atom
     (`validated` as in `crystal_graph`)."""
+    check_range(motif_tol, "motif_tol", 0)
     g = crystal_graph(structure, settings, validated=validated)
     center, nbr = g.edge_index
     d = g.edge_length
@@ -301,6 +304,8 @@ class GraphBatch:
 
 def collate(graphs: list[CrystalGraph]) -> GraphBatch:
     "Batch crystal graphs into one GraphBatch (node indices offset per graph)."
+    if not isinstance(graphs, (list, tuple)):
+        raise SettingError(f"collate takes a list of CrystalGraphs, got a {type(graphs).__name__}")
     if not graphs:
         raise StructureError("no structures to batch", reason="no structures")
     if odd := next((type(g).__name__ for g in graphs if not isinstance(g, CrystalGraph)), None):
@@ -372,7 +377,13 @@ def build_graphs(structures: list, settings: GraphSettings | None = None, use_ca
                  progress: bool = True) -> list[CrystalGraph]:
     "Crystal graphs of many structures, with a progress bar, cached on disk by structures and settings."
     from tqdm.auto import tqdm
-    settings = settings or GraphSettings()
+    settings = GraphSettings() if settings is None else settings
+    if not isinstance(settings, GraphSettings):
+        raise SettingError(f"settings must be a GraphSettings (e.g. GraphSettings(cutoff=6.0)), got {settings!r}")
+    if not isinstance(structures, (list, tuple)):
+        raise StructureError(f"build_graphs takes a list of structures, got a {type(structures).__name__}")
+    check_flag(use_cache, "use_cache")
+    check_flag(progress, "progress")
     key = cache_key(GRAPH_VERSION, settings, *(structure_key(s) for s in structures))
     cached = cache_get_torch(key, "graphs") if use_cache else None
     if cached is not None:

@@ -89,7 +89,7 @@ def fmt(x: float, zero: float = 1e-9) -> str:
 def young_modulus_range(C_voigt: np.ndarray, n: int = 2000) -> tuple[float, float]:
     """(min, max) of Young's modulus E(d) = 1/(d d : S : d d) over n quasi-uniform directions d, GPa;
     TensorInputError for a Born-unstable C (see `metrics.compliance`)."""
-    check_range(n, "number of directions", 1, integer=True)
+    check_range(n, "number of directions", 1, 10**6, integer=True)
     S = compliance(C_voigt)
     i = np.arange(n) + 0.5
     phi, z = i * np.pi * (3 - np.sqrt(5)), 1 - 2 * i / n  # Fibonacci sphere
@@ -169,6 +169,8 @@ def decomposition_report(T: np.ndarray, kind: str) -> dict:
 # %% ../nbs/12a_report.ipynb
 def voigt_table_html(T: np.ndarray, kind: str, title: str = "") -> str:
     "A labelled Voigt (or 3x3) table of a full tensor, with its unit."
+    if not isinstance(title, str):
+        raise SettingError(f"title must be a string, got {title!r}")
     V = full_to_voigt(T, kind)
     zero = 1e-9 * max(np.abs(V).max(), 1e-300)  # symmetry-forbidden entries are zero up to rounding
     labels = voigt_labels(kind)
@@ -236,6 +238,9 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     from tensor_nb.cards import shipped_models
     from tensor_nb.prediction import predict
     from tensor_nb.symmetry import SYMPREC
+
+    if not isinstance(name, str):
+        raise SettingError(f"name must be a string, got {name!r}")
 
     cards = shipped_models()
     if isinstance(tasks, str) or not isinstance(tasks, (list, tuple, type(None))):

@@ -49,7 +49,7 @@ def structure_label(s, name: str | None = None) -> str:
             formula = s.composition.reduced_formula
     except Exception:  # a broken structure must still get a label
         formula = "?"
-    return f"{name} ({formula})" if name else formula
+    return f"{name} ({formula})" if isinstance(name, str) and name else formula
 
 # %% ../nbs/04a_structures.ipynb
 def check_structure(s, name: str | None = None):

@@ -79,7 +79,7 @@ def point_group_operations(point_group: str) -> np.ndarray:
     "The operations (|G|, 3, 3) of a point group in its standard setting, as orthogonal Cartesian matrices."
     from pymatgen.symmetry.groups import PointGroup
 
-    if point_group not in POINT_GROUPS:
+    if not isinstance(point_group, str) or point_group not in POINT_GROUPS:
         raise UnknownNameError(f"unknown point group {point_group!r}; expected one of {', '.join(POINT_GROUPS)}")
     ops = np.array([op.rotation_matrix for op in PointGroup(point_group).symmetry_ops])
     if not all(np.allclose(W @ W.T, np.eye(3)) for W in ops):
@@ -97,7 +97,7 @@ def _index_of(ops: np.ndarray, M: np.ndarray) -> int:
     return int(hits[0])
 
 
-@lru_cache(maxsize=None)
+@value_cache
 def _tables(point_group: str) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
     "(multiplication table, classes as lists of element indices, characters (irrep, class)) of a point group."
     ops = point_group_operations(point_group)
@@ -244,8 +244,15 @@ def mulliken_labels(point_group: str, chars: np.ndarray) -> list[str]:
     return labels
 
 # %% ../nbs/04_pointgroups.ipynb
+def _parity(parity) -> int:
+    "`parity` if it is 1 or -1; else TensorInputError."
+    if isinstance(parity, bool) or not isinstance(parity, (int, np.integer)) or parity not in (1, -1):
+        raise TensorInputError(f"parity must be 1 or -1, got {parity!r}")
+    return int(parity)
+
 def l_character(R: np.ndarray, l: int, parity: int = 1) -> float:
     "Character of the O(3) irrep (l, parity) on the orthogonal matrix R."
+    l, parity = check_range(l, "l", 0, integer=True), _parity(parity)
     det, _, _ = _geometry(orthogonal_matrix(R))
     P = R * det
     theta = np.arccos(np.clip((np.trace(P) - 1) / 2, -1, 1))
@@ -257,9 +264,7 @@ def split_l(point_group: str, l: int, parity: int | None = None) -> list[tuple[s
     The parity defaults to (-1)^l, that of the l-th spherical harmonics (s, p, d, f shells); pass +1 or -1 for others
     (a pseudo-vector is l=1 with parity +1)."""
     l = check_range(l, "l", 0, integer=True)
-    parity = (-1) ** l if parity is None else parity
-    if parity not in (1, -1):
-        raise TensorInputError(f"parity must be 1 or -1, got {parity}")
+    parity = (-1) ** l if parity is None else _parity(parity)
     labels, chars = character_table(point_group)
     classes = conjugacy_classes(point_group)
     chi_l = np.array([l_character(c[0], l, parity) for c in classes])
@@ -356,7 +361,7 @@ def group_projector(ops: np.ndarray, rank: int) -> np.ndarray:
         P = np.einsum("gab,gij->gaibj", P, ops).reshape(len(ops), P.shape[1] * 3, P.shape[2] * 3)
     return P.mean(axis=0)
 
-@lru_cache(maxsize=None)
+@value_cache
 def _standard_projector(point_group: str, rank: int) -> np.ndarray:
     return group_projector(point_group_operations(point_group), rank)
 
@@ -407,6 +412,8 @@ def symmetrize_many(T: np.ndarray, structures: list, kind: str, symprec: float =
     before the tensor axes: each crystal's symmetry found once."""
     n = rank_of(kind)
     S = symmetry_projector(formula_of(kind))
+    if not isinstance(structures, (list, tuple)):
+        raise StructureError(f"symmetrize_many takes a list of structures, got a {type(structures).__name__}")
     A = _float64(T, f"symmetrize_many({kind!r})")
     if A.shape[max(A.ndim - n - 1, 0):] != (len(structures),) + (3,) * n:
         raise TensorInputError(f"symmetrize_many({kind!r}): expected tensors (..., N, {', '.join('3' * n)}) for N = "
@@ -495,6 +502,7 @@ def _nearest_images(structure, W: np.ndarray, w: np.ndarray) -> tuple[np.ndarray
 def atom_mapping(structure, W: np.ndarray, w: np.ndarray, tol: float = SYMPREC) -> np.ndarray:
     "perm[g, i] = the atom onto which operation g (fractional W (g, 3, 3), w (g, 3)) carries atom i."
     W, w = finite_array(W, "rotations W", np.float64), finite_array(w, "translations w", np.float64)
+    check_range(tol, "atom_mapping: tol (A)", 0, low_open=True)
     if W.ndim != 3 or W.shape[1:] != (3, 3) or w.shape != (len(W), 3):
         raise TensorInputError(f"atom_mapping needs W (g, 3, 3) and w (g, 3), got shapes {W.shape} and {w.shape}")
     perm, dist = _nearest_images(check_structure(structure), W, w)
@@ -513,6 +521,7 @@ def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = S
     """Per-atom tensors Z (..., n_atoms, 3, ..., 3) averaged over the space group: site symmetry, equivalent atoms
     equal."""
     n = rank_of(kind)
+    check_structure(structure)
     Z = real_array(Z, "symmetrize_sites", float)
     if Z.shape[Z.ndim - n - 1:] != (len(structure), *(3,) * n):
         raise TensorInputError(f"symmetrize_sites: expected shape (..., {len(structure)}{', 3' * n}), got {Z.shape}")
@@ -542,6 +551,7 @@ def _exact_operations(structure, which: list[int], tol: float, step: int | None 
 def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
     """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
     atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal or symmetry only within SYMPREC."""
+    check_range(tol, "improper_site_map: tol (A)", 0, low_open=True)
     cart, W, _ = space_group_operations(structure)
     improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
     improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
@@ -557,6 +567,7 @@ def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.
     atom within `tol` Angstrom, the Cartesian rotation R[j] (3, 3) of one that carries atom rep[j] onto atom j, and
     that operation's atom map maps[j] (n,): it carries atom k onto atom maps[j, k]."""
     n = len(check_structure(structure))
+    check_range(tol, "proper_orbits: tol (A)", 0, low_open=True)
     rep, R, maps = np.arange(n), np.tile(np.eye(3), (n, 1, 1)), np.tile(np.arange(n, dtype=np.int32), (n, 1))
     try:
         cart, W, _ = space_group_operations(structure)

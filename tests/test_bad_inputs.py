@@ -736,7 +736,12 @@ def test_settings_and_matrices_outside_their_meaning(call, error, message):
 def _cases_found_by_sweeping_every_parameter():
     "Calls found by passing odd values (lists, arrays, huge or negative numbers) to each parameter of the exports."
     from tensor_nb.backbone import even
-    from tensor_nb.cache import file_hash
+    from tensor_nb.cache import cache_get, file_hash, writable_dir
+    from tensor_nb.cards import ionic_blend, models_table
+    from tensor_nb.data import split_ids, training_subset
+    from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph
+    from tensor_nb.report import material_report, voigt_table_html, young_modulus_range
+    from tensor_nb.symmetry import character_table, independent_components, symmetrize_many, symmetrize_sites
     from tensor_nb.conventions import rotate_tensor
     from tensor_nb.data import read_records
     from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
@@ -795,6 +800,31 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: list(read_records(1)), DataError, "records file"),  # read (and closed) stdout, file descriptor 1
         (lambda: file_hash(1), SettingError, "non-empty path"),  # likewise
         (lambda: read_tensor(1, "dielectric"), TensorInputError, "as a string"),  # a TypeError
+        (lambda: character_table(["m-3m"]), UnknownNameError, "unknown point group"),  # unhashable
+        (lambda: independent_components(np.zeros(2), "elastic"), UnknownNameError, "unknown point group"),  # ambiguous
+        (lambda: split_l("m-3m", 1, np.zeros(2)), TensorInputError, "parity must be 1 or -1"),  # ambiguous truth
+        (lambda: l_character(np.eye(3), None), SettingError, "l must be an integer"),  # a TypeError
+        (lambda: symmetrize_many(eps[None], None, "dielectric"), StructureError, "list of structures"),
+        (lambda: symmetrize_sites(np.zeros((2, 3, 3)), None), StructureError, "not a crystal structure"),
+        (lambda: improper_site_map(si, "x"), SettingError, "tol"),  # numpy's UFuncTypeError
+        (lambda: proper_orbits(si, -1.0), SettingError, "tol"),  # every atom its own orbit
+        (lambda: crystal_graph(si, dtype="x"), SettingError, "dtype"),  # torch's device RuntimeError
+        (lambda: crystal_hypergraph(si, motif_tol=None), SettingError, "motif_tol"),  # a TypeError
+        (lambda: collate(-1), SettingError, "list of CrystalGraphs"),  # 'int' object is not iterable
+        (lambda: build_graphs(None), StructureError, "list of structures"),  # a TypeError
+        (lambda: build_graphs([si], use_cache=np.zeros(2)), SettingError, "use_cache"),  # ambiguous truth
+        (lambda: get_field({}, None), SettingError, "field name"),  # an AttributeError
+        (lambda: split_ids(None), SettingError, "material-id strings"),  # a TypeError
+        (lambda: split_ids(["a"], fractions=None), SettingError, "fractions"),  # a TypeError
+        (lambda: training_subset(np.zeros(2), 0.5), SettingError, "material-id strings"),  # ambiguous truth
+        (lambda: young_modulus_range(EXAMPLE_TENSORS["Si"]["elastic"], 10**12), SettingError, "directions"),  # 7 TiB
+        (lambda: voigt_table_html(eps, "dielectric", -1), SettingError, "title"),  # an AttributeError
+        (lambda: material_report(si, np.zeros(2)), SettingError, "name"),  # ambiguous truth
+        (lambda: example_structure(["Si"]), UnknownNameError, "example"),  # unhashable
+        (lambda: cache_get(np.zeros(2)), UnknownNameError, "cache key"),  # numpy's UFuncTypeError
+        (lambda: writable_dir(-1), UnknownNameError, "names"),  # an AttributeError
+        (lambda: ionic_blend(np.zeros(2)), SettingError, "dielectric model only"),  # ambiguous truth
+        (lambda: models_table("x"), SettingError, "model cards"),  # an AttributeError
     ]
 
 
