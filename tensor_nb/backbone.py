@@ -24,7 +24,7 @@ from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
 from .harmonics import as_irreps, wigner_D_batch
-from .structures import check_structure, structure_label
+from .structures import check_structure, structure_label, structure_list
 from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
@@ -195,6 +195,8 @@ def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray, D: 
     """Features x (n, irreps.dim) rotated by the proper rotation R (3, 3), or row i by R[i] for R of shape (n, 3, 3).
     D: a dict kept between calls with the same R and dtype, which holds their Wigner matrices by l."""
     irreps = as_irreps(irreps)
+    if not isinstance(x, torch.Tensor):
+        raise TensorInputError(f"rotate_features rotates a torch tensor of features, got a {type(x).__name__}")
     if x.ndim != 2 or x.shape[1] != irreps.dim:
         raise TensorInputError(f"rotate_features needs features (n, {irreps.dim}) for {irreps}, got {tuple(x.shape)}")
     R = np.asarray(R, dtype=np.float64)
@@ -209,6 +211,8 @@ def rotate_features(x: torch.Tensor, irreps: str | o3.Irreps, R: np.ndarray, D: 
 
 def batch_orbits(structures: list) -> tuple[torch.Tensor, np.ndarray]:
     "`proper_orbits` of structures batched as in `batch_graphs`: (rep (N,) atom indices in the batch, R (N, 3, 3))."
+    if not structure_list(structures, "batch_orbits"):
+        return torch.zeros(0, dtype=torch.long), np.zeros((0, 3, 3))
     found = [proper_orbits(s) for s in structures]
     offsets = np.cumsum([0] + [len(s) for s in structures[:-1]])
     return (torch.from_numpy(np.concatenate([rep + o for (rep, _, _), o in zip(found, offsets)])),
@@ -245,8 +249,9 @@ CRYSTAL_SCALARS = 2
 
 def crystal_scalars(structures: list) -> torch.Tensor:
     "The crystal-level scalars (N, CRYSTAL_SCALARS) of structures, float64."
-    rows = [[np.log(s.volume / len(s)), np.log(s.density)] for s in map(check_structure, structures)]
-    return torch.tensor(rows, dtype=torch.float64)
+    rows = [[np.log(s.volume / len(s)), np.log(s.density)]
+            for s in map(check_structure, structure_list(structures, "crystal_scalars"))]
+    return torch.tensor(rows, dtype=torch.float64).reshape(-1, CRYSTAL_SCALARS)
 
 class BackboneHead(nn.Module):
     "Equivariant readout of backbone node features onto target irreps (parity 'e'); see above."

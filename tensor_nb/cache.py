@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .errors import UnknownNameError, as_path, check_name
+from .errors import SettingError, UnknownNameError, as_path, check_name
 
 # %% auto 0
 __all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cache_put', 'cache_get', 'cache_key',
@@ -67,6 +67,8 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 def file_hash(path: Path) -> str:
     "SHA-256 of a file's bytes, read in chunks."
     path = as_path(path, "file")  # an int would be read (and closed) as a file descriptor
+    if not path.is_file():
+        raise SettingError(f"{path} is not a file")
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

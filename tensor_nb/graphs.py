@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
-from .errors import SettingError, StructureError, check_flag, check_range
-from .structures import check_structure, structure_label, validate_structure
+from .errors import SettingError, StructureError, TensorInputError, check_flag, check_range
+from .structures import check_structure, structure_label, structure_list, validate_structure
 
 # %% auto 0
 __all__ = ['NUM_ELEMENTS', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings', 'CrystalGraph',
@@ -205,6 +205,10 @@ def crystal_graph(structure, settings: GraphSettings | None = None, dtype: torch
 
 def gaussian_expansion(d: torch.Tensor, cutoff: float, num: int = 40) -> torch.Tensor:
     "Expand distances (E,) in `num` Gaussians with centres evenly spaced on [0, cutoff] and width = spacing."
+    if not isinstance(d, torch.Tensor):
+        raise TensorInputError(f"gaussian_expansion expands a torch tensor of distances, got a {type(d).__name__}")
+    check_range(cutoff, "cutoff", 0, low_open=True)
+    check_range(num, "number of Gaussians", 2, integer=True)
     centers = torch.linspace(0, cutoff, num, dtype=d.dtype, device=d.device)
     width = centers[1] - centers[0]
     return torch.exp(-((d[:, None] - centers) / width) ** 2)
@@ -380,8 +384,7 @@ def build_graphs(structures: list, settings: GraphSettings | None = None, use_ca
     settings = GraphSettings() if settings is None else settings
     if not isinstance(settings, GraphSettings):
         raise SettingError(f"settings must be a GraphSettings (e.g. GraphSettings(cutoff=6.0)), got {settings!r}")
-    if not isinstance(structures, (list, tuple)):
-        raise StructureError(f"build_graphs takes a list of structures, got a {type(structures).__name__}")
+    structures = structure_list(structures, "build_graphs")
     check_flag(use_cache, "use_cache")
     check_flag(progress, "progress")
     key = cache_key(GRAPH_VERSION, settings, *(structure_key(s) for s in structures))

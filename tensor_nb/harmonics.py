@@ -11,7 +11,8 @@ from math import factorial, sqrt
 import numpy as np
 from scipy.special import sph_harm_y
 
-from .errors import SettingError, TensorInputError, UnknownNameError, check_range, finite_array, value_cache
+from .errors import (SettingError, TensorInputError, UnknownNameError, check_flag, check_range, finite_array,
+                              value_cache)
 
 # %% auto 0
 __all__ = ['spherical_basis', 'racah_sph_harm', 'racah_cg', 'cg_tensor', 'real_from_complex', 'real_cg', 'vector_to_l1',
@@ -137,9 +138,9 @@ def vector_to_l1() -> np.ndarray:
 def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8, stack: bool = False) -> np.ndarray:
     """`R` as a float64 (3, 3) array, or (m, 3, 3) with `stack`, if orthogonal within `tol`; TensorInputError naming
     `what` otherwise."""
-    R = finite_array(R, what, np.float64)
+    R, tol = finite_array(R, what, np.float64), check_range(tol, "tol", 0)
     shape = "3x3 orthogonal matrices (m, 3, 3)" if stack else "a 3x3 orthogonal matrix"
-    if R.shape[-2:] != (3, 3) or R.ndim != 2 + stack:
+    if R.shape[-2:] != (3, 3) or R.ndim != 2 + check_flag(stack, "stack"):
         raise TensorInputError(f"{what} must be {shape}, got shape {R.shape}")
     if R.size and (err := np.abs(R @ np.swapaxes(R, -1, -2) - np.eye(3)).max()) > tol:
         raise TensorInputError(f"{what} must be {shape}, got shape {R.shape} with |R R^T - 1| = {err:.2g}")

@@ -19,7 +19,7 @@ from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TensorInputError, check_flag, check_name, check_range, finite_array, real_array
 from .graphs import structure_key
 from .metrics import tensor_metrics
-from .structures import validate_structure
+from .structures import structure_list, validate_structure
 from .symmetry import improper_site_map, proper_orbits
 
 # %% auto 0
@@ -86,8 +86,7 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     check_range(batch_size, "batch size", 1, integer=True)
     check_flag(use_cache, "use_cache")
     check_flag(progress, "progress")
-    if not isinstance(structures, (list, tuple)):
-        raise SettingError(f"bulk_modulus takes a list of structures, got a {type(structures).__name__}")
+    structures = structure_list(structures, "bulk_modulus")
     cells = [canonical_cell(s) for s in structures]
     keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, structure_key(c)) for c in cells]
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])

@@ -16,8 +16,8 @@ from .errors import StructureError, as_path
 from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
-__all__ = ['VACUUM_GAP', 'structure_label', 'check_structure', 'validate_structure', 'vacuum_gap', 'read_structures',
-           'is_structure_text', 'as_structures', 'as_structure']
+__all__ = ['VACUUM_GAP', 'structure_label', 'check_structure', 'structure_list', 'validate_structure', 'vacuum_gap',
+           'read_structures', 'is_structure_text', 'as_structures', 'as_structure']
 
 # %% ../nbs/04a_structures.ipynb
 MIN_BOND_FRACTION = 0.5
@@ -58,6 +58,13 @@ def check_structure(s, name: str | None = None):
         raise StructureError(f"{name + ': ' if name else ''}a {type(s).__name__} object is not a crystal structure "
                              "(see `as_structure` for what can become one)", reason="not a structure")
     return s
+
+def structure_list(structures, what: str) -> list:
+    "`structures` as a list if it is a list or tuple (each item is checked where it is used); else StructureError."
+    if not isinstance(structures, (list, tuple)):
+        raise StructureError(f"{what} takes a list of structures, got a {type(structures).__name__}",
+                             reason="not a list")
+    return list(structures)
 
 # %% ../nbs/04a_structures.ipynb
 def validate_structure(s, name: str | None = None):

@@ -15,7 +15,7 @@ from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_
 from .errors import (StructureError, TensorInputError, UnknownNameError, check_range, finite_array, real_array,
                               value_cache)
 from .harmonics import orthogonal_matrix
-from .structures import check_structure
+from .structures import check_structure, structure_list
 
 # %% auto 0
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
@@ -168,6 +168,10 @@ def mulliken_labels(point_group: str, chars: np.ndarray) -> list[str]:
     "Mulliken labels for the rows of a character table (classes as in conjugacy_classes)."
     ops = point_group_operations(point_group)
     _, classes, _ = _tables(point_group)
+    if not (isinstance(chars, np.ndarray) and chars.dtype.kind in "iufc" and chars.ndim == 2
+            and chars.shape[1] == len(classes) and np.isfinite(chars).all()):
+        raise TensorInputError(f"{point_group} has {len(classes)} classes: characters must be a finite array (irreps, "
+                               f"{len(classes)}), got {type(chars).__name__} of shape {np.shape(chars)}")
     cls = np.empty(len(ops), dtype=int)
     for c, members in enumerate(classes):
         cls[members] = c
@@ -412,8 +416,7 @@ def symmetrize_many(T: np.ndarray, structures: list, kind: str, symprec: float =
     before the tensor axes: each crystal's symmetry found once."""
     n = rank_of(kind)
     S = symmetry_projector(formula_of(kind))
-    if not isinstance(structures, (list, tuple)):
-        raise StructureError(f"symmetrize_many takes a list of structures, got a {type(structures).__name__}")
+    structures = structure_list(structures, "symmetrize_many")
     A = _float64(T, f"symmetrize_many({kind!r})")
     if A.shape[max(A.ndim - n - 1, 0):] != (len(structures),) + (3,) * n:
         raise TensorInputError(f"symmetrize_many({kind!r}): expected tensors (..., N, {', '.join('3' * n)}) for N = "

@@ -59,7 +59,7 @@ def young_summary_html(shape: tuple, kind: str | None = None) -> str:
         "<p>standard tableaux (boxes numbered 1..n):</p>"
         + "".join(young_diagram_html(shape, [[v + 1 for v in r] for r in t]) for t in tabs),
     ]
-    if kind and rank_of(kind) == n and n <= 4:
+    if kind is not None and rank_of(kind) == n and n <= 4:
         S = symmetry_projector(formula_of(kind))
         P = sum(young_projector(t) for t in tabs)
         share = np.trace(S @ P) / np.trace(S)
@@ -91,6 +91,12 @@ def young_explorer():
     return W.VBox([W.HBox([rank, part, kind]), out])
 
 # %% ../nbs/12_widgets.ipynb
+def _title(title) -> str:
+    "`title` if it is a string (empty: each figure's own); else SettingError."
+    if not isinstance(title, str):
+        raise SettingError(f"a figure title is a string, got {title!r}")
+    return title
+
 def decomposition_figure(T: np.ndarray, kind: str, title: str = "") -> go.Figure:
     "Bar chart of the norm per l of a tensor's harmonic parts, one bar per (l, Young diagram) block."
     x = to_irreps(T, kind, strict=False)
@@ -99,7 +105,7 @@ def decomposition_figure(T: np.ndarray, kind: str, title: str = "") -> go.Figure
     unit = tensor_kind(kind).unit
     fig = go.Figure(go.Bar(x=labels, y=values, hovertemplate="%{x}: %{y:.4g} " + unit + "<extra></extra>"))
     fig.update_layout(
-        title=dict(text=title or f"{kind}: harmonic parts ({irreps(kind)})", y=0.95),
+        title=dict(text=_title(title) or f"{kind}: harmonic parts ({irreps(kind)})", y=0.95),
         yaxis_title=f"norm ({unit})",
         xaxis_title="part: l and Young diagram",
         height=340,
@@ -226,7 +232,7 @@ def mae_heatmap(maes: dict[str, np.ndarray], kind: str, title: str = "") -> go.F
         fig.update_yaxes(autorange="reversed", title_text=f"{k.symbol} row" if i == 1 else None, row=1, col=i)
         fig.update_xaxes(title_text="Voigt column", row=1, col=i)
     fig.update_layout(
-        title=dict(text=title or f"{kind}: mean absolute error per component ({k.unit})", y=0.97),
+        title=dict(text=_title(title) or f"{kind}: mean absolute error per component ({k.unit})", y=0.97),
         height=420,
         width=max(480, 400 * len(arrays)),
         margin=dict(t=110),
@@ -318,6 +324,8 @@ def structure_scene(structure, scene_additions: dict | None = None) -> dict:
     import warnings
 
     structure = as_structure(structure)
+    if scene_additions is not None and not isinstance(scene_additions, dict):
+        raise SettingError(f"scene_additions is a Crystal Toolkit scene (a dict), got {type(scene_additions).__name__}")
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -417,7 +425,7 @@ def scene_figure(scene: dict, title: str = "", height: int = 460) -> go.Figure:
                     )
                 )
     fig.update_layout(
-        title=dict(text=title, y=0.97),
+        title=dict(text=_title(title), y=0.97),
         scene=dict(aspectmode="data", xaxis_visible=False, yaxis_visible=False, zaxis_visible=False),
         height=height,
         margin=dict(l=0, r=0, t=40, b=0),
@@ -429,7 +437,8 @@ def scene_figure(scene: dict, title: str = "", height: int = 460) -> go.Figure:
 def structure_figure(structure, title: str = "") -> go.Figure:
     "3D view of a structure through Crystal Toolkit's scene: atoms, bonds, polyhedra, unit cell (see above)."
     structure = as_structure(structure)
-    return scene_figure(structure_scene(structure), title or structure.composition.reduced_formula)
+    structure = as_structure(structure)
+    return scene_figure(structure_scene(structure), _title(title) or structure.composition.reduced_formula)
 
 
 def material_explorer(records: list, predict_fn=None):
@@ -522,7 +531,7 @@ def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict
 def born_charge_figure(structure, Z: np.ndarray, title: str = "") -> go.Figure:
     "The crystal (Crystal Toolkit scene) with each atom's Born charge drawn as the ellipsoid of its principal axes."
     scene = structure_scene(structure, born_charge_additions(structure, Z))
-    return scene_figure(scene, title or f"{structure.composition.reduced_formula}: Born effective charges")
+    return scene_figure(scene, _title(title) or f"{structure.composition.reduced_formula}: Born effective charges")
 
 
 def born_charge_table_html(structure, Z: np.ndarray) -> str:

@@ -739,9 +739,10 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.data import split_ids, training_subset
-    from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph
+    from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
     from tensor_nb.report import material_report, voigt_table_html, young_modulus_range
-    from tensor_nb.symmetry import character_table, independent_components, symmetrize_many, symmetrize_sites
+    from tensor_nb.symmetry import (character_table, independent_components, mulliken_labels, symmetrize_many,
+                                    symmetrize_sites)
     from tensor_nb.conventions import rotate_tensor
     from tensor_nb.data import read_records
     from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
@@ -753,7 +754,8 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.prediction import predict
     from tensor_nb.spd import coefficients_to_tensors
     from tensor_nb.symmetry import point_group_operations
-    from tensor_nb.widgets import born_charge_figure, directional_values
+    from tensor_nb.widgets import (born_charge_figure, decomposition_figure, directional_values, structure_figure,
+                                   structure_scene, young_summary_html)
     from tensor_nb.young import permutation_matrix, young_projector
 
     si, eps = example_structure("Si"), 2 * np.eye(3)
@@ -825,6 +827,19 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: writable_dir(-1), UnknownNameError, "names"),  # an AttributeError
         (lambda: ionic_blend(np.zeros(2)), SettingError, "dielectric model only"),  # ambiguous truth
         (lambda: models_table("x"), SettingError, "model cards"),  # an AttributeError
+        (lambda: orthogonal_matrix(np.eye(3), tol=None), SettingError, "tol"),  # a TypeError
+        (lambda: orthogonal_matrix(np.eye(3), stack=None), SettingError, "stack"),  # a TypeError
+        (lambda: mulliken_labels("4/mmm", "x"), TensorInputError, "characters"),  # 'str' has no attribute 'real'
+        (lambda: mulliken_labels("4/mmm", np.ones((2, 3))), TensorInputError, "10 classes"),  # an IndexError
+        (lambda: gaussian_expansion(torch.ones(3), 5.0, 1), SettingError, "Gaussians"),  # an IndexError
+        (lambda: gaussian_expansion(None, 5.0), TensorInputError, "torch tensor"),  # an AttributeError
+        (lambda: file_hash("no such file"), SettingError, "not a file"),  # FileNotFoundError
+        (lambda: young_summary_html((2, 1), np.zeros(2)), UnknownNameError, "neither a tensor kind"),  # ambiguous
+        (lambda: decomposition_figure(eps, "dielectric", object()), SettingError, "title"),  # plotly's ValueError
+        (lambda: structure_figure(si, np.zeros(2)), SettingError, "title"),  # ambiguous truth
+        (lambda: structure_scene(si, np.zeros(2)), SettingError, "scene_additions"),  # ambiguous truth
+        (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
+        (lambda: crystal_scalars(None), StructureError, "list of structures"),  # a TypeError
     ]
 
 
