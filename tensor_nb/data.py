@@ -189,7 +189,7 @@ def as_full(tensor, kind: str) -> np.ndarray:
 def align_to_structure(tensor, structure, kind: str, frame: str = "ieee") -> np.ndarray:
     "The full tensor in the Cartesian frame of `structure`; `tensor` is Voigt or full, given in `frame` (see FRAMES)."
     T = as_full(tensor, kind)
-    if frame not in FRAMES:
+    if not isinstance(frame, str) or frame not in FRAMES:
         raise DataError(f"frame must be one of {', '.join(FRAMES)}, got {frame!r}", reason="unknown frame")
     check_structure(structure)
     if frame == "structure":

@@ -128,6 +128,10 @@ def baseline_metrics(train: np.ndarray, test: np.ndarray, kind: str) -> dict:
 
 def report(model_metrics: dict, baselines: dict, name: str = "model") -> str:
     "One line per predictor: mean component MAE, Fnorm, EwT10 (and K/G for elastic)."
+    metrics = [model_metrics, *(baselines.get(k) for k in ("mean", "zero"))] if isinstance(baselines, dict) else [None]
+    if not all(isinstance(m, dict) and "mean_component_mae" in m for m in metrics) or not isinstance(name, str):
+        raise TensorInputError("report takes the metrics of `tensor_metrics`, the baselines of `baseline_metrics` and "
+                               "a name")
     lines = []
     for label, m in [
         (name, model_metrics),

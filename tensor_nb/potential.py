@@ -211,7 +211,7 @@ def ionic_response(born, phi: np.ndarray, lam: np.ndarray, volume: float,
     cell volume (A^3); optical eigenvalues below `floor` (eV/A^2) count as `floor`."""
     born, phi, lam = (finite_array(x, what, np.float64) for x, what in
                       ((born, "Born charges"), (phi, "force constants"), (lam, "internal strain")))
-    n = len(born)
+    n = len(born) if born.ndim else 0
     if born.shape != (n, 3, 3) or phi.shape != (3 * n, 3 * n) or lam.shape != (3 * n, 3, 3):
         raise TensorInputError(f"ionic_response needs born (N, 3, 3), phi (3N, 3N) and lam (3N, 3, 3), got "
                                f"{born.shape}, {np.shape(phi)} and {np.shape(lam)}")

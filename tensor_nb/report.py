@@ -189,6 +189,8 @@ def voigt_table_html(T: np.ndarray, kind: str, title: str = "") -> str:
 
 def summary_html(summary: dict) -> str:
     "The summary numbers as a short definition list."
+    if not isinstance(summary, dict) or "unit" not in summary:
+        raise SettingError(f"summary_html shows what `tensor_summary` returns (a dict), got {type(summary).__name__}")
     names = {
         "k_vrh": "bulk modulus K (Hill)",
         "g_vrh": "shear modulus G (Hill)",

@@ -740,7 +740,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.data import split_ids, training_subset
     from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
-    from tensor_nb.report import material_report, voigt_table_html, young_modulus_range
+    from tensor_nb.report import material_report, summary_html, voigt_table_html, young_modulus_range
     from tensor_nb.symmetry import (character_table, independent_components, mulliken_labels, symmetrize_many,
                                     symmetrize_sites)
     from tensor_nb.conventions import rotate_tensor
@@ -748,9 +748,9 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
     from tensor_nb.decompose import signed_permutations, symmetry_projector
     from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
-    from tensor_nb.metrics import baseline_metrics, tensor_metrics
+    from tensor_nb.metrics import baseline_metrics, report, tensor_metrics
     from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
-    from tensor_nb.potential import bulk_modulus, optical_modes
+    from tensor_nb.potential import bulk_modulus, ionic_response, optical_modes
     from tensor_nb.prediction import predict
     from tensor_nb.spd import coefficients_to_tensors
     from tensor_nb.symmetry import point_group_operations
@@ -840,6 +840,10 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: structure_scene(si, np.zeros(2)), SettingError, "scene_additions"),  # ambiguous truth
         (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
         (lambda: crystal_scalars(None), StructureError, "list of structures"),  # a TypeError
+        (lambda: align_to_structure(eps, si, "dielectric", np.zeros(2)), DataError, "frame"),  # ambiguous truth
+        (lambda: ionic_response(-1, np.eye(6), np.zeros((6, 3, 3)), 40.0), TensorInputError, "born"),  # len() of int
+        (lambda: summary_html(None), SettingError, "tensor_summary"),  # 'NoneType' object is not subscriptable
+        (lambda: report({}, {}), TensorInputError, "tensor_metrics"),  # KeyError: 'mean_component_mae'
     ]
 
 
