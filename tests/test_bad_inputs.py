@@ -1199,3 +1199,40 @@ def test_every_printed_number_reads_back(x, form):
     if text.startswith("+-"):  # '+' before a negative number: not a number anyone prints
         return
     assert parse_decimal(text) == float(text)
+
+
+_ODD_ARGUMENTS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 6), st.floats(allow_nan=True), st.text(max_size=6),
+    st.lists(st.integers(-1, 4), max_size=4), st.tuples(st.integers(-1, 4), st.booleans()),
+    st.tuples(st.tuples(st.integers(-1, 3), st.integers(-1, 3)), st.tuples(st.integers(-1, 3))),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 12), st.lists(_ODD_ARGUMENTS, min_size=1, max_size=3))
+def test_cached_tables_answer_as_their_uncached_selves(which, args):
+    """A cached table (`value_cache`) given anything either names the problem or answers, and its answer is the one
+    its function gives without the cache: True is not 1 and a list is not refused by the cache itself."""
+    from tensor_nb.decompose import change_of_basis, coupled_bases, harmonic_blocks, signed_permutations
+    from tensor_nb.decompose import symmetry_projector
+    from tensor_nb.examples import _example_dict
+    from tensor_nb.harmonics import e3nn_from_real, real_from_complex
+    from tensor_nb.symmetry import point_group_operations
+    from tensor_nb.young import permutation_matrix, young_projector
+
+    fn, arity = [(change_of_basis, 1), (symmetry_projector, 1), (signed_permutations, 1), (harmonic_blocks, 1),
+                 (coupled_bases, 1), (cg_tensor, 3), (real_from_complex, 1), (e3nn_from_real, 1),
+                 (point_group_operations, 1), (permutation_matrix, 1), (young_projector, 1), (_example_dict, 1),
+                 (permutation_matrix, 2)][which]
+    args = (args * 3)[:arity]
+
+    def outcome(f):
+        try:
+            return "ok", f(*args)
+        except TensorNbError as e:
+            return type(e).__name__, None
+
+    cached, uncached = outcome(fn), outcome(fn.__wrapped__)
+    assert cached[0] == uncached[0], (args, cached[0], uncached[0])
+    if cached[0] == "ok":
+        assert repr(cached[1]) == repr(uncached[1])
