@@ -477,7 +477,8 @@ def exact_surd(c: float, tol: float = 1e-12):
     import sympy
     tol = check_range(tol, "exact_surd: tol", 0)
     # NaN compares False; c * c must stay finite
-    if isinstance(c, bool) or not (isinstance(c, numbers.Real) and abs(c) < 1e150):
+    # numpy scalars become Python floats (Fraction takes those only, and float32 cannot hold 1e150)
+    if isinstance(c, bool) or not (isinstance(c, numbers.Real) and abs(c := float(c)) < 1e150):
         raise TensorInputError(f"{c!r} is not a signed square root of a simple rational number")
     f = Fraction(c * c).limit_denominator(100_000)
     surd = sympy.sign(c) * sympy.sqrt(sympy.Rational(f.numerator, f.denominator))

@@ -138,9 +138,9 @@ def vector_to_l1() -> np.ndarray:
 def orthogonal_matrix(R, what: str = "R", tol: float = 1e-8, stack: bool = False) -> np.ndarray:
     """`R` as a float64 (3, 3) array, or (m, 3, 3) with `stack`, if orthogonal within `tol`; TensorInputError naming
     `what` otherwise."""
-    R, tol = finite_array(R, what, np.float64), check_range(tol, "tol", 0)
+    R, tol, stack = finite_array(R, what, np.float64), check_range(tol, "tol", 0), check_flag(stack, "stack")
     shape = "3x3 orthogonal matrices (m, 3, 3)" if stack else "a 3x3 orthogonal matrix"
-    if R.shape[-2:] != (3, 3) or R.ndim != 2 + check_flag(stack, "stack"):
+    if R.shape[-2:] != (3, 3) or R.ndim != 2 + stack:
         raise TensorInputError(f"{what} must be {shape}, got shape {R.shape}")
     if R.size and (err := np.abs(R @ np.swapaxes(R, -1, -2) - np.eye(3)).max()) > tol:
         raise TensorInputError(f"{what} must be {shape}, got shape {R.shape} with |R R^T - 1| = {err:.2g}")

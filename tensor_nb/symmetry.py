@@ -14,7 +14,7 @@ from .conventions import full_to_voigt, tensor_kind, voigt_labels
 from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_projector
 from .errors import (StructureError, TensorInputError, UnknownNameError, check_range, finite_array, real_array,
                               value_cache)
-from .harmonics import orthogonal_matrix
+from .harmonics import _MAX_L, orthogonal_matrix
 from .structures import check_structure, structure_list
 
 # %% auto 0
@@ -170,8 +170,9 @@ def mulliken_labels(point_group: str, chars: np.ndarray) -> list[str]:
     _, classes, _ = _tables(point_group)
     if not (isinstance(chars, np.ndarray) and chars.dtype.kind in "iufc" and chars.ndim == 2
             and chars.shape[1] == len(classes) and np.isfinite(chars).all()):
+        shape = f" of shape {chars.shape}" if hasattr(chars, "shape") else ""
         raise TensorInputError(f"{point_group} has {len(classes)} classes: characters must be a finite array (irreps, "
-                               f"{len(classes)}), got {type(chars).__name__} of shape {np.shape(chars)}")
+                               f"{len(classes)}), got a {type(chars).__name__}{shape}")
     cls = np.empty(len(ops), dtype=int)
     for c, members in enumerate(classes):
         cls[members] = c
@@ -267,7 +268,7 @@ def split_l(point_group: str, l: int, parity: int | None = None) -> list[tuple[s
     """How the O(3) irrep (l, parity) splits under a point group: [(Mulliken label, irrep dimension, multiplicity)].
     The parity defaults to (-1)^l, that of the l-th spherical harmonics (s, p, d, f shells); pass +1 or -1 for others
     (a pseudo-vector is l=1 with parity +1)."""
-    l = check_range(l, "l", 0, integer=True)
+    l = check_range(l, "l", 0, _MAX_L, integer=True)
     parity = (-1) ** l if parity is None else _parity(parity)
     labels, chars = character_table(point_group)
     classes = conjugacy_classes(point_group)

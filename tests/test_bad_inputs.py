@@ -844,6 +844,9 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: ionic_response(-1, np.eye(6), np.zeros((6, 3, 3)), 40.0), TensorInputError, "born"),  # len() of int
         (lambda: summary_html(None), SettingError, "tensor_summary"),  # 'NoneType' object is not subscriptable
         (lambda: report({}, {}), TensorInputError, "tensor_metrics"),  # KeyError: 'mean_component_mae'
+        (lambda: split_l("m-3m", 2**63), SettingError, "<= 100"),  # an AssertionError
+        (lambda: mulliken_labels("m-3m", [[1, 2], [3]]), TensorInputError, "got a list"),  # numpy's ragged error
+        (lambda: orthogonal_matrix(np.eye(3), stack=np.ones(3)), SettingError, "stack"),  # ambiguous truth
     ]
 
 
@@ -859,6 +862,7 @@ def test_numpy_numbers_are_numbers():
 
     assert split_l("m-3m", np.int64(2)) == split_l("m-3m", 2)
     assert type(check_range(np.int32(4), "epochs", 1, integer=True)) is int
+    assert exact_surd(np.float32(0.5)) == exact_surd(0.5)  # Fraction refused numpy scalars
     from tensor_nb.report import read_tensor
 
     assert np.allclose(read_tensor("1 0 0  0 1 0\n0 0 1", "dielectric"), np.eye(3))  # spaces separate numbers too
