@@ -103,6 +103,7 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
                      energy: bool = False) -> tuple[nn.ModuleDict, dict]:
     """(the embedding and interaction modules of a backbone up to its last feature block, in order, as a ModuleDict;
     type map Z -> species index); with `energy`, every module up to the total energy (the potential itself)."""
+    backbone_spec(name)  # a name, before the cached checkpoint is looked up by it
     import sevenn._keys as KEY
     from sevenn.model_build import build_E3_equivariant_model
     from sevenn.scripts.backward_compatibility import patch_state_dict_if_old

@@ -23,7 +23,7 @@ from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path,
-                              check_name, check_range, parse_decimal, parse_json)
+                              check_name, check_range, parse_decimal, parse_json, real_array)
 from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -241,7 +241,11 @@ class TensorRecord:
 
 # %% ../nbs/05_data.ipynb
 def validate_tensor(T: np.ndarray, kind: str, material_id: str = "?") -> list[str]:
-    "Physical checks of a full Cartesian tensor (or a stack of them); DataError for unusable ones, else warning flags."
+    "Physical checks of one full Cartesian tensor; DataError for an unusable one, else warning flags."
+    T = real_array(T, f"{material_id}: {kind} tensor", float)
+    if T.shape != (3,) * tensor_kind(kind).rank:
+        raise TensorInputError(f"{material_id}: one full {kind} tensor has shape {(3,) * tensor_kind(kind).rank}, "
+                               f"got {T.shape}")
     flags = []
     viol = float(np.max(symmetry_violation(T, kind)))
     if viol > 0.05:
@@ -441,7 +445,10 @@ def _rank_key(seed: int, material_id: str) -> str:
 
 def _ids(ids, what: str) -> list[str]:
     "`ids` as a list if it is a list, tuple or other iterable of material-id strings; else SettingError."
-    ids = list(ids) if isinstance(ids, Iterable) and not isinstance(ids, (str, bytes, dict)) else None
+    try:
+        ids = list(ids) if isinstance(ids, Iterable) and not isinstance(ids, (str, bytes, dict)) else None
+    except TypeError:  # a 0-d array is Iterable but cannot be iterated
+        ids = None
     if ids is None or not all(isinstance(i, str) for i in ids):
         raise SettingError(f"{what} takes a list of material-id strings")
     return ids
@@ -452,9 +459,12 @@ def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions
     ids = _ids(ids, "split_ids")
     if len(set(ids)) != len(ids):
         raise DataError("material ids must be unique", reason="duplicate ids")
-    if strata is not None and not isinstance(strata, Iterable) or isinstance(strata, str):
-        raise SettingError(f"split_ids: strata must be one label per material id, got {strata!r}")
-    strata = list(strata) if strata is not None else [""] * len(ids)
+    try:
+        strata = [""] * len(ids) if strata is None else None if isinstance(strata, (str, dict)) else list(strata)
+    except TypeError:  # not iterable, or a 0-d array
+        strata = None
+    if strata is None:
+        raise SettingError("split_ids: strata must be one label per material id")
     if len(strata) != len(ids):
         raise SettingError(f"split_ids: {len(strata)} strata for {len(ids)} material ids")
     three = isinstance(fractions, (tuple, list)) and len(fractions) == 3

@@ -19,7 +19,8 @@ import numpy as np
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
            'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'finite_array', 'parse_json',
-           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'value_cache', 'as_path', 'check_out_dir']
+           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'value_cache', 'as_path', 'names_a_file',
+           'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -159,11 +160,27 @@ def _types(x):
     return (type(x), tuple(_types(v) for v in x)) if isinstance(x, tuple) else type(x)
 
 # %% ../nbs/00a_errors.ipynb
+_NAME_MAX = 255
+"Longest file or folder name (bytes) that Linux and macOS file systems hold."
+
+def _holdable(name: str) -> bool:
+    "Whether a file system can hold the path `name`: no NUL byte, no part longer than _NAME_MAX bytes."
+    return "\0" not in name and all(len(p.encode(errors="surrogateescape")) <= _NAME_MAX for p in Path(name).parts)
+
 def as_path(value, what: str, error: type[TensorNbError] = SettingError) -> Path:
-    "`value` (a str or os.PathLike) as a Path; `error` naming `what` for anything else or an empty name."
+    """`value` (a str or os.PathLike) as a Path; `error` naming `what` for anything else, an empty name or one that no
+    file system holds (asking the OS about it raises OSError or ValueError)."""
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):  # Path("") would be the working folder
         raise error(f"{what} must be a non-empty path, got {value!r}", reason="not a path")
+    if not _holdable(name := os.fspath(value)):
+        shown = repr(name[:60]) + ("..." if len(name) > 60 else "")
+        raise error(f"{what} {shown}: not a path (a NUL byte or a name over {_NAME_MAX} bytes)", reason="not a path")
     return Path(value)
+
+def names_a_file(value) -> bool:
+    """Whether `value` (text that may be a file name or the contents themselves, e.g. a tensor's numbers) names an
+    existing file: False, not an error, for text that cannot be a path."""
+    return isinstance(value, (str, os.PathLike)) and _holdable(os.fspath(value)) and Path(value).is_file()
 
 def check_out_dir(path, what: str = "output folder") -> Path:
     "`path` as a Path if it is, or can become, a writable folder (nothing is created); else SettingError."

@@ -124,7 +124,7 @@ class GraphSettings:
     def __post_init__(self):
         check_range(self.cutoff, "graph cutoff (A)", 0, 50, low_open=True)
         if self.max_neighbors is not None:
-            check_range(self.max_neighbors, "max_neighbors", 1, integer=True)
+            check_range(self.max_neighbors, "max_neighbors", 1, 10_000, integer=True)
         if self.shell_tol is not None:
             check_range(self.shell_tol, "shell_tol (A)", 0)
 

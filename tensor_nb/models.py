@@ -29,10 +29,13 @@ __all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', '
            'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
 
 # %% ../nbs/07_models.ipynb
+_MAX_SIZE = 1024
+"Largest model size (layers, widths, basis sizes) accepted: far above anything that trains on two cores."
+
 def _check_sizes(**values: int) -> None:
-    "Check that every model size (layers, widths, basis sizes) is an integer >= 1; SettingError names the first bad."
+    "Check that every model size (layers, widths, basis sizes) is an integer in [1, _MAX_SIZE]; SettingError names it."
     for what, value in values.items():
-        check_range(value, what, 1, integer=True)
+        check_range(value, what, 1, _MAX_SIZE, integer=True)
 
 _MAX_LMAX = 8
 "Highest l of the hidden features of the equivariant models (their tensor products grow like lmax^6)."
@@ -203,6 +206,7 @@ class EquivariantEncoder(nn.Module):
         super().__init__()
         check_name(layer, "layer", LAYERS)
         _check_sizes(num_layers=num_layers, mul=mul, num_basis=num_basis, radial_hidden=radial_hidden)
+        check_range(avg_neighbors, "avg_neighbors", 0, low_open=True)
         check_range(lmax, "lmax", 0, _MAX_LMAX, integer=True)
         self.config = dict(
             layer=layer,

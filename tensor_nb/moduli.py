@@ -33,7 +33,7 @@ def _hill(coeffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _weights(weights) -> tuple[float, float]:
     "The blend weights (w_k, w_g), each in [0, 1]; SettingError for anything else."
-    if np.ndim(weights) != 1 or len(weights) != 2:
+    if not isinstance(weights, (tuple, list, np.ndarray)) or len(weights) != 2:
         raise SettingError(f"moduli prior weights are (w_k, w_g), got {weights!r}")
     return tuple(float(check_range(w, "moduli prior weight", 0, 1)) for w in weights)
 
@@ -43,7 +43,7 @@ def blend_moduli(coeffs: np.ndarray, k: np.ndarray, g: np.ndarray, weights: tupl
     wk, wg = _weights(weights)
     coeffs = finite_array(coeffs, "elastic coefficients")
     k, g = finite_array(k, "bulk moduli", np.float64), finite_array(g, "shear moduli", np.float64)
-    if coeffs.shape[-1] != 21 or coeffs.ndim < 2 or k.shape != (coeffs.shape[-2],) or g.shape != k.shape:
+    if coeffs.ndim < 2 or coeffs.shape[-1] != 21 or k.shape != (coeffs.shape[-2],) or g.shape != k.shape:
         raise SettingError(f"blend_moduli needs elastic coefficients (..., N, 21) and moduli (N,), got "
                            f"{coeffs.shape}, {k.shape} and {g.shape}")
     if (k <= 0).any() or (g <= 0).any():

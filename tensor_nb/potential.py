@@ -128,8 +128,9 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
     check_range(weight, "bulk prior weight", 0, 1)
     b = _bulk_coefficients()
     coeffs, k = finite_array(coeffs, "elastic coefficients"), real_array(k, "bulk moduli", np.float64)
-    if coeffs.shape[-1] != len(b) or coeffs.shape[-2] != len(k):
-        raise SettingError(f"blend_bulk needs elastic coefficients (..., {len(k)}, {len(b)}), got {coeffs.shape}")
+    if coeffs.ndim < 2 or k.ndim != 1 or coeffs.shape[-1] != len(b) or coeffs.shape[-2] != len(k):
+        raise SettingError(f"blend_bulk needs elastic coefficients (..., N, {len(b)}) and bulk moduli (N,), got "
+                           f"{coeffs.shape} and {k.shape}")
     usable = np.isfinite(k) & (k > 0)  # a potential that finds the crystal unstable gives no prior
     w = np.where(usable, weight, 0.0)
     return coeffs + (w * (np.where(usable, k, 0.0) - coeffs @ b / 9))[..., None] * b

@@ -18,7 +18,7 @@ from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 from .errors import (PredictionWarning, SettingError, TensorInputError, UnknownNameError, check_name,
-                              check_out_dir, check_range, finite_array, parse_decimal, parse_json)
+                              check_out_dir, check_range, finite_array, names_a_file, parse_decimal, parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 from .structures import as_structure
@@ -50,7 +50,7 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
             have = [x for x in EXAMPLE_TENSORS[spec] if x in TENSOR_KINDS]
             raise UnknownNameError(f"example {spec!r} has no {kind} tensor; it has {', '.join(have)}")
         values = np.asarray(EXAMPLE_TENSORS[spec][kind], dtype=float)
-    elif Path(spec).is_file():
+    elif names_a_file(spec):
         p = Path(spec)
         try:
             text = "" if p.suffix == ".npy" else p.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark
@@ -150,6 +150,8 @@ MEANING = {
 def decomposition_report(T: np.ndarray, kind: str) -> dict:
     "Irreps, coefficient blocks (l, Young diagram, values), per-l norms with their meaning, of one tensor; JSON-ready."
     x = to_irreps(T, kind)
+    if x.ndim != 1:
+        raise TensorInputError(f"decomposition_report takes one {kind} tensor, got a batch of shape {np.shape(T)}")
     norms = norms_per_l(x, kind)
     total = float(np.linalg.norm(x)) or 1.0
     return {
@@ -172,6 +174,8 @@ def voigt_table_html(T: np.ndarray, kind: str, title: str = "") -> str:
     if not isinstance(title, str):
         raise SettingError(f"title must be a string, got {title!r}")
     V = full_to_voigt(T, kind)
+    if V.ndim != 2:
+        raise TensorInputError(f"voigt_table_html shows one {kind} tensor, got a batch of shape {np.shape(T)}")
     zero = 1e-9 * max(np.abs(V).max(), 1e-300)  # symmetry-forbidden entries are zero up to rounding
     labels = voigt_labels(kind)
     head = f"<caption>{html.escape(title)} ({html.escape(tensor_kind(kind).unit)})</caption>" if title else ""

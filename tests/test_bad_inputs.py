@@ -44,7 +44,7 @@ from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, wigner_D, wigner_D_batch
 from tensor_nb.structures import structure_label, vacuum_gap
-from tensor_nb.conventions import voigt_index
+from tensor_nb.conventions import full_to_voigt, voigt_index
 from tensor_nb.metrics import is_stable, vrh_moduli
 from tensor_nb.spd import spd_map
 from tensor_nb.moduli import blend_moduli, fit_moduli_head
@@ -738,9 +738,11 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.backbone import even
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
-    from tensor_nb.data import split_ids, training_subset
+    from tensor_nb.checkpoint import load_model
+    from tensor_nb.data import data_dir, split_ids, training_subset, validate_tensor
     from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
-    from tensor_nb.report import material_report, summary_html, voigt_table_html, young_modulus_range
+    from tensor_nb.report import (decomposition_report, material_report, summary_html, voigt_table_html,
+                                  young_modulus_range)
     from tensor_nb.symmetry import (character_table, independent_components, mulliken_labels, symmetrize_many,
                                     symmetrize_sites)
     from tensor_nb.conventions import rotate_tensor
@@ -750,7 +752,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
     from tensor_nb.metrics import baseline_metrics, report, tensor_metrics
     from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
-    from tensor_nb.potential import bulk_modulus, ionic_response, optical_modes
+    from tensor_nb.potential import SevenNetEnergy, blend_bulk, bulk_modulus, ionic_response, optical_modes
     from tensor_nb.prediction import predict
     from tensor_nb.spd import coefficients_to_tensors
     from tensor_nb.symmetry import point_group_operations
@@ -847,6 +849,20 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: split_l("m-3m", 2**63), SettingError, "<= 100"),  # an AssertionError
         (lambda: mulliken_labels("m-3m", [[1, 2], [3]]), TensorInputError, "got a list"),  # numpy's ragged error
         (lambda: orthogonal_matrix(np.eye(3), stack=np.ones(3)), SettingError, "stack"),  # ambiguous truth
+        (lambda: load_model("x" * 300), ModelFileError, "over 255 bytes"),  # OSError: file name too long
+        (lambda: data_dir("a\0b"), DataError, "NUL byte"),  # ValueError: embedded null byte
+        (lambda: neighbor_edges(si, max_neighbors=2**63), SettingError, "<= 10000"),  # an OverflowError
+        (lambda: validate_tensor(np.ones((3, 3, 3, 3, 3)), "elastic"), TensorInputError, "one full elastic"),
+        (lambda: decomposition_report(np.ones((2, 3, 3)), "dielectric"), TensorInputError, "one dielectric"),
+        (lambda: voigt_table_html(np.ones((2, 3, 3)), "dielectric"), TensorInputError, "one dielectric"),
+        (lambda: split_ids(np.array(2.0)), SettingError, "material-id strings"),  # iteration over a 0-d array
+        (lambda: split_ids(["a"], strata=np.array(2.0)), SettingError, "strata"),  # likewise
+        (lambda: equivariant_model("dielectric", num_layers=2**63), SettingError, "<= 1024"),  # never returned
+        (lambda: equivariant_model("dielectric", avg_neighbors=-1e-300), SettingError, "avg_neighbors"),  # math error
+        (lambda: cgcnn_model(hidden=2**63), SettingError, "<= 1024"),  # torch's overflow
+        (lambda: SevenNetEnergy(np.array(2.0)), UnknownNameError, "backbone"),  # unhashable
+        (lambda: blend_bulk(np.float32(1.5), np.ones(1), 0.5), SettingError, "elastic coefficients"),  # IndexError
+        (lambda: blend_moduli(np.zeros((1, 21)), np.ones(1), np.ones(1), [[1, 2], [3]]), SettingError, "weight"),
     ]
 
 
@@ -866,6 +882,8 @@ def test_numpy_numbers_are_numbers():
     from tensor_nb.report import read_tensor
 
     assert np.allclose(read_tensor("1 0 0  0 1 0\n0 0 1", "dielectric"), np.eye(3))  # spaces separate numbers too
+    typed = " ".join(f"{x:.6f}" for x in np.ravel(EXAMPLE_TENSORS["Si"]["elastic"]))  # 36 numbers, over 255 bytes
+    assert np.allclose(full_to_voigt(read_tensor(typed, "elastic"), "elastic"), EXAMPLE_TENSORS["Si"]["elastic"])
 
 
 @pytest.mark.parametrize("symprec", [-1e-3, 0.0, float("nan"), float("inf")])
