@@ -171,7 +171,7 @@ def read_structures(path: str | os.PathLike) -> list:
     path = as_path(path, "structure file", StructureError)
     try:
         is_file, exists = path.is_file(), path.exists()
-    except OSError as e:  # e.g. a name too long: file contents passed as a name are read by `as_structures`
+    except OSError as e:  # e.g. a folder that cannot be searched (names too long are refused by `as_path`)
         raise StructureError(f"{str(path)[:60]!r}: not a file name ({e.strerror})", reason="not a file name") from None
     if not is_file:
         problem, reason = ("not a file", "not a file") if exists else ("no such file", "missing file")

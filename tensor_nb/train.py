@@ -25,7 +25,7 @@ from .data import TensorRecord, dataset_splits, get_task, load_task, training_su
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import (
-    SettingError, TrainingError, UnknownNameError, check_flag, check_name, check_out_dir, check_range)
+    SettingError, TrainingError, UnknownNameError, check_flag, check_name, check_out_dir, check_range, names_a_file)
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
@@ -115,7 +115,9 @@ class TrainConfig:
         GraphSettings(**self.graph)
         if self.finetune and not self.backbone:
             raise SettingError("finetune applies to backbone models only (sevennet-0, sevennet-l3i5)")
-        if self.init_encoder and not Path(self.init_encoder).is_file():
+        if not isinstance(self.init_encoder, str):
+            raise SettingError(f"init_encoder is the path of a model file ('' for none), got {self.init_encoder!r}")
+        if self.init_encoder and not names_a_file(self.init_encoder):
             raise SettingError(f"init_encoder: no model file at {self.init_encoder}")
         if self.freeze_encoder and not self.init_encoder:
             raise SettingError("freeze_encoder freezes a pretrained encoder: it needs init_encoder (see 10_transfer)")

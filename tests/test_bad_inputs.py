@@ -362,7 +362,7 @@ def test_task_names_never_become_paths(task):
         (["train", "--task", "dielectric", "--model-kw", "[" * 5000 + "]" * 5000], "nested too deep"),
         (["train", "--task", "dielectric", "--model-kw", "{bad json"], "--model-kw must be a JSON"),
         (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
-        (["train", "--task", "dielectric", "--model", "cgcnn", "--model-kw", '{"hidden": 1000000000}'], "too large"),
+        (["train", "--task", "dielectric", "--model", "cgcnn", "--model-kw", '{"hidden": 1000000000}'], "<= 1024"),
         (["train", "--task", "nope"], "task 'nope'"),
         (["transfer", "elastic", "foo"], "task 'foo'"),
         (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
@@ -743,6 +743,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
     from tensor_nb.report import (decomposition_report, material_report, summary_html, voigt_table_html,
                                   young_modulus_range)
+    from tensor_nb.train import TrainConfig
     from tensor_nb.symmetry import (character_table, independent_components, mulliken_labels, symmetrize_many,
                                     symmetrize_sites)
     from tensor_nb.conventions import rotate_tensor
@@ -863,6 +864,8 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: SevenNetEnergy(np.array(2.0)), UnknownNameError, "backbone"),  # unhashable
         (lambda: blend_bulk(np.float32(1.5), np.ones(1), 0.5), SettingError, "elastic coefficients"),  # IndexError
         (lambda: blend_moduli(np.zeros((1, 21)), np.ones(1), np.ones(1), [[1, 2], [3]]), SettingError, "weight"),
+        (lambda: TrainConfig("dielectric", "seconv", init_encoder="x" * 300).check(), SettingError, "no model file"),
+        (lambda: TrainConfig("dielectric", "seconv", init_encoder=3).check(), SettingError, "init_encoder"),
     ]
 
 
@@ -1101,7 +1104,7 @@ def test_structures_from_text_ase_formats_and_immutable_structures(tmp_path):
 
     assert read_inputs([zno.to(fmt="cif")])[1] == ["ZnO"]  # labelled by formula, not by the whole text
     (tmp_path / "mol.xyz").write_text("2\n\nH 0 0 0\nH 0 0 0.74\n")  # ASE reads it: a molecule, no cell
-    for item, message in [("hello\nworld", "not a readable POSCAR text"), ("x" * 5000, "not a file name"),
+    for item, message in [("hello\nworld", "not a readable POSCAR text"), ("x" * 5000, "not a path"),
                           (str(tmp_path / "mol.xyz"), "without a three-dimensional cell")]:
         with pytest.raises(StructureError, match=message):
             as_structures(item)
