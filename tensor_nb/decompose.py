@@ -52,8 +52,8 @@ def signed_permutations(formula: str) -> tuple[tuple[tuple[int, ...], int], ...]
     formula = formula_of(formula)
     terms = formula.replace(" ", "").split("=")
     base = terms[0]
-    if not base.isalpha() or len(set(base)) != len(base) or not 1 <= len(base) <= 4:
-        raise UnknownNameError(f"formula {formula!r}: the first term must be 1-4 distinct index letters")
+    if not base.isalpha() or len(set(base)) != len(base) or not 1 <= len(base) <= _MAX_RANK:
+        raise UnknownNameError(f"formula {formula!r}: the first term must be 1-{_MAX_RANK} distinct index letters")
     gens = []
     for term in terms[1:]:
         sign, letters = (-1, term[1:]) if term.startswith("-") else (1, term)
@@ -476,8 +476,7 @@ def exact_surd(c: float, tol: float = 1e-12):
     "c as a sympy sign * sqrt(p/q), with p/q read off c**2; TensorInputError if no such surd is within tol."
     import sympy
     tol = check_range(tol, "exact_surd: tol", 0)
-    # NaN compares False; c * c must stay finite
-    # numpy scalars become Python floats (Fraction takes those only, and float32 cannot hold 1e150)
+    # NaN compares False; c * c must stay finite; numpy scalars become Python floats (Fraction takes those only)
     if isinstance(c, bool) or not (isinstance(c, numbers.Real) and abs(c := float(c)) < 1e150):
         raise TensorInputError(f"{c!r} is not a signed square root of a simple rational number")
     f = Fraction(c * c).limit_denominator(100_000)

@@ -179,8 +179,11 @@ def as_path(value, what: str, error: type[TensorNbError] = SettingError) -> Path
 
 def names_a_file(value) -> bool:
     """Whether `value` (text that may be a file name or the contents themselves, e.g. a tensor's numbers) names an
-    existing file: False, not an error, for text that cannot be a path."""
-    return isinstance(value, (str, os.PathLike)) and _holdable(os.fspath(value)) and Path(value).is_file()
+    existing file: False, not an error, for text that cannot be a path or a file that cannot be looked at."""
+    try:
+        return isinstance(value, (str, os.PathLike)) and _holdable(os.fspath(value)) and Path(value).is_file()
+    except OSError:  # e.g. in a folder without search permission
+        return False
 
 def check_out_dir(path, what: str = "output folder") -> Path:
     "`path` as a Path if it is, or can become, a writable folder (nothing is created); else SettingError."
