@@ -154,15 +154,25 @@ def hill_moduli_torch(C_voigt):
     return (kv + kr) / 2, (gv + gr) / 2
 
 # %% ../nbs/09_evaluate.ipynb
+def _species_lists(species) -> list[list[int]]:
+    "`species` if it is a list of lists of atomic numbers (one per crystal); else TensorInputError."
+    if not (isinstance(species, (list, tuple)) and all(isinstance(s, (list, tuple)) and all(
+            isinstance(z, (int, np.integer)) and not isinstance(z, bool) for z in s) for s in species)):
+        raise TensorInputError("element_baseline takes the atomic numbers of each crystal, a list of integer lists")
+    return [list(s) for s in species]
+
 def element_baseline(train_species: list, train_tensors: list, test_species: list) -> list[np.ndarray]:
     """Per-atom baseline tensors (n_atoms, 3, 3) per test crystal: each element's mean trace/3 over the training atoms
     times the identity (0 for unseen elements), minus the crystal's mean."""
-    if len(train_species) != len(train_tensors):
-        raise TensorInputError(f"element_baseline needs one tensor array per training crystal, got "
-                               f"{len(train_species)} species lists and {len(train_tensors)} tensor arrays")
+    train_species, test_species = _species_lists(train_species), _species_lists(test_species)
+    if not isinstance(train_tensors, (list, tuple)) or len(train_species) != len(train_tensors):
+        raise TensorInputError("element_baseline needs one tensor array per training crystal")
+    train_tensors = [finite_array(Z, "training tensors", float) for Z in train_tensors]
+    if any(Z.shape != (len(s), 3, 3) for s, Z in zip(train_species, train_tensors)):
+        raise TensorInputError("element_baseline needs a (n_atoms, 3, 3) tensor array per training crystal")
     sums: dict[int, list] = {}
     for species, Z in zip(train_species, train_tensors):
-        for z, t in zip(species, np.asarray(Z)):
+        for z, t in zip(species, Z):
             sums.setdefault(int(z), []).append(np.trace(t) / 3)
     mean = {z: float(np.mean(v)) for z, v in sums.items()}
     out = []

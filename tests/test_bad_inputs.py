@@ -751,7 +751,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
     from tensor_nb.decompose import signed_permutations, symmetry_projector
     from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
-    from tensor_nb.metrics import baseline_metrics, report, tensor_metrics
+    from tensor_nb.metrics import baseline_metrics, element_baseline, report, tensor_metrics
     from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
     from tensor_nb.potential import SevenNetEnergy, blend_bulk, bulk_modulus, ionic_response, optical_modes
     from tensor_nb.prediction import predict
@@ -866,6 +866,9 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: blend_moduli(np.zeros((1, 21)), np.ones(1), np.ones(1), [[1, 2], [3]]), SettingError, "weight"),
         (lambda: TrainConfig("dielectric", "seconv", init_encoder="x" * 300).check(), SettingError, "no model file"),
         (lambda: TrainConfig("dielectric", "seconv", init_encoder=3).check(), SettingError, "init_encoder"),
+        (lambda: element_baseline(None, [], [[14]]), TensorInputError, "atomic numbers"),  # len() of None
+        (lambda: element_baseline([[14]], [np.zeros(3)], [[14]]), TensorInputError, r"\(n_atoms, 3, 3\)"),  # diag
+        (lambda: element_baseline([[14]], [np.zeros((1, 3, 3))], "x"), TensorInputError, "atomic numbers"),  # int('x')
     ]
 
 
