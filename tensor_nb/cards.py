@@ -41,8 +41,8 @@ def ionic_label(blend: dict) -> str:
 def models_table(cards: dict[str, dict] | None = None) -> str:
     "A markdown table of the shipped models: test mean component MAE beside the best trivial predictor."
     cards = shipped_models() if cards is None else cards
-    if not isinstance(cards, dict):
-        raise SettingError(f"models_table takes model cards {{task: card}}, got a {type(cards).__name__}")
+    if not isinstance(cards, dict) or not all(isinstance(c, dict) and "test" in c for c in cards.values()):
+        raise SettingError("models_table takes model cards {task: card} as `shipped_models` gives them")
     lines = ["| task | model | test MAE | best trivial predictor | ratio | K / G VRH MAE |",
              "|---|---|---|---|---|---|"]
     for task, c in cards.items():

@@ -461,7 +461,8 @@ def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions
         raise DataError("material ids must be unique", reason="duplicate ids")
     try:
         strata = [""] * len(ids) if strata is None else None if isinstance(strata, (str, dict)) else list(strata)
-    except TypeError:  # not iterable, or a 0-d array
+        set(strata or ())  # labels are hashable (a 2-D array's rows are not)
+    except TypeError:  # not iterable, a 0-d array, or unhashable labels
         strata = None
     if strata is None:
         raise SettingError("split_ids: strata must be one label per material id")

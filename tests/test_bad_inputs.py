@@ -830,6 +830,8 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: writable_dir(-1), UnknownNameError, "names"),  # an AttributeError
         (lambda: ionic_blend(np.zeros(2)), SettingError, "dielectric model only"),  # ambiguous truth
         (lambda: models_table("x"), SettingError, "model cards"),  # an AttributeError
+        (lambda: models_table({"a": 1}), SettingError, "model cards"),  # a TypeError
+        (lambda: split_ids(["a", "b"], strata=np.ones((2, 3))), SettingError, "strata"),  # unhashable rows
         (lambda: orthogonal_matrix(np.eye(3), tol=None), SettingError, "tol"),  # a TypeError
         (lambda: orthogonal_matrix(np.eye(3), stack=None), SettingError, "stack"),  # a TypeError
         (lambda: mulliken_labels("4/mmm", "x"), TensorInputError, "characters"),  # 'str' has no attribute 'real'
