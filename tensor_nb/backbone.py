@@ -138,6 +138,9 @@ def sevennet_graph(structure, type_map: dict, cutoff: float, inverted: bool = Fa
 
 def batch_graphs(graphs: list[dict]) -> dict:
     "Several SevenNet graphs as one (node indices offset), plus `batch` (graph of each node)."
+    if not (isinstance(graphs, (list, tuple)) and graphs
+            and all(isinstance(g, dict) and "species" in g for g in graphs)):
+        raise SettingError("batch_graphs takes a non-empty list of graphs made by `sevennet_graph`")
     sizes = [len(g["species"]) for g in graphs]
     offsets = np.cumsum([0] + sizes[:-1]).tolist()
     return {"species": torch.cat([g["species"] for g in graphs]),

@@ -735,7 +735,7 @@ def test_settings_and_matrices_outside_their_meaning(call, error, message):
 
 def _cases_found_by_sweeping_every_parameter():
     "Calls found by passing odd values (lists, arrays, huge or negative numbers) to each parameter of the exports."
-    from tensor_nb.backbone import even
+    from tensor_nb.backbone import batch_graphs, even
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.checkpoint import load_model
@@ -845,6 +845,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: structure_scene(si, np.zeros(2)), SettingError, "scene_additions"),  # ambiguous truth
         (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
         (lambda: crystal_scalars(None), StructureError, "list of structures"),  # a TypeError
+        (lambda: batch_graphs([]), SettingError, "sevennet_graph"),  # torch.cat of nothing
         (lambda: align_to_structure(eps, si, "dielectric", np.zeros(2)), DataError, "frame"),  # ambiguous truth
         (lambda: ionic_response(-1, np.eye(6), np.zeros((6, 3, 3)), 40.0), TensorInputError, "born"),  # len() of int
         (lambda: summary_html(None), SettingError, "tensor_summary"),  # 'NoneType' object is not subscriptable
