@@ -33,7 +33,7 @@ def _hill(coeffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _weights(weights) -> tuple[float, float]:
     "The blend weights (w_k, w_g), each in [0, 1]; SettingError for anything else."
-    if not isinstance(weights, (tuple, list, np.ndarray)) or len(weights) != 2:
+    if not isinstance(weights, (tuple, list, np.ndarray)) or getattr(weights, "ndim", 1) != 1 or len(weights) != 2:
         raise SettingError(f"moduli prior weights are (w_k, w_g), got {weights!r}")
     return tuple(float(check_range(w, "moduli prior weight", 0, 1)) for w in weights)
 

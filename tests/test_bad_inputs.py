@@ -867,6 +867,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: SevenNetEnergy(np.array(2.0)), UnknownNameError, "backbone"),  # unhashable
         (lambda: blend_bulk(np.float32(1.5), np.ones(1), 0.5), SettingError, "elastic coefficients"),  # IndexError
         (lambda: blend_moduli(np.zeros((1, 21)), np.ones(1), np.ones(1), [[1, 2], [3]]), SettingError, "weight"),
+        (lambda: blend_moduli(np.zeros((1, 21)), np.ones(1), np.ones(1), np.array(2.0)), SettingError, "weights"),
         (lambda: TrainConfig("dielectric", "seconv", init_encoder="x" * 300).check(), SettingError, "no model file"),
         (lambda: TrainConfig("dielectric", "seconv", init_encoder=3).check(), SettingError, "init_encoder"),
         (lambda: element_baseline(None, [], [[14]]), TensorInputError, "atomic numbers"),  # len() of None
