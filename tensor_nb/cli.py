@@ -381,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/13_cli.ipynb
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `tensor-nb` console script: user errors give one line on stderr and exit status 2."
+    if argv is not None and (isinstance(argv, str) or not isinstance(argv, (list, tuple))
+                             or not all(isinstance(a, str) for a in argv)):
+        raise SettingError(f"main takes the arguments as a list of strings, e.g. ['decompose', 'Si', '--kind', "
+                           f"'elastic'], got {argv!r}")
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if args.command == "lab":  # everything after `lab` is JupyterLab's

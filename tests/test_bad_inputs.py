@@ -738,6 +738,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.backbone import batch_graphs, even
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
+    from tensor_nb.cli import main as cli_main
     from tensor_nb.checkpoint import load_model
     from tensor_nb.data import data_dir, split_ids, training_subset, validate_tensor
     from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
@@ -846,6 +847,8 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
         (lambda: crystal_scalars(None), StructureError, "list of structures"),  # a TypeError
         (lambda: batch_graphs([]), SettingError, "sevennet_graph"),  # torch.cat of nothing
+        (lambda: cli_main("decompose Si --kind elastic"), SettingError, "list of strings"),  # read letter by letter
+        (lambda: cli_main(123), SettingError, "list of strings"),  # a TypeError
         (lambda: align_to_structure(eps, si, "dielectric", np.zeros(2)), DataError, "frame"),  # ambiguous truth
         (lambda: ionic_response(-1, np.eye(6), np.zeros((6, 3, 3)), 40.0), TensorInputError, "born"),  # len() of int
         (lambda: summary_html(None), SettingError, "tensor_summary"),  # 'NoneType' object is not subscriptable
