@@ -77,11 +77,12 @@ def canonical_cell(structure):
                            structure.frac_coords)
 
 def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool = True, progress: bool = False,
-                 batch_size: int = 2) -> np.ndarray:
+                 batch_size: int = 1) -> np.ndarray:
     """Clamped-ion bulk modulus (GPa) of each structure at its given geometry under a SevenNet potential:
     K = V d2E/dV2 by central differences in float64, averaged with the inversion for chiral crystals (see above):
     invariant under rotations and reflections. `batch_size` crystals (each three times) per call of the potential:
-    small batches are the fastest here (48 elastic test crystals: 5.0/s at 2, 3.0/s at 8, 1.9/s at 32)."""
+    small batches are the fastest here (30 elastic test crystals, one thread: 5.5/s at 1, 5.1/s at 2, 4.8/s at 3;
+    48 crystals: 3.0/s at 8, 1.9/s at 32)."""
     backbone_spec(potential)
     check_range(batch_size, "batch size", 1, integer=True)
     check_flag(use_cache, "use_cache")
