@@ -1271,3 +1271,11 @@ def test_cached_tables_answer_as_their_uncached_selves(which, args):
     assert cached[0] == uncached[0], (args, cached[0], uncached[0])
     if cached[0] == "ok":
         assert repr(cached[1]) == repr(uncached[1])
+
+
+def test_a_tensor_typed_at_full_precision_is_read_not_opened():
+    "36 Voigt numbers with six decimals are over 255 bytes: read as numbers (it was `OSError: File name too long`)."
+    typed = " ".join(f"{x:.6f}" for x in np.ravel(EXAMPLE_TENSORS["Si"]["elastic"]))
+    proc = cli("decompose", typed, "--kind", "elastic", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["kind"] == "elastic"
