@@ -23,7 +23,7 @@ from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path,
-                              check_name, check_range, parse_decimal, parse_json, real_array)
+                              check_name, check_range, check_text, parse_decimal, parse_json, real_array)
 from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -89,9 +89,7 @@ def get_field(record: dict, dotted: str):
     "A value from a record by dotted key ('elastic_tensor.ieee_format'), whether stored flat or nested."
     if not isinstance(record, dict):
         raise DataError(f"a data record is a dict of fields, got {type(record).__name__}", reason="not a record")
-    if not isinstance(dotted, str):
-        raise SettingError(f"a field name is a string such as 'elastic_tensor.ieee_format', got {dotted!r}")
-    if dotted in record:
+    if check_text(dotted, "field name (e.g. 'elastic_tensor.ieee_format')") in record:
         return record[dotted]
     value = record
     for part in dotted.split("."):

@@ -19,8 +19,8 @@ import numpy as np
 # %% auto 0
 __all__ = ['TensorNbError', 'TensorInputError', 'StructureError', 'UnknownNameError', 'DataError', 'ModelFileError',
            'SettingError', 'TrainingError', 'PredictionWarning', 'real_array', 'finite_array', 'parse_json',
-           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'value_cache', 'as_path', 'names_a_file',
-           'check_out_dir']
+           'parse_decimal', 'check_name', 'check_range', 'check_flag', 'check_text', 'value_cache', 'as_path',
+           'names_a_file', 'check_out_dir']
 
 # %% ../nbs/00a_errors.ipynb
 class TensorNbError(ValueError):
@@ -136,6 +136,12 @@ def check_flag(value, what: str) -> bool:
     "`value` if it is True or False; else SettingError."
     if not isinstance(value, bool):
         raise SettingError(f"{what} must be True or False, got {value!r}")
+    return value
+
+def check_text(value, what: str) -> str:
+    "`value` if it is a string (a title, a label, a field name); else SettingError."
+    if not isinstance(value, str):
+        raise SettingError(f"{what} must be a string, got {value!r}")
     return value
 
 # %% ../nbs/00a_errors.ipynb

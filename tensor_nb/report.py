@@ -18,7 +18,8 @@ from . import __version__
 from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 from .errors import (PredictionWarning, SettingError, TensorInputError, UnknownNameError, check_name,
-                              check_out_dir, check_range, finite_array, names_a_file, parse_decimal, parse_json)
+                              check_out_dir, check_range, check_text, finite_array, names_a_file, parse_decimal,
+                              parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
 from .structures import as_structure
@@ -171,8 +172,7 @@ def decomposition_report(T: np.ndarray, kind: str) -> dict:
 # %% ../nbs/12a_report.ipynb
 def voigt_table_html(T: np.ndarray, kind: str, title: str = "") -> str:
     "A labelled Voigt (or 3x3) table of a full tensor, with its unit."
-    if not isinstance(title, str):
-        raise SettingError(f"title must be a string, got {title!r}")
+    check_text(title, "title")
     V = full_to_voigt(T, kind)
     if V.ndim != 2:
         raise TensorInputError(f"voigt_table_html shows one {kind} tensor, got a batch of shape {np.shape(T)}")
@@ -245,9 +245,7 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     from tensor_nb.prediction import predict
     from tensor_nb.symmetry import SYMPREC
 
-    if not isinstance(name, str):
-        raise SettingError(f"name must be a string, got {name!r}")
-
+    check_text(name, "name")
     cards = shipped_models()
     if isinstance(tasks, str) or not isinstance(tasks, (list, tuple, type(None))):
         raise SettingError(f"tasks must be a list of task names such as ['elastic'], got {tasks!r}")

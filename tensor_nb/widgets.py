@@ -20,7 +20,7 @@ from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels,
 from .decompose import (formula_of, from_irreps, irreps, irreps_slices, norms_per_l, rank_of,
                                  symmetry_projector, to_irreps)
 from .errors import (SettingError, TensorInputError, UnknownNameError, as_path, check_name, check_out_dir,
-                              check_range, real_array)
+                              check_range, check_text, real_array)
 from .examples import EXAMPLE_TENSORS
 from .metrics import compliance
 from .structures import as_structure, check_structure
@@ -91,12 +91,6 @@ def young_explorer():
     return W.VBox([W.HBox([rank, part, kind]), out])
 
 # %% ../nbs/12_widgets.ipynb
-def _title(title) -> str:
-    "`title` if it is a string (empty: each figure's own); else SettingError."
-    if not isinstance(title, str):
-        raise SettingError(f"a figure title is a string, got {title!r}")
-    return title
-
 def decomposition_figure(T: np.ndarray, kind: str, title: str = "") -> go.Figure:
     "Bar chart of the norm per l of a tensor's harmonic parts, one bar per (l, Young diagram) block."
     x = to_irreps(T, kind, strict=False)
@@ -105,7 +99,7 @@ def decomposition_figure(T: np.ndarray, kind: str, title: str = "") -> go.Figure
     unit = tensor_kind(kind).unit
     fig = go.Figure(go.Bar(x=labels, y=values, hovertemplate="%{x}: %{y:.4g} " + unit + "<extra></extra>"))
     fig.update_layout(
-        title=dict(text=_title(title) or f"{kind}: harmonic parts ({irreps(kind)})", y=0.95),
+        title=dict(text=check_text(title, "title") or f"{kind}: harmonic parts ({irreps(kind)})", y=0.95),
         yaxis_title=f"norm ({unit})",
         xaxis_title="part: l and Young diagram",
         height=340,
@@ -232,7 +226,7 @@ def mae_heatmap(maes: dict[str, np.ndarray], kind: str, title: str = "") -> go.F
         fig.update_yaxes(autorange="reversed", title_text=f"{k.symbol} row" if i == 1 else None, row=1, col=i)
         fig.update_xaxes(title_text="Voigt column", row=1, col=i)
     fig.update_layout(
-        title=dict(text=_title(title) or f"{kind}: mean absolute error per component ({k.unit})", y=0.97),
+        title=dict(text=check_text(title, "title") or f"{kind}: mean absolute error per component ({k.unit})", y=0.97),
         height=420,
         width=max(480, 400 * len(arrays)),
         margin=dict(t=110),
@@ -425,7 +419,7 @@ def scene_figure(scene: dict, title: str = "", height: int = 460) -> go.Figure:
                     )
                 )
     fig.update_layout(
-        title=dict(text=_title(title), y=0.97),
+        title=dict(text=check_text(title, "title"), y=0.97),
         scene=dict(aspectmode="data", xaxis_visible=False, yaxis_visible=False, zaxis_visible=False),
         height=height,
         margin=dict(l=0, r=0, t=40, b=0),
@@ -438,7 +432,7 @@ def structure_figure(structure, title: str = "") -> go.Figure:
     "3D view of a structure through Crystal Toolkit's scene: atoms, bonds, polyhedra, unit cell (see above)."
     structure = as_structure(structure)
     structure = as_structure(structure)
-    return scene_figure(structure_scene(structure), _title(title) or structure.composition.reduced_formula)
+    return scene_figure(structure_scene(structure), check_text(title, "title") or structure.composition.reduced_formula)
 
 
 def material_explorer(records: list, predict_fn=None):
@@ -531,7 +525,8 @@ def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict
 def born_charge_figure(structure, Z: np.ndarray, title: str = "") -> go.Figure:
     "The crystal (Crystal Toolkit scene) with each atom's Born charge drawn as the ellipsoid of its principal axes."
     scene = structure_scene(structure, born_charge_additions(structure, Z))
-    return scene_figure(scene, _title(title) or f"{structure.composition.reduced_formula}: Born effective charges")
+    default = f"{structure.composition.reduced_formula}: Born effective charges"
+    return scene_figure(scene, check_text(title, "title") or default)
 
 
 def born_charge_table_html(structure, Z: np.ndarray) -> str:
