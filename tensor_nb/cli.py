@@ -250,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "decompose",
         help="split a material tensor into harmonic (irrep) parts",
-        description="Split a tensor into its harmonic parts. TENSOR: Voigt or Cartesian numbers (row by row) "
+        description="Split a tensor into its harmonic parts. TENSOR: Voigt or Cartesian numbers (row by row; "
+        "also the 6 Voigt numbers of a symmetric 3 x 3 tensor or the 21 of an upper triangle) "
         "separated by commas, spaces or brackets ('[[4, 0, 0], [0, 5, 0], [0, 0, 6]]'), a .json/.npy/.csv file, or "
         "an example (Si, ZnO, alpha-quartz).",
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .conventions import TENSOR_KINDS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
+from .conventions import TENSOR_KINDS, VOIGT_PAIRS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 from .errors import (PredictionWarning, SettingError, TensorInputError, UnknownNameError, check_name,
                               check_out_dir, check_range, check_text, finite_array, names_a_file, parse_decimal,
@@ -36,6 +36,25 @@ NUMBER_SEPARATORS = re.compile(r"[,;\s\[\]]+")
 def _numbers(text: str) -> np.ndarray:
     "The decimal numbers in `text` (see `parse_decimal`), NUMBER_SEPARATORS between them; ValueError otherwise."
     return np.array([parse_decimal(w) for w in NUMBER_SEPARATORS.split(text) if w])
+
+
+_COMPACT_FORMS = {"ij=ji": (6, "6 in Voigt order 11, 22, 33, 23, 13, 12"),
+                  "ijkl=jikl=klij": (21, "21 (the upper triangle of the Voigt matrix, row by row)")}
+"Index symmetry -> (count, description) of the compact way to type a symmetric kind (as AFLOW and papers list C_ij)."
+
+
+def _compact_voigt(values: np.ndarray, k) -> np.ndarray | None:
+    "The Voigt matrix of kind `k` typed in its compact form (_COMPACT_FORMS), or None for any other count."
+    if values.size != _COMPACT_FORMS.get(k.formula, (None,))[0]:
+        return None
+    if k.rank == 2:
+        V = np.zeros((3, 3))
+        for v, (i, j) in zip(values, VOIGT_PAIRS):
+            V[i, j] = V[j, i] = v
+        return V
+    V = np.zeros((6, 6))
+    V[np.triu_indices(6)] = values
+    return V + np.triu(V, 1).T
 
 
 def read_tensor(spec: str, kind: str) -> np.ndarray:
@@ -68,14 +87,19 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
         except ValueError:
             raise TensorInputError(f"{spec[:60]!r} is not a file, an example ({', '.join(EXAMPLE_TENSORS)}) or "
                                    "numbers separated by commas, spaces or brackets") from None
-    size = int(np.prod(k.voigt_shape))
+    size, compact = int(np.prod(k.voigt_shape)), _compact_voigt(values.reshape(-1), k)
     if values.size == size:
         T = voigt_to_full(values.reshape(k.voigt_shape), kind)
     elif values.size == 3 ** k.rank:
         T = values.reshape((3,) * k.rank)
+    elif compact is not None:
+        T = voigt_to_full(compact, kind)
     else:
-        raise TensorInputError(f"the {kind} tensor needs {size} Voigt numbers {k.voigt_shape} (row by row) or "
-                               f"{3 ** k.rank} Cartesian ones, got {values.size}")
+        forms = ([f"{size} numbers (the 3 x 3 matrix row by row)"] if k.rank == 2 else
+                 [f"{size} Voigt numbers {k.voigt_shape} (row by row)", f"{3 ** k.rank} Cartesian ones"])
+        forms += [_COMPACT_FORMS[k.formula][1]] if k.formula in _COMPACT_FORMS else []
+        forms = ", ".join(forms[:-1]) + " or " * (len(forms) > 1) + forms[-1]
+        raise TensorInputError(f"the {kind} tensor needs {forms}, got {values.size}")
     if not np.isfinite(T).all():
         raise TensorInputError(f"the {kind} tensor contains NaN or inf")
     return T

@@ -142,3 +142,18 @@ def test_every_kernel_layout_matches_the_definition(kind, dtype, layout):
     Q = change_of_basis(kind)
     assert np.allclose(out[ok], A64[ok] @ Q.T, rtol=1e-5, atol=1e-5 if dtype == "float32" else 1e-12)
     assert excess[5] > 0 and np.isnan(excess[9]) and (excess[ok & (np.arange(rows) != 5)] <= 1e-5).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, 21, elements=st.floats(-500, 500)), arrays(np.float64, 6, elements=st.floats(-50, 50)))
+def test_compact_typed_forms_read_as_the_full_voigt_matrix(upper, eps):
+    "The 21 numbers of a 6 x 6 upper triangle and the 6 Voigt numbers of a symmetric 3 x 3 read as the full forms."
+    from tensor_nb.report import read_tensor
+
+    C = np.zeros((6, 6))
+    C[np.triu_indices(6)] = upper
+    C = C + np.triu(C, 1).T
+    typed = lambda x: " ".join(repr(float(v)) for v in np.ravel(x))  # noqa: E731
+    assert np.array_equal(read_tensor(typed(upper), "elastic"), read_tensor(typed(C), "elastic"))
+    E = np.array([[eps[0], eps[5], eps[4]], [eps[5], eps[1], eps[3]], [eps[4], eps[3], eps[2]]])
+    assert np.array_equal(read_tensor(typed(eps), "dielectric"), E)
