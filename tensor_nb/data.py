@@ -296,7 +296,10 @@ def make_record(record: dict, task: Task, symprec: float = SYMPREC, frame_tol: f
     A record's own `frame` field, when it names a frame (as `load_folder` records do), overrides the task's; the
     snapshots' frame fields agree with their tasks or are descriptions."""
     structure = record_structure(record)  # a DataError for anything that is not a record
-    mid = str(record.get("material_id", "?"))
+    mid = record.get("material_id")
+    if not isinstance(mid, str) or not mid.strip():  # str(None) would name it "None", and a second one a duplicate
+        raise DataError(f"a record of {structure.composition.reduced_formula} has no material_id string ({mid!r})",
+                        reason="no material id")
     formula = record.get("formula_pretty") or structure.composition.reduced_formula
     if task.kind == "scalar":  # a number: no frame, no symmetry audit (36k crystals would cost minutes of spglib)
         value = get_field(record, task.field)
