@@ -49,6 +49,33 @@ def test_equivariance(task, det, name):
     assert err < 1e-6, err
 
 
+def other_cells(s) -> dict:
+    "The same crystal described by other cells: a skewed cell of the same lattice, a supercell, reordered sites."
+    skewed, supercell = s.copy(), s.copy()
+    skewed.make_supercell([[1, 1, 0], [0, 1, 0], [0, 0, 1]])
+    supercell.make_supercell([2, 1, 1])
+    shifted = s.copy()
+    shifted.translate_sites(range(len(s)), [0.13, 0.27, 0.31])
+    return {"skewed": skewed, "supercell": supercell, "shifted": shifted,
+            "reversed": type(s)(s.lattice, s.species[::-1], s.frac_coords[::-1])}
+
+
+@pytest.mark.parametrize("task", list(CARDS))
+@pytest.mark.parametrize("name", ["ZnO", "alpha-quartz"])
+def test_predictions_do_not_depend_on_the_cell(task, name):
+    "A CIF may describe a crystal by any cell, origin and site order: the predicted tensor is the same (per atom: the"
+    "same charges on the same atoms)."
+    s = example_structures()[name]
+    a = np.asarray(tensor_nb.predict(s, task))
+    scale = max(np.abs(a).max(), CARDS[task]["test"]["mean_component_mae"])
+    for how, cell in other_cells(s).items():
+        b = np.asarray(tensor_nb.predict(cell, task))
+        if CARDS[task].get("per_atom"):  # each original atom's charge: the shift keeps the order, reversing reverses
+            at = cell.lattice.get_all_distances(cell.lattice.get_fractional_coords(s.cart_coords), cell.frac_coords)
+            b = b[::-1] if how == "reversed" else b if how == "shifted" else b[at.argmin(1)]
+        assert np.abs(b - a).max() / scale < 1e-6, how
+
+
 @pytest.mark.parametrize("task", GRAPH_TASKS)
 def test_predictions_obey_the_point_group(task):
     kind = CARDS[task]["kind"]
