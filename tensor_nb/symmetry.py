@@ -18,11 +18,11 @@ from .harmonics import _MAX_L, orthogonal_matrix
 from .structures import check_structure, structure_list
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'IMPROPER_MAP_TOL', 'ORBIT_BUDGET',
-           'point_group_operations', 'character_table', 'mulliken_labels', 'l_character', 'split_l',
-           'space_group_operations', 'operations_of', 'check_group', 'group_projector', 'symmetrize', 'symmetrize_many',
-           'symmetry_residual', 'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping',
-           'site_operations', 'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
+           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
+           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
+           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
+           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -539,10 +539,8 @@ def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = S
     return _round_off((out @ symmetry_projector(formula_of(kind)).T).reshape(Z.shape), Z, n + 1)
 
 # %% ../nbs/04_pointgroups.ipynb
-SITE_MAP_TOL = 1e-5
-"Distance (Angstrom) within which a rotation must map every atom for `proper_orbits` (see below)."
-IMPROPER_MAP_TOL = 1e-8
-"Distance (Angstrom) within which an improper operation must map every atom for `improper_site_map` (see above)."
+SITE_MAP_TOL = 1e-8
+"Distance (Angstrom) within which an operation must map every atom for `improper_site_map` and `proper_orbits`."
 
 def _exact_operations(structure, which: list[int], tol: float, step: int | None = None):
     "Yield (g, perm) for the operations g in `which` that carry each atom i onto perm[i] within tol, lattice too."
@@ -554,7 +552,7 @@ def _exact_operations(structure, which: list[int], tol: float, step: int | None 
             if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
                 yield g, perm[k]
 
-def improper_site_map(structure, tol: float = IMPROPER_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
+def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
     """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
     atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal or symmetry only within SYMPREC."""
     check_range(tol, "improper_site_map: tol (A)", 0, low_open=True)

@@ -49,17 +49,24 @@ def test_equivariance(task, det, name):
     assert err < 1e-6, err
 
 
+BROKE_AT_1E_5 = ("mvc-2949", "mp-764338", "mp-5928", "mp-7849")
+"Test crystals whose answers changed by more than 1e-6 under an improper rotation with shortcuts taken at 1e-5 A."
+
+
 @pytest.mark.parametrize("task", GRAPH_TASKS)
 def test_equivariance_of_crystals_symmetric_within_rounding(task, data_dir):
-    """MP crystals whose improper symmetry holds to ~1e-6 A but not exactly: an improper rotation rotates the answer
-    (the inversion shortcut took them at 1e-5 A, and the piezoelectric answer changed by up to 1.4e-5)."""
+    """MP test crystals with an improper operation whose symmetry holds to ~1e-6 A but not exactly (MP files round
+    positions): an improper rotation rotates the answer. With shortcuts taken at 1e-5 A (symmetry.SITE_MAP_TOL), the
+    piezoelectric answer changed by up to 1.4e-5 and the elastic one of SbO2 (mvc-2949) by 1.4e-6."""
     from tensor_nb.data import dataset_splits, load_task
-    from tensor_nb.symmetry import improper_site_map
+    from tensor_nb.symmetry import improper_site_map, proper_orbits
 
     ds = load_task(task, progress=False)
     test = set(dataset_splits(ds)["test"])
-    near = [r.structure for r in ds.records if r.material_id in test and improper_site_map(r.structure, 1e-5)
-            is not None and improper_site_map(r.structure) is None]
+    near = [r for r in ds.records if r.material_id in test and improper_site_map(r.structure, 1e-5)
+            is not None and (improper_site_map(r.structure, 1e-8) is None
+                             or (proper_orbits(r.structure, 1e-5)[0] != proper_orbits(r.structure, 1e-8)[0]).any())]
+    near = [r.structure for i, r in enumerate(near) if i < 12 or r.material_id in BROKE_AT_1E_5]
     if not near:
         pytest.skip(f"no {task} test crystal is symmetric within rounding only")
     Qs = [Rotation.random(random_state=k).as_matrix() * -1 for k in range(len(near))]
