@@ -25,7 +25,7 @@ from .errors import SettingError, StructureError, TensorInputError, check_flag, 
 from .graphs import neighbor_edges, structure_key
 from .harmonics import as_irreps, wigner_D_batch
 from .structures import check_structure, structure_label, structure_list
-from .symmetry import improper_site_map, proper_orbits
+from .symmetry import exact_symmetric, improper_site_map, proper_orbits
 
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
@@ -556,7 +556,9 @@ class BackboneModel(nn.Module):
                            members: bool = False) -> torch.Tensor | tuple[torch.Tensor, np.ndarray]:
         """Normalised coefficients of structures, the whole backbone run in `dtype` (float64: equivariant to ~1e-8);
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
-        mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`)."""
+        mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`). Each structure is
+        first moved onto its exact symmetry (`exact_symmetric`), so that the orbit and inversion shortcuts apply."""
+        structures = [exact_symmetric(s) for s in structures]
         blocks = self._blocks_in(dtype)
         g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
         g["edge_vec"] = g["edge_vec"].to(dtype)

@@ -22,7 +22,7 @@ __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_
            'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
            'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
            'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'voigt_mask']
+           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -543,14 +543,21 @@ SITE_MAP_TOL = 1e-8
 "Distance (Angstrom) within which an operation must map every atom for `improper_site_map` and `proper_orbits`."
 
 def _exact_operations(structure, which: list[int], tol: float, step: int | None = None):
-    "Yield (g, perm) for the operations g in `which` that carry each atom i onto perm[i] within tol, lattice too."
+    """Yield (g, perm, t) for the operations g in `which` that carry each atom i onto perm[i] within tol, lattice too,
+    with their fractional translation t refit to the atoms: spglib fits it within its symprec, so it can be off by a
+    rigid shift that no atom map should count."""
     cart, W, w = space_group_operations(structure)
-    L = np.asarray(structure.lattice.matrix)
+    L, f = np.asarray(structure.lattice.matrix), np.asarray(structure.frac_coords)
     for start, perm, dist in _nearest_image_chunks(structure, W[which], w[which], step):
         for k, g in enumerate(which[start:start + len(perm)]):
             lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
-            if lattice_maps and dist[k].max() <= tol and len(set(perm[k].tolist())) == len(perm[k]):
-                yield g, perm[k]
+            if not lattice_maps or dist[k].max() > SYMPREC or len(set(perm[k].tolist())) != len(perm[k]):
+                continue
+            miss = f[perm[k]] - (f @ W[g].T + w[g])
+            miss -= np.round(miss)
+            shift = miss.mean(0)
+            if np.linalg.norm((miss - shift) @ L, axis=1).max() <= tol:
+                yield g, perm[k], w[g] + shift
 
 def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
     """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
@@ -586,10 +593,60 @@ def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.
         if done[i]:
             continue
         done[i] = True
-        for g, perm in found:
+        for g, perm, _ in found:
             if not done[j := perm[i]]:
                 rep[j], R[j], maps[j], done[j] = i, cart[g], perm, True
     return rep, R, maps
+
+# %% ../nbs/04_pointgroups.ipynb
+_SNAP_TOL = 1e-5
+"Distance (Angstrom) within which `exact_symmetric` moves a crystal onto the exact symmetry of its operations."
+_SNAP_BUDGET = 384
+"Most operations `exact_symmetric` averages over (it checks that they form a group, pair by pair)."
+
+def _matrix_power(G: np.ndarray, power: float) -> np.ndarray:
+    "G to a real power, for a symmetric positive-definite matrix G."
+    w, v = np.linalg.eigh(G)
+    return (v * w**power) @ v.T
+
+def _operation_codes(W: np.ndarray, w: np.ndarray) -> np.ndarray:
+    "One opaque value per space-group operation (W, w mod 1, w to 1e-6), for set membership with numpy."
+    codes = np.concatenate([W.reshape(len(W), 9), np.round(w % 1.0 * 1e6).astype(np.int64) % 10**6], 1)
+    return np.ascontiguousarray(codes, np.int64).view(np.dtype((np.void, 8 * 12))).ravel()
+
+def exact_symmetric(structure, tol: float = _SNAP_TOL):
+    """The structure moved onto the exact symmetry of the space-group operations that map every atom (and the
+    lattice) within `tol` Angstrom: metric and fractional positions averaged over them. The structure itself when
+    nothing moves by more than SITE_MAP_TOL / 10, when those operations do not form a group or when there are more than
+    _SNAP_BUDGET of them. Covariant: a rotated or inverted crystal gives the rotated or inverted result."""
+    structure = check_structure(structure)
+    check_range(tol, "exact_symmetric: tol (A)", 0, low_open=True)
+    try:
+        W = space_group_operations(structure)[1]
+    except StructureError:  # spglib finds no symmetry at all
+        return structure
+    found = list(_exact_operations(structure, list(range(len(W))), tol))
+    if not 1 < len(found) <= _SNAP_BUDGET:
+        return structure
+    Wf, wf = W[[g for g, _, _ in found]], np.array([t for _, _, t in found])
+    products = np.einsum("aij,bjk->abik", Wf, Wf).reshape(-1, 3, 3)
+    shifts = (np.einsum("aij,bj->abi", Wf, wf) + wf[:, None]).reshape(-1, 3)
+    if not np.isin(_operation_codes(products, shifts), _operation_codes(Wf, wf)).all():  # not closed: not a group
+        return structure
+    L = np.asarray(structure.lattice.matrix)
+    G = L @ L.T
+    G_exact = np.einsum("gji,jk,gkl->il", Wf, G, Wf) / len(Wf)
+    L_exact = _matrix_power(G_exact, 0.5) @ _matrix_power(G, -0.5) @ L
+    f = np.asarray(structure.frac_coords)
+    total = np.zeros_like(f)
+    for (_, perm, _), Wk, wk in zip(found, Wf, wf):  # the image of atom i lands on atom perm[i]
+        moved = f @ Wk.T + wk
+        total[perm] += moved - np.round(moved - f[perm])
+    f_exact = total / len(found)
+    if max(np.abs(L_exact - L).max(), np.abs((f_exact - f) @ L).max()) <= SITE_MAP_TOL / 10:
+        return structure  # the shortcuts take it as it is
+    return type(structure)(type(structure.lattice)(L_exact), structure.species, f_exact,
+                           site_properties=structure.site_properties)
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:

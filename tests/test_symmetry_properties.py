@@ -1,6 +1,7 @@
 """Property tests of the symmetry shortcuts: orbits under the exact rotations, their atom maps and Wigner matrices."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
@@ -45,3 +46,26 @@ def test_batched_wigner_matrices_are_the_single_ones(l, seed):
     D = wigner_D_batch(l, Rs)
     assert np.abs(D - np.stack([wigner_D(f"{l}e", R) for R in Rs])).max() < 1e-12
     assert np.allclose(D[0] @ D[1], wigner_D_batch(l, (Rs[0] @ Rs[1])[None])[0], atol=1e-12)  # a representation
+
+
+@pytest.mark.parametrize("task", ["dielectric", "piezoelectric"])
+def test_crystals_move_onto_their_exact_symmetry_covariantly(task, data_dir):
+    "MP test crystals symmetric within rounding: `exact_symmetric` makes the symmetry exact, moves atoms by about"
+    "the miss and commutes with rotations and inversion."
+    from tensor_nb.data import dataset_splits, load_task
+    from tensor_nb.symmetry import exact_symmetric, improper_site_map, proper_orbits
+
+    ds = load_task(task, progress=False)
+    test = set(dataset_splits(ds)["test"])
+    moved = [(r.structure, x) for r in ds.records if r.material_id in test
+             and (x := exact_symmetric(r.structure)) is not r.structure][:20]
+    assert moved, "no crystal of the test split is symmetric within rounding only"
+    for k, (s, x) in enumerate(moved):
+        assert np.abs(x.cart_coords - s.cart_coords).max() < 2e-5
+        assert (improper_site_map(s, 1e-5) is None) == (improper_site_map(x) is None)
+        assert len(set(proper_orbits(x)[0].tolist())) <= len(set(proper_orbits(s, 1e-5)[0].tolist()))
+        for det in (1, -1):
+            Q = Rotation.random(random_state=k).as_matrix() * det
+            turn = lambda c: type(c)(type(c.lattice)(c.lattice.matrix @ (det * Q).T), c.species,  # noqa: E731
+                                     det * c.frac_coords)
+            assert np.allclose(exact_symmetric(turn(s)).cart_coords, turn(x).cart_coords, atol=1e-9)
