@@ -610,8 +610,9 @@ def _matrix_power(G: np.ndarray, power: float) -> np.ndarray:
     return (v * w**power) @ v.T
 
 def _operation_codes(W: np.ndarray, w: np.ndarray) -> np.ndarray:
-    "One opaque value per space-group operation (W, w mod 1, w to 1e-6), for set membership with numpy."
-    codes = np.concatenate([W.reshape(len(W), 9), np.round(w % 1.0 * 1e6).astype(np.int64) % 10**6], 1)
+    """One opaque value per space-group operation (W, w mod 1), for set membership with numpy. Translations to 1e-3:
+    a crystal's translations differ by 1/12 or more, while the ones refit to atoms within rounding differ by ~1e-7."""
+    codes = np.concatenate([W.reshape(len(W), 9), np.round(w % 1.0 * 1e3).astype(np.int64) % 10**3], 1)
     return np.ascontiguousarray(codes, np.int64).view(np.dtype((np.void, 8 * 12))).ravel()
 
 def exact_symmetric(structure, tol: float = _SNAP_TOL):
