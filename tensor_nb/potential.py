@@ -66,7 +66,7 @@ def _energy_model(name: str) -> SevenNetEnergy:
 STRAIN_STEP = 1e-4
 "Relative change h of the lattice constants in the finite differences for E' and E''."
 
-_BULK_VERSION = 2  # bump when the cached bulk moduli change
+_BULK_VERSION = 3  # bump when the cached bulk moduli change (3: exact inversion test, SITE_MAP_TOL 1e-8)
 
 def canonical_cell(structure):
     """The structure rebuilt from lattice parameters and fractional coordinates: one cell for all rotations/reflections.
@@ -156,7 +156,7 @@ _E2_OVER_EPS0 = elementary_charge / (epsilon_0 * 1e-10)
 _E_PER_A2 = elementary_charge * 1e20
 "1 e/A^2 in C/m^2 (16.02)."
 
-_FC_VERSION = 1  # bump when the cached force constants change
+_FC_VERSION = 2  # bump when the cached force constants change (2: exact orbits, SITE_MAP_TOL 1e-8)
 
 def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(Phi (3N, 3N) in eV/A^2, Lambda (3N, 3, 3) in eV/A) of a structure at its given geometry under a SevenNet
