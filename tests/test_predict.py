@@ -56,8 +56,8 @@ BROKE_AT_1E_5 = ("mvc-2949", "mp-764338", "mp-5928", "mp-7849")
 @pytest.mark.parametrize("task", GRAPH_TASKS)
 def test_equivariance_of_crystals_symmetric_within_rounding(task, data_dir):
     """MP test crystals with an improper operation whose symmetry holds to ~1e-6 A but not exactly (MP files round
-    positions): an improper rotation rotates the answer. With shortcuts taken at 1e-5 A (symmetry.SITE_MAP_TOL), the
-    piezoelectric answer changed by up to 1.4e-5 and the elastic one of SbO2 (mvc-2949) by 1.4e-6."""
+    positions): an improper rotation rotates the answer. With the shortcuts taken at 1e-5 A (SITE_MAP_TOL until
+    2026-12-04), the piezoelectric answer changed by up to 1.4e-5 and the elastic one of SbO2 (mvc-2949) by 1.4e-6."""
     from tensor_nb.data import dataset_splits, load_task
     from tensor_nb.symmetry import improper_site_map, proper_orbits
 
@@ -93,8 +93,8 @@ def other_cells(s) -> dict:
 @pytest.mark.parametrize("task", list(CARDS))
 @pytest.mark.parametrize("name", ["ZnO", "alpha-quartz"])
 def test_predictions_do_not_depend_on_the_cell(task, name):
-    "A CIF may describe a crystal by any cell, origin and site order: the predicted tensor is the same (per atom: the"
-    "same charges on the same atoms)."
+    """A CIF may describe a crystal by any cell, origin and site order: the predicted tensor is the same (per atom: the
+    same charges on the same atoms)."""
     s = example_structures()[name]
     a = np.asarray(tensor_nb.predict(s, task))
     scale = max(np.abs(a).max(), CARDS[task]["test"]["mean_component_mae"])

@@ -50,8 +50,8 @@ def test_batched_wigner_matrices_are_the_single_ones(l, seed):
 
 @pytest.mark.parametrize("task", ["dielectric", "piezoelectric"])
 def test_crystals_move_onto_their_exact_symmetry_covariantly(task, data_dir):
-    "MP test crystals symmetric within rounding: `exact_symmetric` makes the symmetry exact, moves atoms by about"
-    "the miss and commutes with rotations and inversion."
+    """MP test crystals symmetric within rounding: `exact_symmetric` makes the symmetry exact, moves atoms by about
+    the miss and commutes with rotations and inversion."""
     from tensor_nb.data import dataset_splits, load_task
     from tensor_nb.symmetry import exact_symmetric, improper_site_map, proper_orbits
 
