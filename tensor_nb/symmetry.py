@@ -549,15 +549,16 @@ def _exact_operations(structure, which: list[int], tol: float, step: int | None 
     cart, W, w = space_group_operations(structure)
     L, f = np.asarray(structure.lattice.matrix), np.asarray(structure.frac_coords)
     for start, perm, dist in _nearest_image_chunks(structure, W[which], w[which], step):
-        for k, g in enumerate(which[start:start + len(perm)]):
+        ops = np.asarray(which[start:start + len(perm)])
+        miss = f[perm] - (np.einsum("gij,nj->gni", W[ops], f) + w[ops, None, :])  # (g, n, 3), all ops of the chunk
+        miss -= np.round(miss)
+        shift = miss.mean(1)
+        resid = np.linalg.norm((miss - shift[:, None]) @ L, axis=-1).max(1)
+        for k, g in enumerate(ops):
             lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
-            if not lattice_maps or dist[k].max() > SYMPREC or len(set(perm[k].tolist())) != len(perm[k]):
-                continue
-            miss = f[perm[k]] - (f @ W[g].T + w[g])
-            miss -= np.round(miss)
-            shift = miss.mean(0)
-            if np.linalg.norm((miss - shift) @ L, axis=1).max() <= tol:
-                yield g, perm[k], w[g] + shift
+            if (lattice_maps and dist[k].max() <= SYMPREC and resid[k] <= tol
+                    and len(set(perm[k].tolist())) == len(perm[k])):
+                yield int(g), perm[k], w[g] + shift[k]
 
 def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
     """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
