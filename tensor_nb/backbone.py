@@ -29,10 +29,10 @@ from .symmetry import exact_symmetric, improper_site_map, proper_orbits
 
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
-           'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'SevenNetBlocks',
-           'rotate_features', 'batch_orbits', 'self_products', 'even', 'crystal_scalars', 'BackboneHead',
-           'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead', 'inverted_features', 'blocks_dtype',
-           'node_features', 'replica', 'BackboneModel', 'invariant_summary']
+           'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'orbit_edges',
+           'from_orbits', 'SevenNetBlocks', 'rotate_features', 'batch_orbits', 'self_products', 'even',
+           'crystal_scalars', 'BackboneHead', 'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead',
+           'inverted_features', 'blocks_dtype', 'node_features', 'replica', 'BackboneModel', 'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -149,6 +149,15 @@ def batch_graphs(graphs: list[dict]) -> dict:
             "batch": torch.repeat_interleave(torch.arange(len(graphs)), torch.tensor(sizes))}
 
 # %% ../nbs/07a_backbone.ipynb
+def orbit_edges(edge_index: torch.Tensor, orbits: tuple[torch.Tensor, np.ndarray] | None) -> slice | torch.Tensor:
+    "The edges whose receiver (row 0 of edge_index) is the first atom of its orbit (`batch_orbits`); all without."
+    return slice(None) if orbits is None else orbits[0][edge_index[0]] == edge_index[0]
+
+def from_orbits(x: torch.Tensor, irreps: str | o3.Irreps, orbits: tuple[torch.Tensor, np.ndarray],
+                D: dict | None = None) -> torch.Tensor:
+    "Every atom's features x (n, irreps.dim) as its orbit's first atom's, rotated onto it (`rotate_features`)."
+    return rotate_features(x[orbits[0]], irreps, orbits[1], D)
+
 class SevenNetBlocks(nn.Module):
     "SevenNet's embedding and interaction blocks; forward(graph batch) -> node features (N, irreps_out.dim)."
     def __init__(self, name: str, dtype: torch.dtype = torch.float64):
@@ -169,7 +178,7 @@ class SevenNetBlocks(nn.Module):
         with `stop`, the input of block `stop` instead; with `orbits` (rep, R) of `batch_orbits`, messages go only
         into the first atom of each orbit (see below)."""
         import sevenn._keys as KEY
-        edges = slice(None) if orbits is None else orbits[0][g["edge_index"][0]] == g["edge_index"][0]  # 0: receiver
+        edges = orbit_edges(g["edge_index"], orbits)
         data = {KEY.EDGE_IDX: g["edge_index"][:, edges], KEY.EDGE_VEC: g["edge_vec"][edges],
                 KEY.NODE_FEATURE: g["species"]}
         feats, running, wigner = [], start is None, {}
@@ -185,9 +194,8 @@ class SevenNetBlocks(nn.Module):
                 else:
                     continue
             data = module(data)
-            if orbits is not None and key.endswith("_equivariant_gate"):  # every atom from its orbit's first
-                data[KEY.NODE_FEATURE] = rotate_features(data[KEY.NODE_FEATURE][orbits[0]], self.block_irreps(block),
-                                                         orbits[1], wigner)
+            if orbits is not None and key.endswith("_equivariant_gate"):
+                data[KEY.NODE_FEATURE] = from_orbits(data[KEY.NODE_FEATURE], self.block_irreps(block), orbits, wigner)
             if key.endswith("_equivariant_gate") and block in self.spec.feature_blocks:
                 feats.append(data[KEY.NODE_FEATURE])
         if stop is not None:

@@ -13,14 +13,15 @@ from scipy.constants import electron_volt, elementary_charge, epsilon_0
 from torch import nn
 from tqdm.auto import tqdm
 
-from .backbone import _checkpoint, backbone_spec, batch_graphs, sevennet_graph, sevennet_modules
+from .backbone import (_checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits, orbit_edges,
+                                sevennet_graph, sevennet_modules)
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TensorInputError, check_flag, check_name, check_range, finite_array, real_array
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import structure_list, validate_structure
-from .symmetry import improper_site_map, proper_orbits
+from .symmetry import exact_symmetric, improper_site_map, proper_orbits
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
@@ -36,22 +37,26 @@ _EV_PER_A3_IN_GPA = electron_volt * 1e21
 
 class SevenNetEnergy(nn.Module):
     """A SevenNet potential in float64: forward(graph batch, s) -> energy (eV) per crystal, crystal k scaled by s[k]
-    (s: (N,)) or deformed by the matrix s[k] (s: (N, 3, 3), edge vectors r -> s[k] r); the graph's edges stay."""
+    (s: (N,)) or deformed by the matrix s[k] (s: (N, 3, 3), edge vectors r -> s[k] r); the graph's edges stay.
+    With `orbits` (`batch_orbits`, valid for scalings only), messages go only into the first atom of each orbit."""
     def __init__(self, name: str = POTENTIAL):
         super().__init__()
         self.body, self.type_map = sevennet_modules(name, torch.float64, energy=True)
         self.cutoff = float(_checkpoint(name).config["cutoff"])
 
-    def forward(self, g: dict, s: torch.Tensor) -> torch.Tensor:
+    def forward(self, g: dict, s: torch.Tensor, orbits: tuple[torch.Tensor, np.ndarray] | None = None) -> torch.Tensor:
         import sevenn._keys as KEY
         edge_crystal = g["batch"][g["edge_index"][0]]
         vec = g["edge_vec"].double()
         vec = vec * s[edge_crystal, None] if s.ndim == 1 else torch.einsum("eij,ej->ei", s[edge_crystal], vec)
-        data = {KEY.EDGE_IDX: g["edge_index"], KEY.EDGE_VEC: vec,
+        edges, wigner = orbit_edges(g["edge_index"], orbits), {}
+        data = {KEY.EDGE_IDX: g["edge_index"][:, edges], KEY.EDGE_VEC: vec[edges],
                 KEY.NODE_FEATURE: g["species"], KEY.ATOM_TYPE: g["species"], KEY.BATCH: g["batch"],
                 KEY.NUM_ATOMS: torch.bincount(g["batch"])}
-        for module in self.body.values():
+        for key, module in self.body.items():
             data = module(data)
+            if orbits is not None and key.endswith("_equivariant_gate"):
+                data[KEY.NODE_FEATURE] = from_orbits(data[KEY.NODE_FEATURE], module.gate.irreps_out, orbits, wigner)
         return data[KEY.PRED_TOTAL_ENERGY]
 
 @lru_cache(maxsize=None)
@@ -66,7 +71,7 @@ def _energy_model(name: str) -> SevenNetEnergy:
 STRAIN_STEP = 1e-4
 "Relative change h of the lattice constants in the finite differences for E' and E''."
 
-_BULK_VERSION = 3  # bump when the cached bulk moduli change (3: exact inversion test, SITE_MAP_TOL 1e-8)
+_BULK_VERSION = 4  # bump when the cached bulk moduli change (4: crystals moved onto their exact symmetry)
 
 def canonical_cell(structure):
     """The structure rebuilt from lattice parameters and fractional coordinates: one cell for all rotations/reflections.
@@ -77,18 +82,18 @@ def canonical_cell(structure):
                            structure.frac_coords)
 
 def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool = True, progress: bool = False,
-                 batch_size: int = 1) -> np.ndarray:
+                 batch_size: int = 3) -> np.ndarray:
     """Clamped-ion bulk modulus (GPa) of each structure at its given geometry under a SevenNet potential:
     K = V d2E/dV2 by central differences in float64, averaged with the inversion for chiral crystals (see above):
     invariant under rotations and reflections. `batch_size` crystals (each three times) per call of the potential:
-    small batches are the fastest here (30 elastic test crystals, one thread: 5.5/s at 1, 5.1/s at 2, 4.8/s at 3;
-    48 crystals: 3.0/s at 8, 1.9/s at 32)."""
+    small batches are the fastest here (30 elastic test crystals, one thread, beside two training runs: 9.1-10.6/s at
+    1, 11.1-11.2/s at 2, 11.5-11.7/s at 3; 48 crystals: 8.1-8.9/s at 8, 7.4-7.5/s at 32)."""
     backbone_spec(potential)
     check_range(batch_size, "batch size", 1, integer=True)
     check_flag(use_cache, "use_cache")
     check_flag(progress, "progress")
     structures = structure_list(structures, "bulk_modulus")
-    cells = [canonical_cell(s) for s in structures]
+    cells = [canonical_cell(exact_symmetric(s)) for s in structures]
     keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, structure_key(c)) for c in cells]
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])
     todo = np.flatnonzero(np.isnan(out)).tolist()
@@ -103,8 +108,8 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
         chunk = jobs[start:start + batch_size]
         g = batch_graphs([sevennet_graph(c, model.type_map, model.cutoff) for _, c in chunk] * 3)
         s = torch.tensor(np.repeat([1 - h, 1.0, 1 + h], len(chunk)), dtype=torch.float64)
-        with torch.no_grad():
-            e_minus, e0, e_plus = model(g, s).reshape(3, len(chunk))
+        with torch.no_grad():  # a scaling keeps every symmetry: messages into the first atom of each orbit only
+            e_minus, e0, e_plus = model(g, s, batch_orbits([c for _, c in chunk] * 3)).reshape(3, len(chunk))
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
         volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
         for (i, _), k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):

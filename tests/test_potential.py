@@ -77,6 +77,26 @@ def test_bulk_modulus_is_an_invariant_of_the_crystal():
     assert 15 < k[0] < 40 and 80 < k[-1] < 120, k  # experiment: NaCl 24-25 GPa, Si 98 GPa (clamped-ion is higher)
 
 
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(sorted(example_structures())), st.sampled_from([(1, 1, 1), (2, 1, 1), (1, 2, 2)]),
+       st.floats(0.97, 1.03), st.integers(0, 2**31 - 1))
+def test_the_orbit_shortcut_gives_the_energy_of_the_whole_graph(name, scaling, s, seed):
+    "Messages only into each orbit's first atom (`bulk_modulus`'s shortcut): the same energy, rotated cells too."
+    import torch
+
+    from tensor_nb.backbone import batch_graphs, batch_orbits, sevennet_graph
+    from tensor_nb.potential import POTENTIAL, _energy_model
+    from tensor_nb.symmetry import exact_symmetric
+
+    crystal = exact_symmetric(example_structures()[name] * scaling)
+    crystal.apply_operation(SymmOp.from_rotation_and_translation(Rotation.random(random_state=seed).as_matrix()))
+    pot = _energy_model(POTENTIAL)
+    g, scale = batch_graphs([sevennet_graph(crystal, pot.type_map, pot.cutoff)]), torch.tensor([s], dtype=torch.float64)
+    with torch.no_grad():
+        full, short = float(pot(g, scale)), float(pot(g, scale, batch_orbits([crystal])))
+    assert abs(short - full) < 1e-10 * abs(full), (full, short)
+
+
 def test_bulk_modulus_refuses_an_unknown_potential():
     with pytest.raises(UnknownNameError):
         bulk_modulus([example_structures()["Si"]], "foo")
