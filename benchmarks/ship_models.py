@@ -44,7 +44,8 @@ def bulk_prior_note(prior: dict | None) -> str:
     if not prior:
         return ""
     by = {"component": "mean component", "k_vrh": "K_VRH"}[prior.get("by", "component")]
-    return (f"the Voigt bulk modulus blended with the clamped-ion bulk modulus of {prior['potential']} (weight "
+    ions = "relaxed" if prior.get("relaxed") else "clamped"
+    return (f"the Voigt bulk modulus blended with the {ions}-ion bulk modulus of {prior['potential']} (weight "
             f"{prior['weight']:g}, chosen on the validation crystals by the {by} MAE; 07c_potential)")
 
 

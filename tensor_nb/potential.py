@@ -21,7 +21,7 @@ from .errors import SettingError, TensorInputError, check_flag, check_name, chec
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import structure_list, validate_structure
-from .symmetry import exact_symmetric, improper_site_map, proper_orbits
+from .symmetry import exact_symmetric, improper_site_map, proper_orbits, symmetric_displacements
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
@@ -71,7 +71,7 @@ def _energy_model(name: str) -> SevenNetEnergy:
 STRAIN_STEP = 1e-4
 "Relative change h of the lattice constants in the finite differences for E' and E''."
 
-_BULK_VERSION = 4  # bump when the cached bulk moduli change (4: crystals moved onto their exact symmetry)
+_BULK_VERSION = 5  # bump when the cached bulk moduli change (5: relaxed ions as an option)
 
 def canonical_cell(structure):
     """The structure rebuilt from lattice parameters and fractional coordinates: one cell for all rotations/reflections.
@@ -82,19 +82,22 @@ def canonical_cell(structure):
                            structure.frac_coords)
 
 def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool = True, progress: bool = False,
-                 batch_size: int = 3) -> np.ndarray:
+                 batch_size: int = 3, relaxed: bool = False) -> np.ndarray:
     """Clamped-ion bulk modulus (GPa) of each structure at its given geometry under a SevenNet potential:
     K = V d2E/dV2 by central differences in float64, averaged with the inversion for chiral crystals (see above):
-    invariant under rotations and reflections. `batch_size` crystals (each three times) per call of the potential:
+    invariant under rotations and reflections. With `relaxed`, the relaxed-ion K: the free internal coordinates
+    relax (see below; -inf where the potential finds one of them unstable: no prior).
+    `batch_size` crystals (each three times) per call of the potential:
     small batches are the fastest here (30 elastic test crystals, one thread, beside two training runs: 9.1-10.6/s at
     1, 11.1-11.2/s at 2, 11.5-11.7/s at 3; 48 crystals: 8.1-8.9/s at 8, 7.4-7.5/s at 32)."""
     backbone_spec(potential)
     check_range(batch_size, "batch size", 1, integer=True)
     check_flag(use_cache, "use_cache")
     check_flag(progress, "progress")
+    check_flag(relaxed, "relaxed")
     structures = structure_list(structures, "bulk_modulus")
     cells = [canonical_cell(exact_symmetric(s)) for s in structures]
-    keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, structure_key(c)) for c in cells]
+    keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, relaxed, structure_key(c)) for c in cells]
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])
     todo = np.flatnonzero(np.isnan(out)).tolist()
     # (structure, cell) pairs: a chiral crystal is evaluated with its inversion too, and K is their mean
@@ -112,13 +115,34 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
             e_minus, e0, e_plus = model(g, s, batch_orbits([c for _, c in chunk] * 3)).reshape(3, len(chunk))
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
         volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
-        for (i, _), k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):
-            found[i].append(k)
+        for (i, c), k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):
+            found[i].append(k - _relaxation(model, c) if relaxed else k)
     for i in todo:
         out[i] = float(np.mean(found[i]))
         if use_cache:
             cache_put(keys[i], {"k": out[i]}, "bulk")
     return out
+
+# %% ../nbs/07c_potential.ipynb
+def _relaxation(model: SevenNetEnergy, cell) -> float:
+    """How much relaxing its free internal coordinates lowers the clamped-ion K of `cell` (GPa, >= 0): see above;
+    inf if the potential finds one of them unstable."""
+    B = symmetric_displacements(cell)
+    n, d = len(cell), B.shape[1]
+    if d == 0:
+        return 0.0
+    g = batch_graphs([sevennet_graph(cell, model.type_map, model.cutoff)])
+    q = torch.zeros(1 + d, dtype=torch.float64, requires_grad=True)  # (s - 1, a)
+    u = (torch.from_numpy(B) @ q[1:]).reshape(n, 3)
+    src, dst = g["edge_index"]
+    g["edge_vec"] = g["edge_vec"] * (1 + q[0]) + u[dst] - u[src]
+    energy = model(g, torch.ones(1, dtype=torch.float64), batch_orbits([cell])).sum()
+    (grad,) = torch.autograd.grad(energy, q, create_graph=True)
+    H = torch.stack([torch.autograd.grad(grad[1 + k], q, retain_graph=True)[0] for k in range(d)]).numpy()
+    e_sa, e_aa = H[:, 0], H[:, 1:]
+    if np.linalg.eigvalsh(e_aa).min() <= 0:
+        return np.inf
+    return float(e_sa @ np.linalg.solve(e_aa, e_sa)) / (9 * cell.volume) * _EV_PER_A3_IN_GPA
 
 # %% ../nbs/07c_potential.ipynb
 BULK_WEIGHTS = tuple(np.round(np.linspace(0, 1, 21), 2).tolist())

@@ -119,7 +119,8 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y = model.to(dtype)(batch.to_dtype(dtype))
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
-            coeffs = blend_bulk(coeffs, bulk_modulus(chunk, prior["potential"]), prior["weight"])
+            k = bulk_modulus(chunk, prior["potential"], relaxed=prior.get("relaxed", False))
+            coeffs = blend_bulk(coeffs, k, prior["weight"])
         if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
             mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
             coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)

@@ -22,7 +22,8 @@ __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_
            'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
            'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
            'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric', 'voigt_mask']
+           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric', 'symmetric_displacements',
+           'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -649,6 +650,27 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
         return structure  # the shortcuts take it as it is
     return type(structure)(type(structure.lattice)(L_exact), structure.species, f_exact,
                            site_properties=structure.site_properties)
+
+# %% ../nbs/04_pointgroups.ipynb
+def symmetric_displacements(structure, tol: float = SITE_MAP_TOL) -> np.ndarray:
+    """Orthonormal basis (3N, d) of the atom displacements that every operation mapping each atom within `tol`
+    Angstrom leaves unchanged, rigid translations excluded: the crystal's free internal coordinates. Row 3k + a is
+    atom k, Cartesian direction a; d = 0 when symmetry fixes every atom."""
+    n = len(check_structure(structure))
+    check_range(tol, "symmetric_displacements: tol (A)", 0, low_open=True)
+    try:
+        cart, W, _ = space_group_operations(structure)
+        found = list(_exact_operations(structure, list(range(len(W))), tol))
+    except StructureError:  # spglib finds no symmetry at all: only the identity
+        cart, found = np.eye(3)[None], [(0, np.arange(n), None)]
+    P = np.zeros((n, 3, n, 3))
+    for g, perm, _ in found:
+        P[perm, :, np.arange(n), :] += cart[g]  # atom i's displacement, rotated, onto atom perm[i]
+    T = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)  # the rigid translations, orthonormal
+    Q = np.eye(3 * n) - T @ T.T
+    P = Q @ P.reshape(3 * n, 3 * n) @ Q / len(found)
+    w, v = np.linalg.eigh((P + P.T) / 2)
+    return v[:, w > 0.5]
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:

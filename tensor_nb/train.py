@@ -298,8 +298,9 @@ def evaluated_coefficients(model: torch.nn.Module, inputs, structures: list, sca
     `moduli_prior` is (07d_moduli): what `evaluate` scores."""
     pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
     if bulk_prior:
-        pred = blend_bulk(pred, bulk_modulus([structures[i] for i in indices], bulk_prior["potential"]),
-                          bulk_prior["weight"])
+        k = bulk_modulus([structures[i] for i in indices], bulk_prior["potential"],
+                         relaxed=bulk_prior.get("relaxed", False))
+        pred = blend_bulk(pred, k, bulk_prior["weight"])
     if moduli_prior:
         pred = apply_moduli_prior(pred, feature_summaries(inputs, indices, norms=True), moduli_prior)
     return pred
@@ -402,13 +403,13 @@ def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_o
 
 # %% ../nbs/08_train.ipynb
 def fit_bulk_prior(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
-                   progress: bool = False, by: str = "component") -> dict:
-    """An elastic model's bulk prior: POTENTIAL and the blend weight with the lowest error `by` (`BULK_METRICS`)
-    on these (validation) crystals."""
+                   progress: bool = False, by: str = "component", relaxed: bool = False) -> dict:
+    """An elastic model's bulk prior: POTENTIAL, clamped- or `relaxed`-ion (07c_potential), and the blend weight with
+    the lowest error `by` (`BULK_METRICS`) on these (validation) crystals."""
     pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices)
-    k = bulk_modulus([data.structures[i] for i in indices], POTENTIAL, progress=progress)
+    k = bulk_modulus([data.structures[i] for i in indices], POTENTIAL, progress=progress, relaxed=relaxed)
     truth = np.stack([data.tensors[i] for i in indices])
-    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, truth, by), "by": by}
+    return {"potential": POTENTIAL, "weight": fit_bulk_weight(pred, k, truth, by), "by": by, "relaxed": relaxed}
 
 # %% ../nbs/08_train.ipynb
 def _save(path: Path, state: dict) -> None:
