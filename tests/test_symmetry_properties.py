@@ -8,7 +8,7 @@ from scipy.spatial.transform import Rotation
 
 from tensor_nb.examples import example_structures
 from tensor_nb.harmonics import wigner_D, wigner_D_batch
-from tensor_nb.symmetry import proper_orbits
+from tensor_nb.symmetry import proper_orbits, symmetric_displacements
 
 EXAMPLES = example_structures()
 
@@ -18,6 +18,22 @@ def turned(s, seed: int):
     out = s.copy()
     out.lattice = type(s.lattice)(s.lattice.matrix @ Rotation.random(random_state=seed).as_matrix().T)
     return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(sorted(EXAMPLES)), cells=st.tuples(*[st.integers(1, 2)] * 3), seed=st.integers(0, 2**16))
+def test_symmetric_displacements_keep_the_symmetry(name, cells, seed):
+    """The free internal coordinates are orthonormal, move no crystal rigidly, keep the crystal's operations (each
+    carries every displacement pattern onto itself), and their number does not depend on the frame."""
+    s = turned(EXAMPLES[name] * cells, seed)
+    B = symmetric_displacements(s)
+    n, d = len(s), B.shape[1]
+    assert np.allclose(B.T @ B, np.eye(d), atol=1e-9) and np.allclose(B.reshape(n, 3, d).sum(0), 0, atol=1e-9)
+    u = B.reshape(n, 3, d)
+    rep, R, maps = proper_orbits(s)
+    for j in range(n):  # the operation carrying atom rep[j] onto j carries every displacement pattern onto itself
+        assert np.allclose(u[maps[j]], np.einsum("ab,kbd->kad", R[j], u), atol=1e-9)
+    assert d == symmetric_displacements(EXAMPLES[name] * cells).shape[1]  # the same in every frame
 
 
 @settings(max_examples=25, deadline=None)
