@@ -4,9 +4,9 @@ Fits the blend weight on the validation crystals (as `train(..., bulk_prior=True
 `--by k_vrh`: by the K_VRH MAE) and reports both splits beside the trivial predictors; appends a row to
 benchmarks/results/bulk_prior.jsonl.
 
-    python benchmarks/bulk_prior.py tensor_nb/assets/elastic.pt [--by k_vrh] [--relaxed] [--ship]
+    python benchmarks/bulk_prior.py tensor_nb/assets/elastic.pt [--by k_vrh] [--clamped] [--ship]
 
---relaxed: the relaxed-ion bulk modulus of the potential instead of the clamped-ion one (07c_potential).
+--clamped: the clamped-ion bulk modulus of the potential instead of the relaxed-ion one (07c_potential).
 
 --ship writes the fitted prior into the model file and its test metrics and prior into the model card beside it.
 """
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("model", help="a model.pt of an elastic task")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--by", default="component", choices=list(BULK_METRICS), help="what the weight minimises")
-    parser.add_argument("--relaxed", action="store_true", help="relaxed-ion bulk moduli (07c_potential)")
+    parser.add_argument("--clamped", action="store_true", help="clamped-ion bulk moduli (07c_potential)")
     parser.add_argument("--ship", action="store_true", help="write the prior into the model file and its card")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -37,7 +37,7 @@ def main() -> None:
     tr, va, te = rows["train"], rows["val"], rows["test"]
     t0 = time.time()
     prior = fit_bulk_prior(loaded.model, inputs, data, loaded.scaler, va, progress=True, by=args.by,
-                           relaxed=args.relaxed)
+                           relaxed=not args.clamped)
     row = {"model": args.model, "task": meta["task"], "commit": git_commit(), "data_sha256_16": data_hash(meta["task"]),
            "command": " ".join(sys.argv), "bulk_prior": prior, "selected_by": f"validation {BULK_METRICS[args.by]}"}
     m = compare(loaded, inputs, data, {"val": va, "test": te}, tr,

@@ -403,7 +403,7 @@ def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_o
 
 # %% ../nbs/08_train.ipynb
 def fit_bulk_prior(model: torch.nn.Module, inputs, data: TaskData, scaler: IrrepScaler, indices: list,
-                   progress: bool = False, by: str = "component", relaxed: bool = False) -> dict:
+                   progress: bool = False, by: str = "component", relaxed: bool = True) -> dict:
     """An elastic model's bulk prior: POTENTIAL, clamped- or `relaxed`-ion (07c_potential), and the blend weight with
     the lowest error `by` (`BULK_METRICS`) on these (validation) crystals."""
     pred = evaluated_coefficients(model, inputs, data.structures, scaler, indices)
