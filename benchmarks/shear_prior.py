@@ -1,7 +1,7 @@
 """Would a clamped-ion shear modulus from the potential help the shipped elastic model's G_VRH, as the bulk prior
 helps K_VRH?
 
-The shipped elastic model blends its Voigt bulk modulus with SevenNet-0's clamped-ion bulk modulus (07c_potential).
+The shipped elastic model blends its Voigt bulk modulus with SevenNet-0's bulk modulus (07c_potential).
 This experiment does the same for the Voigt shear modulus. For each elastic crystal of the validation and test
 splits it computes the potential's clamped-ion K_V and G_V from energies alone. The crystal is strained along an
 orthonormal basis B_m of symmetric matrices: one isotropic and five traceless. The strain is a Lagrangian (Green)
