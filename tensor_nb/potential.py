@@ -13,8 +13,8 @@ from scipy.constants import electron_volt, elementary_charge, epsilon_0
 from torch import nn
 from tqdm.auto import tqdm
 
-from .backbone import (_checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits, orbit_edges,
-                                sevennet_graph, sevennet_modules)
+from .backbone import _checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits, orbit_edges
+from .backbone import sevennet_graph, sevennet_modules
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TensorInputError, check_flag, check_name, check_range, finite_array, real_array
@@ -86,10 +86,10 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     """Clamped-ion bulk modulus (GPa) of each structure at its given geometry under a SevenNet potential:
     K = V d2E/dV2 by central differences in float64, averaged with the inversion for chiral crystals (see above):
     invariant under rotations and reflections. With `relaxed`, the relaxed-ion K: the free internal coordinates
-    relax (see below; -inf where the potential finds one of them unstable: no prior).
-    `batch_size` crystals (each three times) per call of the potential:
-    small batches are the fastest here (30 elastic test crystals, one thread, beside two training runs: 9.1-10.6/s at
-    1, 11.1-11.2/s at 2, 11.5-11.7/s at 3; 48 crystals: 8.1-8.9/s at 8, 7.4-7.5/s at 32)."""
+    relax (see below; -inf, no prior, where `_relaxation` cannot relax them). `batch_size` crystals (each three times)
+    per call of the potential: small batches are the fastest here (clamped ions, 30 elastic test crystals, one thread,
+    beside two training runs: 9.1-10.6/s at 1, 11.1-11.2/s at 2, 11.5-11.7/s at 3; 48 crystals: 8.1-8.9/s at 8,
+    7.4-7.5/s at 32)."""
     backbone_spec(potential)
     check_range(batch_size, "batch size", 1, integer=True)
     check_flag(use_cache, "use_cache")
