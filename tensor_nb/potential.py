@@ -130,12 +130,12 @@ _RELAX_MAX = 12
 def _relaxation(model: SevenNetEnergy, cell) -> float:
     """How much relaxing its free internal coordinates lowers the clamped-ion K of `cell` (GPa, >= 0): see above;
     inf if the potential finds one of them unstable or there are more than _RELAX_MAX of them."""
-    B = symmetric_displacements(cell)
+    B = symmetric_displacements(cell, most=_RELAX_MAX)
+    if B is None:
+        return np.inf
     n, d = len(cell), B.shape[1]
     if d == 0:
         return 0.0
-    if d > _RELAX_MAX:
-        return np.inf
     g = batch_graphs([sevennet_graph(cell, model.type_map, model.cutoff)])
     q = torch.zeros(1 + d, dtype=torch.float64, requires_grad=True)  # (s - 1, a)
     u = (torch.from_numpy(B) @ q[1:]).reshape(n, 3)

@@ -652,10 +652,11 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
                            site_properties=structure.site_properties)
 
 # %% ../nbs/04_pointgroups.ipynb
-def symmetric_displacements(structure, tol: float = SITE_MAP_TOL) -> np.ndarray:
+def symmetric_displacements(structure, tol: float = SITE_MAP_TOL, most: int | None = None) -> np.ndarray | None:
     """Orthonormal basis (3N, d) of the atom displacements that every operation mapping each atom within `tol`
     Angstrom leaves unchanged, rigid translations excluded: the crystal's free internal coordinates. Row 3k + a is
-    atom k, Cartesian direction a; d = 0 when symmetry fixes every atom."""
+    atom k, Cartesian direction a; d = 0 when symmetry fixes every atom. None if d > `most` (found before the basis
+    is built)."""
     n = len(check_structure(structure))
     check_range(tol, "symmetric_displacements: tol (A)", 0, low_open=True)
     try:
@@ -663,14 +664,25 @@ def symmetric_displacements(structure, tol: float = SITE_MAP_TOL) -> np.ndarray:
         found = list(_exact_operations(structure, list(range(len(W))), tol))
     except StructureError:  # spglib finds no symmetry at all: only the identity
         cart, found = np.eye(3)[None], [(0, np.arange(n), None)]
-    P = np.zeros((n, 3, n, 3))
-    for g, perm, _ in found:
-        P[perm, :, np.arange(n), :] += cart[g]  # atom i's displacement, rotated, onto atom perm[i]
-    T = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)  # the rigid translations, orthonormal
-    Q = np.eye(3 * n) - T @ T.T
-    P = Q @ P.reshape(3 * n, 3 * n) @ Q / len(found)
-    w, v = np.linalg.eigh((P + P.T) / 2)
-    return v[:, w > 0.5]
+    R, images = cart[[g for g, _, _ in found]], np.array([perm for _, perm, _ in found])  # (G, 3, 3), (G, n)
+    orbits = []
+    for r in np.flatnonzero(~np.any(images < np.arange(n), 0)):  # the first atom of each orbit
+        site = R[images[:, r] == r].mean(0)  # projector onto the displacements its site group keeps
+        w, v = np.linalg.eigh((site + site.T) / 2)
+        atoms, op = np.unique(images[:, r], return_index=True)  # the orbit, one operation onto each atom
+        orbits.append((atoms, op, v[:, w > 0.5]))
+    translations = int((np.linalg.eigvalsh((R.mean(0) + R.mean(0).T) / 2) > 0.5).sum())  # along symmetry axes
+    total = sum(fixed.shape[1] for _, _, fixed in orbits)
+    if most is not None and total - translations > most:
+        return None
+    B, col = np.zeros((n, 3, total)), 0
+    for atoms, op, fixed in orbits:  # atom r's kept displacement, carried onto every atom of its orbit
+        B[atoms, :, col:col + fixed.shape[1]] = R[op] @ fixed / np.sqrt(len(atoms))
+        col += fixed.shape[1]
+    B = B.reshape(3 * n, total)
+    T = np.kron(np.ones((n, 1)), np.eye(3)) / np.sqrt(n)
+    u, s, _ = np.linalg.svd(B - T @ (T.T @ B), full_matrices=False)  # singular values 1, or 0 for translations
+    return u[:, s > 0.5]
 
 # %% ../nbs/04_pointgroups.ipynb
 def voigt_mask(point_group: str, kind: str) -> np.ndarray:
