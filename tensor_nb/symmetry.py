@@ -659,6 +659,7 @@ def symmetric_displacements(structure, tol: float = SITE_MAP_TOL, most: int | No
     is built)."""
     n = len(check_structure(structure))
     check_range(tol, "symmetric_displacements: tol (A)", 0, low_open=True)
+    most = None if most is None else check_range(most, "symmetric_displacements: most", 0, integer=True)
     try:
         cart, W, _ = space_group_operations(structure)
         found = list(_exact_operations(structure, list(range(len(W))), tol))

@@ -51,7 +51,8 @@ from tensor_nb.moduli import blend_moduli, fit_moduli_head
 from tensor_nb.report import read_tensor, tensor_summary
 from tensor_nb.transfer import run_transfer
 from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
-                                space_group_operations, split_l, symmetrize, symmetry_residual)
+                                space_group_operations, split_l, symmetric_displacements, symmetrize,
+                                symmetry_residual)
 from tensor_nb.widgets import (born_charge_explorer, born_charge_parts, born_charge_table_html, decomposition_explorer,
                                mae_heatmap, material_explorer, save_figure, young_diagram_html)
 from tensor_nb.young import dim_gl, dim_sn, partitions, perm_sign, young_components
@@ -798,6 +799,11 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: even("x"), UnknownNameError, "irreps"),  # e3nn's ValueError
         (lambda: optical_modes(-1), TensorInputError, r"\(3N, 3N\)"),  # len() of unsized object
         (lambda: bulk_modulus([si], use_cache=np.zeros(2)), SettingError, "use_cache"),  # ambiguous truth
+        (lambda: bulk_modulus([si], relaxed="no"), SettingError, "relaxed"),  # "no" is truthy
+        (lambda: symmetric_displacements(si, most=-1), SettingError, "most"),  # would give None for every crystal
+        (lambda: symmetric_displacements(si, most=2.5), SettingError, "most"),
+        (lambda: symmetric_displacements(si, tol=float("nan")), SettingError, "tol"),
+        (lambda: symmetric_displacements("Si"), StructureError, "not a crystal structure"),
         (lambda: predict(si, "dielectric", dtype=np.zeros(2)), SettingError, "dtype"),  # ambiguous truth
         (lambda: directional_values(eps, "dielectric", n_theta=10**12), SettingError, "n_theta"),  # 7 TiB
         (lambda: born_charge_figure(None, np.zeros((2, 3, 3))), StructureError, "not a crystal structure"),
