@@ -25,8 +25,8 @@ from .symmetry import exact_symmetric, improper_site_map, proper_orbits, symmetr
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
-           'bulk_modulus', 'blend_bulk', 'fit_bulk_weight', 'force_constants', 'optical_modes', 'ionic_response',
-           'ionic_dielectric']
+           'bulk_modulus', 'blend_bulk', 'apply_bulk_prior', 'fit_bulk_weight', 'force_constants', 'optical_modes',
+           'ionic_response', 'ionic_dielectric']
 
 # %% ../nbs/07c_potential.ipynb
 POTENTIAL = "sevennet-0"
@@ -111,8 +111,10 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
         chunk = jobs[start:start + batch_size]
         g = batch_graphs([sevennet_graph(c, model.type_map, model.cutoff) for _, c in chunk] * 3)
         s = torch.tensor(np.repeat([1 - h, 1.0, 1 + h], len(chunk)), dtype=torch.float64)
+        rep, R = batch_orbits([c for _, c in chunk])  # the three copies of the chunk: the same orbits, offset
+        orbits = (torch.cat([rep + k * len(rep) for k in range(3)]), np.tile(R, (3, 1, 1)))
         with torch.no_grad():  # a scaling keeps every symmetry: messages into the first atom of each orbit only
-            e_minus, e0, e_plus = model(g, s, batch_orbits([c for _, c in chunk] * 3)).reshape(3, len(chunk))
+            e_minus, e0, e_plus = model(g, s, orbits).reshape(3, len(chunk))
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
         volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
         for (i, c), k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):
@@ -169,6 +171,12 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
     usable = np.isfinite(k) & (k > 0)  # a potential that finds the crystal unstable gives no prior
     w = np.where(usable, weight, 0.0)
     return coeffs + (w * (np.where(usable, k, 0.0) - coeffs @ b / 9))[..., None] * b
+
+def apply_bulk_prior(coeffs: np.ndarray, structures: list, prior: dict) -> np.ndarray:
+    """Elastic coefficients (..., N, 21) of `structures` blended as a model file's `bulk_prior` says ('potential',
+    'weight', and 'relaxed' ions; files without that key: clamped ions)."""
+    k = bulk_modulus(structures, prior["potential"], relaxed=prior.get("relaxed", False))
+    return blend_bulk(coeffs, k, prior["weight"])
 
 BULK_METRICS = {"component": "mean_component_mae", "k_vrh": "k_vrh_mae"}
 "What `fit_bulk_weight` minimises: the mean component MAE, or the MAE of K_VRH (the modulus the prior moves)."

@@ -25,7 +25,7 @@ from .errors import (
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .moduli import blend_moduli
-from .potential import blend_bulk, bulk_modulus, ionic_dielectric
+from .potential import apply_bulk_prior, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import VACUUM_GAP, as_structures, is_structure_text, structure_label, vacuum_gap
 from .symmetry import symmetrize_many, symmetrize_sites
@@ -119,8 +119,7 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y = model.to(dtype)(batch.to_dtype(dtype))
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
-            k = bulk_modulus(chunk, prior["potential"], relaxed=prior.get("relaxed", False))
-            coeffs = blend_bulk(coeffs, k, prior["weight"])
+            coeffs = apply_bulk_prior(coeffs, chunk, prior)
         if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
             mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
             coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)

@@ -30,7 +30,7 @@ from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, c
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
 from .moduli import apply_moduli_prior
-from .potential import POTENTIAL, blend_bulk, bulk_modulus, fit_bulk_weight
+from .potential import POTENTIAL, apply_bulk_prior, bulk_modulus, fit_bulk_weight
 from .spd import SPD_FLOOR, SPD_KINDS, spd_log
 from .symmetry import SYMPREC
 
@@ -298,9 +298,7 @@ def evaluated_coefficients(model: torch.nn.Module, inputs, structures: list, sca
     `moduli_prior` is (07d_moduli): what `evaluate` scores."""
     pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
     if bulk_prior:
-        k = bulk_modulus([structures[i] for i in indices], bulk_prior["potential"],
-                         relaxed=bulk_prior.get("relaxed", False))
-        pred = blend_bulk(pred, k, bulk_prior["weight"])
+        pred = apply_bulk_prior(pred, [structures[i] for i in indices], bulk_prior)
     if moduli_prior:
         pred = apply_moduli_prior(pred, feature_summaries(inputs, indices, norms=True), moduli_prior)
     return pred
