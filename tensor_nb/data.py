@@ -490,6 +490,8 @@ def training_subset(train_ids: list[str], fraction: float, seed: int = 0) -> lis
     "The first `fraction` (0 < fraction <= 1) of the training ids in hashed order: subsets for 10/25/50 % are nested."
     check_range(fraction, "training fraction", 0, 1, low_open=True)
     train_ids = _ids(train_ids, "training_subset")
+    if len(set(train_ids)) != len(train_ids):
+        raise DataError("material ids must be unique", reason="duplicate ids")
     count = round(fraction * len(train_ids))
     if train_ids and count < 1:
         raise SettingError(f"training fraction {fraction:g} of {len(train_ids)} training materials selects none")

@@ -101,6 +101,8 @@ def summary_list(T: np.ndarray, kind: str):
             out.append(html.Li(f"{label}: {shown}{u}"))
     if kind == "elastic" and not s.get("born_stable", True):
         out.append(html.Li("not positive definite: mechanically unstable", className="caveat"))
+    if kind == "dielectric" and not s.get("at_least_vacuum", True):
+        out.append(html.Li("a principal value below 1: not the permittivity of a stable insulator", className="caveat"))
     return html.Ul(out)
 
 

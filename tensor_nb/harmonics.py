@@ -103,10 +103,13 @@ def real_from_complex(l: int) -> np.ndarray:
     return U
 
 # %% ../nbs/01_harmonics.ipynb
+_E3NN_MAX_L = 12
+"Largest l of e3nn's spherical harmonics (e3nn's own limit), so of everything that compares with e3nn's basis."
+
 @value_cache
 def e3nn_from_real(l: int) -> np.ndarray:
     "Orthogonal Q_l with e3nn's real harmonics = Q_l @ (real harmonics above); derived by least squares, float64."
-    l = check_range(l, "l", 0, _MAX_L, integer=True)
+    l = check_range(l, "l", 0, _E3NN_MAX_L, integer=True)
     import torch
     from e3nn import o3
     pts = np.random.default_rng(l).normal(size=(8 * (2 * l + 1), 3))

@@ -22,6 +22,7 @@ from .errors import (PredictionWarning, SettingError, TensorInputError, UnknownN
                               parse_json)
 from .examples import EXAMPLE_TENSORS, example_structures
 from .metrics import compliance, is_stable, voigt_reuss, vrh_moduli
+from .spd import SPD_FLOOR
 from .structures import as_structure
 
 # %% auto 0
@@ -141,6 +142,7 @@ def tensor_summary(T: np.ndarray, kind: str) -> dict:
     elif kind == "dielectric":
         out["principal_values"] = np.linalg.eigvalsh((T + T.T) / 2).tolist()
         out["mean"] = float(np.trace(T) / 3)
+        out["at_least_vacuum"] = out["principal_values"][0] >= SPD_FLOOR[kind]  # a stable insulator's eps >= 1
     elif kind in ("piezoelectric", "piezo_strain"):
         V = full_to_voigt(T, kind)
         a, b = np.unravel_index(np.abs(V).argmax(), V.shape)
@@ -227,6 +229,7 @@ def summary_html(summary: dict) -> str:
         "universal_anisotropy": "universal anisotropy A<sup>U</sup>",
         "born_stable": "mechanically stable (Born)",
         "mean": "mean permittivity",
+        "at_least_vacuum": "every principal value >= 1 (as for a stable insulator)",
         "principal_values": "principal values",
         "largest": "largest coefficient",
         "largest_component": "at",

@@ -39,7 +39,13 @@ def spd_map(T, kind: str, fn: Callable[[np.ndarray], np.ndarray], strict: bool =
         raise TensorInputError(f"spd_map({kind!r}): {e}") from None
     M = full_to_voigt(A, kind) * _MANDEL[:, None] * _MANDEL if kind == "elastic" else A
     w, V = np.linalg.eigh(M)
-    M = np.einsum("...ij,...j,...kj->...ik", V, fn(w), V)
+    f = np.asarray(fn(w), dtype=float)
+    if f.shape != w.shape:
+        raise SettingError(f"spd_map: fn must map eigenvalues {w.shape} to the same shape, gave {f.shape}")
+    if not np.isfinite(f).all():
+        raise TensorInputError(f"spd_map({kind!r}): fn gave NaN or inf for {int((~np.isfinite(f)).any(-1).sum())} "
+                               "tensor(s)")
+    M = np.einsum("...ij,...j,...kj->...ik", V, f, V)
     return voigt_to_full(M / _MANDEL[:, None] / _MANDEL, kind) if kind == "elastic" else M
 
 # %% ../nbs/03b_spd.ipynb

@@ -580,6 +580,8 @@ _FIGURE_FORMATS = (".html", ".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
 def save_figure(fig: go.Figure, path: str | Path) -> Path:
     """Write a figure as self-contained HTML (.html) or as an image (.png, .svg, .pdf, .jpg, .jpeg, .webp; needs the
     kaleido package and a browser, else SettingError before anything is written)."""
+    if not isinstance(fig, go.Figure):
+        raise SettingError(f"save_figure writes a plotly Figure, got {type(fig).__name__}")
     path = as_path(path, "figure file")
     if path.suffix.lower() not in _FIGURE_FORMATS:
         known = ", ".join(_FIGURE_FORMATS)

@@ -42,7 +42,8 @@ from tensor_nb.data import align_to_structure, doc_to_record, get_field
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
-from tensor_nb.harmonics import cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, wigner_D, wigner_D_batch
+from tensor_nb.harmonics import (cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, real_cg, wigner_D,
+                                 wigner_D_batch)
 from tensor_nb.structures import structure_label, vacuum_gap
 from tensor_nb.conventions import full_to_voigt, voigt_index
 from tensor_nb.metrics import is_stable, vrh_moduli
@@ -882,6 +883,11 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: element_baseline(None, [], [[14]]), TensorInputError, "atomic numbers"),  # len() of None
         (lambda: element_baseline([[14]], [np.zeros(3)], [[14]]), TensorInputError, r"\(n_atoms, 3, 3\)"),  # diag
         (lambda: element_baseline([[14]], [np.zeros((1, 3, 3))], "x"), TensorInputError, "atomic numbers"),  # int('x')
+        (lambda: spd_map(np.eye(3), "dielectric", lambda w: w[..., :2]), SettingError, "same shape"),  # einsum's error
+        (lambda: spd_map(np.eye(3), "dielectric", lambda w: np.log(w - 2)), TensorInputError, "NaN or inf"),  # kept NaN
+        (lambda: real_cg(13, 0, 13), SettingError, "<= 12"),  # e3nn's NotImplementedError
+        (lambda: save_figure("abc", "x.html"), SettingError, "plotly Figure"),  # an AttributeError
+        (lambda: training_subset(["mp-1", "mp-1"], 1.0), DataError, "unique"),  # a subset with a repeat
     ]
 
 

@@ -355,3 +355,17 @@ def test_orbit_shortcut_is_the_full_backbone_run():
         full, reduced = blocks(g), blocks(g, orbits=orbits)
     assert len(set(orbits[0].tolist())) <= len(full) / 2  # the shortcut is taken
     assert float((reduced - full).abs().max() / full.abs().max()) < 1e-7
+
+
+@pytest.mark.parametrize("task", [t for t in ("dielectric", "electronic_dielectric") if t in CARDS])
+def test_permittivities_stay_above_the_vacuum(task):
+    """Every principal value of a predicted permittivity is above 1, also far outside the training crystals: rock
+    salt stretched into the CsCl arrangement (a log(eps) model gave eps = 0.005 here) and an ion pair in a large box."""
+    from pymatgen.core import Lattice, Structure
+
+    odd = [Structure(Lattice.cubic(a), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]) for a in (4.0, 5.64, 7.0)]
+    odd.append(Structure(Lattice.cubic(30), ["Na", "Cl"], [[0, 0, 0], [0.09, 0, 0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PredictionWarning)  # out of domain, as it should say
+        eps = prediction.predict(odd + list(example_structures().values()), task)
+    assert np.linalg.eigvalsh((eps + np.swapaxes(eps, 1, 2)) / 2).min() > 1
