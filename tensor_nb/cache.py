@@ -87,8 +87,11 @@ def cache_put_bytes(key: str, payload: bytes, sub: str = "") -> bool:
         return False
     try:
         atomic_write_bytes(path, gzip.compress(_envelope(payload), compresslevel=1))
-    except OSError as e:  # e.g. a full disk: the entry is simply not kept
-        warnings.warn(f"could not write cache entry {path}: {e}", stacklevel=2)
+    except OSError as e:  # e.g. a full disk: the entry is simply not kept (one warning per folder)
+        if str(folder) not in _WARNED:
+            _WARNED.add(str(folder))
+            warnings.warn(f"could not write cache entry {path}: {e}; computing without keeping results in {folder}",
+                          stacklevel=2)
         return False
     return True
 

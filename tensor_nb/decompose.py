@@ -11,6 +11,7 @@ import re
 import sys
 import time
 import types
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -291,17 +292,22 @@ def fused_kernel(kind: str, dtype: str = "float64", layout: str | None = None):
     source = fused_kernel_source(kind, dtype, layout)
     name = f"to_irreps_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
     folder = writable_dir("kernels")
-    if folder is None:  # no disk cache for numba either: compile this process's copy in memory
-        source, filename = source.replace("cache=True", "cache=False"), f"<{name}>"
-    else:
+    if folder is not None:
         path = folder / f"{name}.py"
         try:
-            intact = path.read_bytes() == source.encode()
-        except OSError:
-            intact = False
-        if not intact:
-            atomic_write_bytes(path, source.encode())
-        filename = str(path)
+            if not (path.is_file() and path.read_bytes() == source.encode()):  # missing or not what we generate
+                atomic_write_bytes(path, source.encode())
+            kernel = _load_kernel(name, source, str(path))
+            n_out, n_in = change_of_basis(kind).shape  # compile now: numba writes its cache beside the source
+            kernel(np.zeros((1, n_in), dtype), np.empty((1, n_out), dtype), np.empty(1, dtype), np.dtype(dtype).type(1))
+            return kernel
+        except OSError as e:  # e.g. a full disk
+            warnings.warn(f"could not keep the kernel in {folder} ({e}): compiling it in memory", stacklevel=2)
+    return _load_kernel(name, source.replace("cache=True", "cache=False"), f"<{name}>")
+
+
+def _load_kernel(name: str, source: str, filename: str):
+    "The function `kernel` of a generated source, executed as module `name` from `filename`."
     module = types.ModuleType(name)
     module.__file__ = filename
     sys.modules[name] = module  # numba's disk cache finds the function through its module

@@ -162,6 +162,31 @@ def test_unwritable_cache_still_computes(tmp_path, monkeypatch):
     fused_kernel.cache_clear()
 
 
+@pytest.mark.skipif(fused_kernel("dielectric") is None, reason="numba is not installed")
+@pytest.mark.parametrize("where", ["source", "numba's cache"])
+def test_full_disk_still_computes(tmp_path, monkeypatch, where):
+    "A full disk refused the kernel's source file (or numba's cache beside it): an OSError out of to_irreps."
+    import errno
+
+    import tensor_nb.decompose as decompose
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path))
+    if where == "source":
+        monkeypatch.setattr(decompose, "atomic_write_bytes", full)
+    else:  # the kernel loads from its file, then the first call (compiling, writing numba's cache) fails
+        load = decompose._load_kernel
+        monkeypatch.setattr(decompose, "_load_kernel", lambda n, s, f: full if f.endswith(".py") else load(n, s, f))
+    fused_kernel.cache_clear()
+    T = symmetric("piezoelectric", ROWS)
+    with pytest.warns(UserWarning, match="No space left on device"):
+        x = to_irreps(T, "piezoelectric")
+    assert np.allclose(x, T.reshape(ROWS, -1) @ decompose.change_of_basis("piezoelectric").T)
+    fused_kernel.cache_clear()
+
+
 def test_data_load_with_unwritable_cache(data_dir, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
