@@ -60,8 +60,10 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(payload); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:  # a failed write (a full disk) names no file: name it
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from None
         raise
 
 def file_hash(path: Path) -> str:

@@ -9,7 +9,7 @@ import json
 from importlib.resources import files
 from pathlib import Path
 
-from .errors import SettingError
+from .errors import ModelFileError, SettingError
 
 # %% auto 0
 __all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'models_table']
@@ -19,8 +19,14 @@ ASSETS = Path(str(files("tensor_nb"))) / "assets"
 "Folder of the shipped models (`<task>.pt`) and their model cards (`<task>.json`)."
 
 def shipped_models() -> dict[str, dict]:
-    "Model cards of the models shipped with the package, by task."
-    return {p.stem: json.loads(p.read_text()) for p in sorted(ASSETS.glob("*.json"))}
+    "Model cards of the models shipped with the package, by task; ModelFileError for a damaged card."
+    cards = {}
+    for p in sorted(ASSETS.glob("*.json")):
+        try:
+            cards[p.stem] = json.loads(p.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ModelFileError(f"the model card {p} cannot be read ({e}): reinstall tensor_nb") from None
+    return cards
 
 # %% ../nbs/11a_cards.ipynb
 def ionic_blend(task: str, model_path: str | None = None) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import warnings
 
@@ -398,8 +399,16 @@ def main(argv: list[str] | None = None) -> int:
         warnings.formatwarning = lambda message, category, *rest, **kw: (
             f"tensor-nb {args.command}: {category.__name__}: {message}\n" if issubclass(category, PredictionWarning)
             else formatwarning(message, category, *rest, **kw))
+    fresh = getattr(args, "out", None)  # the topmost folder that this command would create, if any
+    if isinstance(fresh, (str, os.PathLike)) and not os.path.lexists(fresh):
+        while not os.path.lexists(os.path.dirname(os.path.abspath(fresh))):
+            fresh = os.path.dirname(os.path.abspath(fresh))
+    else:
+        fresh = None
+    code = None
     try:
-        return args.run(args)
+        code = args.run(args)
+        return code
     except KeyboardInterrupt:
         print(f"tensor-nb {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -414,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         warnings.formatwarning = formatwarning
+        if code != 0 and fresh and os.path.isdir(fresh) and not any(files for *_, files in os.walk(fresh)):
+            shutil.rmtree(fresh, ignore_errors=True)  # a failed command leaves no empty folder of its own behind
 
 # %% ../nbs/13_cli.ipynb
 if __name__ == "__main__" and "__file__" in globals():  # `python -m tensor_nb.cli ...` (e.g. under torchrun)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .cache import atomic_write_bytes
 from .conventions import TENSOR_KINDS, VOIGT_PAIRS, full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .decompose import irreps, irreps_slices, norms_per_l, to_irreps
 from .errors import (PredictionWarning, SettingError, TensorInputError, UnknownNameError, check_name,
@@ -417,10 +418,8 @@ def write_demo_report(out: Path, progress: bool = True) -> Path:
         material_report(s, name, EXAMPLE_TENSORS.get(name))
         for name, s in tqdm(structures.items(), desc="demo report", unit="crystal", disable=not progress)
     ]
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(reports, indent=1))
-    path = out / "report.html"
-    path.write_text(
-        report_html(reports, "tensor_nb: predicted and measured tensors of example crystals"), encoding="utf-8"
-    )
+    path = out / "report.html"  # each file whole or not at all (atomic writes)
+    atomic_write_bytes(out / "report.json", json.dumps(reports, indent=1).encode())
+    atomic_write_bytes(path, report_html(reports, "tensor_nb: predicted and measured tensors of example crystals")
+                       .encode("utf-8"))
     return path

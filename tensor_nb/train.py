@@ -569,5 +569,5 @@ def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None
         domain = training_domain(config.backbone, data, inputs, tr, va, progress)
         prior_meta = {"bulk_prior": prior} if prior else {}
         save_model(out / "model.pt", model, scaler, {**meta, "domain": domain, **prior_meta})
-        (out / "results.json").write_text(json.dumps(results, indent=1))
+        atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())
     return results

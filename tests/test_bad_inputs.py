@@ -187,6 +187,41 @@ def test_full_disk_still_computes(tmp_path, monkeypatch, where):
     fused_kernel.cache_clear()
 
 
+def test_a_full_disk_names_the_file_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    "ENOSPC from a write named no file, and `demo --out new` left an empty (or half-written) folder behind."
+    import errno
+
+    import tensor_nb.cache as cache
+    import tensor_nb.report as report
+    from tensor_nb.cli import main as cli_main
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache.os, "fsync", full)
+    with pytest.raises(OSError, match="No space left on device") as e:
+        cache.atomic_write_bytes(tmp_path / "a" / "x.bin", b"1")
+    assert e.value.filename == str(tmp_path / "a" / "x.bin") and not list((tmp_path / "a").iterdir())
+    monkeypatch.setattr(report, "example_structures", dict)  # no crystals to predict: straight to the writes
+    out = tmp_path / "new" / "demo"
+    assert cli_main(["demo", "--out", str(out)]) == 2
+    assert "No space left on device" in capsys.readouterr().err and not (tmp_path / "new").exists()
+    (tmp_path / "old").mkdir()
+    assert cli_main(["demo", "--out", str(tmp_path / "old")]) == 2 and (tmp_path / "old").is_dir()  # not ours
+
+
+def test_a_damaged_model_card_is_named(tmp_path, monkeypatch, capsys):
+    "A truncated card in the package's assets gave a JSONDecodeError (a CLI traceback) for every task."
+    import tensor_nb.cards as cards
+    from tensor_nb.cli import main as cli_main
+
+    (tmp_path / "dielectric.json").write_text('{"task": "diel')
+    monkeypatch.setattr(cards, "ASSETS", tmp_path)
+    with pytest.raises(ModelFileError, match="dielectric.json cannot be read"):
+        cards.shipped_models()
+    assert cli_main(["models"]) == 2 and "reinstall tensor_nb" in capsys.readouterr().err
+
+
 def test_data_load_with_unwritable_cache(data_dir, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
