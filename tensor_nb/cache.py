@@ -22,8 +22,8 @@ __all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cach
 
 # %% ../nbs/00b_cache.ipynb
 def cache_dir() -> Path:
-    "The on-disk cache folder: $TENSOR_NB_CACHE or ~/.cache/tensor_nb (it may not exist or be writable)."
-    return Path(os.environ.get("TENSOR_NB_CACHE", Path.home() / ".cache" / "tensor_nb"))
+    "The on-disk cache folder: $TENSOR_NB_CACHE if set and not empty, else ~/.cache/tensor_nb (maybe not writable)."
+    return Path(os.environ.get("TENSOR_NB_CACHE") or Path.home() / ".cache" / "tensor_nb")  # "" is not the working dir
 
 def _inside(sub: str, key: str = "") -> Path:
     """cache_dir() / sub / key, where `sub` is folder names joined by '/' and `key` a file name, each a plain name

@@ -222,6 +222,14 @@ def test_a_damaged_model_card_is_named(tmp_path, monkeypatch, capsys):
     assert cli_main(["models"]) == 2 and "reinstall tensor_nb" in capsys.readouterr().err
 
 
+def test_an_empty_cache_variable_is_unset(monkeypatch):
+    "TENSOR_NB_CACHE= (empty) put the cache into the working directory (bulk/, graphs/ ... beside the user's files)."
+    from tensor_nb.cache import cache_dir
+
+    monkeypatch.setenv("TENSOR_NB_CACHE", "")
+    assert cache_dir() == Path.home() / ".cache" / "tensor_nb"
+
+
 def test_data_load_with_unwritable_cache(data_dir, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
