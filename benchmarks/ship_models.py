@@ -3,7 +3,8 @@
 "Best" is the lowest validation mean component MAE (never the test split) among the runs recorded in
 benchmarks/results/blind.jsonl and backbone.jsonl that carry validation metrics, restricted to E(3)-equivariant models
 (the invariant CGCNN/CHGCNN stay baselines). Copies <run>/model.pt to tensor_nb/assets/<task>.pt and writes
-tensor_nb/assets/<task>.json. Only full-data runs (training fraction 1) are shipped.
+tensor_nb/assets/<task>.json. Only full-data runs (training fraction 1) are shipped, and for permittivities
+(dielectric kind) only runs that learn log(eps - 1), whose every principal value lies above the vacuum's 1.
 
     python benchmarks/ship_models.py [--tasks elastic,dielectric]
 """
@@ -109,8 +110,9 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
         "backbone_licence": BACKBONES[meta["backbone"]].licence if meta.get("backbone") else "",
         "parameters": best["parameters"],
         "equivariance": "E(3): rotations and inversion (see 07a_backbone, 11_prediction)",
-        "selected_by": f"lowest validation mean component MAE among {len(candidates)} equivariant runs "
-        f"({best['val']['mean_component_mae']:.4g}: {run_name(best['run_dir'])})",
+        "selected_by": f"lowest validation mean component MAE among {len(candidates)} equivariant runs"
+        + (" that learn log(eps - 1), every principal value above 1" if best.get("log_floor") == 1 else "")
+        + f" ({best['val']['mean_component_mae']:.4g}: {run_name(best['run_dir'])})",
         "data": {
             "snapshot": t.snapshot,
             "snapshot_sha256_16": best["data_sha256_16"],
@@ -192,6 +194,8 @@ def main() -> None:
             and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
             and loadable(r)
         ]
+        if get_task(task).kind == "dielectric" and (bounded := [r for r in candidates if r.get("log_floor") == 1]):
+            candidates = bounded  # a permittivity below the vacuum's is impossible: only log(eps - 1) models
         if not candidates:
             print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
