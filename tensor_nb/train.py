@@ -10,9 +10,16 @@ import hashlib
 import io
 import json
 import math
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+try:
+    import fcntl  # POSIX file locks; without them (Windows) run folders are not locked
+except ImportError:
+    fcntl = None
 
 import numpy as np
 import torch
@@ -282,7 +289,6 @@ def predict_coefficients(model: torch.nn.Module, inputs, indices: list, batch_si
 
 def _distributed() -> tuple[int, int]:
     "(rank, world size); joins the process group when launched by torchrun (gloo on CPU, nccl on GPU)."
-    import os
     dist = torch.distributed
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
         return 0, 1
@@ -434,15 +440,46 @@ def _resume_point(path: Path, config: TrainConfig) -> dict | None:
     return ck
 
 
+@contextmanager
+def _run_folder_lock(out: Path):
+    """Hold an exclusive lock on the run folder `out` (created if needed; removed again if it stays empty because
+    the run failed), so that a second process training into it at the same time is refused instead of mixing its
+    checkpoints and model with this one's. torchrun's other ranks write nothing and take no lock."""
+    fresh = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        if fcntl is not None and os.environ.get("RANK", "0") == "0":
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when fd closes, also if the process dies
+            except BlockingIOError:
+                raise SettingError(f"run folder {out} is in use by another training process; wait for it or "
+                                   "use another folder") from None
+        yield
+    except BaseException:
+        if fresh and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    finally:
+        os.close(fd)
+
+
 def train(config: TrainConfig, out_dir: str | Path, data: TaskData | None = None, progress: bool = True) -> dict:
     """Train (or resume) a run; returns validation and test metrics beside the trivial baselines. Writes
     out_dir/checkpoint.pt every epoch, out_dir/model.pt (best weights) and out_dir/results.json at the end.
     Under `torchrun --nproc_per_node=N` each batch is split across the N processes (DistributedDataParallel).
-    A run whose loss becomes NaN or infinite stops with a TrainingError and writes no model."""
-    from tqdm.auto import tqdm
-
+    A run whose loss becomes NaN or infinite stops with a TrainingError and writes no model; a second process
+    training into the same folder at the same time gets a SettingError."""
     config.check()
     out = check_out_dir(out_dir, "run folder")
+    with _run_folder_lock(out):
+        return _train(config, out, data, progress)
+
+
+def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool) -> dict:
+    "The body of `train`, in its locked run folder."
+    from tqdm.auto import tqdm
+
     ckpt_path = out / "checkpoint.pt"
     ck = _resume_point(ckpt_path, config)  # another run's folder is refused before minutes of data and features
     rank, world = _distributed()

@@ -133,6 +133,20 @@ def test_diverging_training_fails_without_a_model(data_dir, tmp_path):
     assert not (out / "model.pt").exists()
 
 
+def test_two_processes_never_train_into_one_folder(tmp_path):
+    "Two runs started at once into one folder both trained and exited 0: one's model beside the other's results."
+    from tensor_nb.train import TrainConfig, _run_folder_lock, train
+
+    out = tmp_path / "run"
+    with _run_folder_lock(out):  # another training process holds it (a lock is per open file, also in one process)
+        with pytest.raises(SettingError, match="in use by another training process"):
+            train(TrainConfig(task="dielectric", model="cgcnn", epochs=1), out, progress=False)
+    assert out.is_dir() and not any(out.iterdir())  # the holder's folder is left alone
+    with pytest.raises(RuntimeError), _run_folder_lock(tmp_path / "new"):
+        raise RuntimeError("the run failed before writing anything")
+    assert not (tmp_path / "new").exists()  # a folder of a failed run that stayed empty is removed
+
+
 def test_another_runs_folder_is_refused_before_any_work(tmp_path):
     "Resuming into a folder of another configuration was refused only after the data and features were computed."
     from tensor_nb.train import TrainConfig, train
