@@ -283,7 +283,7 @@ def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float, 
     out, stable = eps.copy(), np.zeros(n, dtype=bool)
     for i, s in enumerate(tqdm(structures, desc=f"{potential} force constants", unit="crystal", disable=not progress)):
         phi, lam = force_constants(s, potential)
-        stable[i] = optical_modes(phi)[0].min() > 0
+        stable[i] = not (optical_modes(phi)[0] <= 0).any()  # a one-atom cell has no optical mode: stable
         if stable[i]:
             physics = eps_inf[i] + ionic_response(born[i], phi, lam, s.volume, floor)[0]
             out[i] = (1 - weight) * eps[i] + weight * physics
