@@ -23,6 +23,7 @@ from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
 from tensor_nb.errors import ModelFileError
 from tensor_nb.models import EQUIVARIANT_MODELS
+from tensor_nb.spd import SPD_FLOOR
 from tensor_nb.structures import VACUUM_GAP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +112,8 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
         "parameters": best["parameters"],
         "equivariance": "E(3): rotations and inversion (see 07a_backbone, 11_prediction)",
         "selected_by": f"lowest validation mean component MAE among {len(candidates)} equivariant runs"
-        + (" that learn log(eps - 1), every principal value above 1" if best.get("log_floor") == 1 else "")
+        + (" that learn log(eps - 1), every principal value above 1"
+           if best.get("log_floor") == SPD_FLOOR["dielectric"] else "")
         + f" ({best['val']['mean_component_mae']:.4g}: {run_name(best['run_dir'])})",
         "data": {
             "snapshot": t.snapshot,
@@ -194,7 +196,8 @@ def main() -> None:
             and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
             and loadable(r)
         ]
-        if get_task(task).kind == "dielectric" and (bounded := [r for r in candidates if r.get("log_floor") == 1]):
+        floor = SPD_FLOOR["dielectric"]
+        if get_task(task).kind == "dielectric" and (bounded := [r for r in candidates if r.get("log_floor") == floor]):
             candidates = bounded  # a permittivity below the vacuum's is impossible: only log(eps - 1) models
         if not candidates:
             print(f"{task}: no equivariant run with validation metrics on this machine")

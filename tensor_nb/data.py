@@ -445,21 +445,21 @@ def _rank_key(seed: int, material_id: str) -> str:
     return hashlib.sha256(f"{seed}:{material_id}".encode()).hexdigest()
 
 def _ids(ids, what: str) -> list[str]:
-    "`ids` as a list if it is a list, tuple or other iterable of material-id strings; else SettingError."
+    "`ids` as a list if it is a list, tuple or other iterable of distinct material-id strings; else a named error."
     try:
         ids = list(ids) if isinstance(ids, Iterable) and not isinstance(ids, (str, bytes, dict)) else None
     except TypeError:  # a 0-d array is Iterable but cannot be iterated
         ids = None
     if ids is None or not all(isinstance(i, str) for i in ids):
         raise SettingError(f"{what} takes a list of material-id strings")
+    if len(set(ids)) != len(ids):
+        raise DataError("material ids must be unique", reason="duplicate ids")
     return ids
 
 def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions: tuple = (0.7, 0.15, 0.15),
               seed: int = 0) -> dict[str, list[str]]:
     "Deterministic train/val/test id lists, stratified by `strata` (e.g. crystal systems), by hashed order."
     ids = _ids(ids, "split_ids")
-    if len(set(ids)) != len(ids):
-        raise DataError("material ids must be unique", reason="duplicate ids")
     try:
         strata = [""] * len(ids) if strata is None else None if isinstance(strata, (str, dict)) else list(strata)
         set(strata or ())  # labels are hashable (a 2-D array's rows are not)
@@ -490,8 +490,6 @@ def training_subset(train_ids: list[str], fraction: float, seed: int = 0) -> lis
     "The first `fraction` (0 < fraction <= 1) of the training ids in hashed order: subsets for 10/25/50 % are nested."
     check_range(fraction, "training fraction", 0, 1, low_open=True)
     train_ids = _ids(train_ids, "training_subset")
-    if len(set(train_ids)) != len(train_ids):
-        raise DataError("material ids must be unique", reason="duplicate ids")
     count = round(fraction * len(train_ids))
     if train_ids and count < 1:
         raise SettingError(f"training fraction {fraction:g} of {len(train_ids)} training materials selects none")
