@@ -197,7 +197,7 @@ def signed_orbits(formula: str) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(orbits)
 
 # %% ../nbs/03_decompose.ipynb
-KERNEL_LANES, KERNEL_BLOCKS = {"blocks": 16, "gather": 8}, 64
+KERNEL_LANES, KERNEL_BLOCKS = {"blocks": 16, "gather": 8}, 128
 """The `blocks` and `gather` layouts work on blocks of KERNEL_LANES[layout] tensors, transposed so that one statement
 covers a block (SIMD); each parallel task takes KERNEL_BLOCKS blocks. The `rows` layout takes one tensor per
 iteration."""
@@ -236,7 +236,9 @@ def _kernel_rows(kind: str, dtype: str, load: str, excess: str, store: str) -> l
 def _gather_body(kind: str, dtype: str, L: int, B: int) -> str:
     """Body of the `gather` layout: one flat buffer per task holds a block's inputs, coefficients and excesses at
     constant offsets, so that the compiler sees that they do not overlap and vectorises the statements over the
-    block; full blocks are gathered entry by entry across tensors (vector gathers), a partial last block is padded."""
+    block. Full blocks are gathered entry by entry across tensors (vector gathers) and scattered back coefficient by
+    coefficient (measured faster than tensor by tensor: float32 elastic 1.9 vs 2.0 ms, piezoelectric 0.41 vs 0.51
+    ms per 100k); a partial last block is padded and copied tensor by tensor."""
     n_out, n_in = change_of_basis(kind).shape
     body = _kernel_rows(kind, dtype, f"buf[{{i}} * {L} + j]", f"buf[{(n_in + n_out) * L} + j]",
                         f"buf[({n_in} + {{c}}) * {L} + j]")
@@ -260,8 +262,14 @@ def _gather_body(kind: str, dtype: str, L: int, B: int) -> str:
         + "".join(" " * 16 + line + "\n" for line in body)
         + "            for j in range(m):\n"
         f"                excess[r0 + j] = buf[{(n_in + n_out) * L} + j]\n"
+        f"            if m < {L}:\n"
+        "                for j in range(m):\n"
+        f"                    for c in range({n_out}):\n"
+        f"                        out[r0 + j, c] = buf[({n_in} + c) * {L} + j]\n"
+        "            else:\n"
         f"                for c in range({n_out}):\n"
-        f"                    out[r0 + j, c] = buf[({n_in} + c) * {L} + j]\n"
+        f"                    for j in range({L}):\n"
+        f"                        out[r0 + j, c] = buf[({n_in} + c) * {L} + j]\n"
     )
 
 
