@@ -5,7 +5,9 @@
 # %% ../nbs/04_pointgroups.ipynb 3
 from __future__ import annotations
 
+import threading
 import warnings
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -18,12 +20,12 @@ from .harmonics import _MAX_L, orthogonal_matrix
 from .structures import check_structure, structure_list
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
-           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
-           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
-           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric', 'symmetric_displacements',
-           'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'CELL_OPERATIONS', 'CELL_CACHE_SIZE', 'SITE_MAP_TOL', 'ORBIT_BUDGET',
+           'point_group_operations', 'character_table', 'mulliken_labels', 'l_character', 'split_l',
+           'space_group_operations', 'operations_of', 'check_group', 'group_projector', 'symmetrize', 'symmetrize_many',
+           'symmetry_residual', 'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping',
+           'site_operations', 'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric',
+           'symmetric_displacements', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -289,31 +291,50 @@ def _nearest_orthogonal(M: np.ndarray) -> np.ndarray:
     U, _, Vt = np.linalg.svd(M)
     return U @ Vt
 
-@lru_cache(maxsize=4096)
-def _cell_dataset(lattice: bytes, frac: bytes, numbers: tuple, symprec: float):
-    "spglib's dataset of a cell given as float64 bytes (cached: prediction asks for each crystal's symmetry twice)."
-    import spglib
-    cell = (np.frombuffer(lattice).reshape(3, 3), np.frombuffer(frac).reshape(-1, 3), list(numbers))
-    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return spglib.get_symmetry_dataset(cell, symprec=symprec)
+CELL_OPERATIONS: OrderedDict = OrderedDict()
+"""(fractional rotations, translations) of the CELL_CACHE_SIZE cells used last, by `_cell_key`: spglib's, or entered
+by `exact_symmetric` for the exactly symmetric cell it makes (prediction asks for each crystal's symmetry several
+times, first of the crystal as given, then of that cell)."""
+CELL_CACHE_SIZE = 4096
+_CELL_LOCK = threading.Lock()
 
-def _spglib_dataset(structure, symprec: float):
-    check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
+def _cell_key(structure, symprec: float) -> tuple:
+    "A cell's lattice and positions as float64 bytes, its atomic numbers and symprec."
     L = np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64)
     f = np.ascontiguousarray(structure.frac_coords, dtype=np.float64)
-    data = _cell_dataset(L.tobytes(), f.tobytes(), tuple(structure.atomic_numbers), float(symprec))
-    if data is None:
-        raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the symmetry "
-                             f"(symprec {symprec})", reason="no symmetry")
-    return data
+    return L.tobytes(), f.tobytes(), tuple(structure.atomic_numbers), float(symprec)
+
+def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray]) -> None:
+    with _CELL_LOCK:  # the explorer's server predicts in threads
+        CELL_OPERATIONS[key] = operations
+        CELL_OPERATIONS.move_to_end(key)
+        while len(CELL_OPERATIONS) > CELL_CACHE_SIZE:
+            CELL_OPERATIONS.popitem(last=False)
+
+def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray]:
+    "(W, w) of a crystal: cached, else from spglib; StructureError if spglib finds none."
+    check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
+    key = _cell_key(structure, symprec)
+    operations = CELL_OPERATIONS.get(key)
+    if operations is None:
+        import spglib
+        cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
+        with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
+            warnings.simplefilter("ignore", DeprecationWarning)
+            data = spglib.get_symmetry_dataset(cell, symprec=symprec)
+        if data is None:
+            raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the symmetry "
+                                 f"(symprec {symprec})", reason="no symmetry")
+        operations = (data.rotations, data.translations)
+    _remember_operations(key, operations)
+    return operations
 
 def space_group_operations(structure, symprec: float = SYMPREC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(Cartesian rotations (n, 3, 3), fractional rotations W (n, 3, 3), fractional translations w (n, 3)) of a crystal."
-    data = _spglib_dataset(check_structure(structure), symprec)
+    W, w = _cell_operations(check_structure(structure), symprec)
     L = np.asarray(structure.lattice.matrix)
-    cart = np.einsum("ji,njk,kl->nil", L, data.rotations, np.linalg.inv(L).T)
-    return _nearest_orthogonal(cart), data.rotations, data.translations
+    cart = np.einsum("ji,njk,kl->nil", L, W, np.linalg.inv(L).T)
+    return _nearest_orthogonal(cart), W, w
 
 def operations_of(structure_or_ops, symprec: float = SYMPREC) -> np.ndarray:
     "Cartesian point-group operations (|G|, 3, 3) from a pymatgen Structure, a point-group symbol, or matrices."
@@ -648,8 +669,11 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
     f_exact = total / len(found)
     if max(np.abs(L_exact - L).max(), np.abs((f_exact - f) @ L).max()) <= SITE_MAP_TOL / 10:
         return structure  # the shortcuts take it as it is
-    return type(structure)(type(structure.lattice)(L_exact), structure.species, f_exact,
-                           site_properties=structure.site_properties)
+    exact = type(structure)(type(structure.lattice)(L_exact), structure.species, f_exact,
+                            site_properties=structure.site_properties)
+    if len(found) == len(W):  # every operation holds exactly in the new cell: no need to ask spglib again
+        _remember_operations(_cell_key(exact, SYMPREC), (W, wf % 1.0))
+    return exact
 
 # %% ../nbs/04_pointgroups.ipynb
 def symmetric_displacements(structure, tol: float = SITE_MAP_TOL, most: int | None = None) -> np.ndarray | None:
