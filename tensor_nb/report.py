@@ -59,10 +59,50 @@ def _compact_voigt(values: np.ndarray, k) -> np.ndarray | None:
     return V + np.triu(V, 1).T
 
 
+def _typed_shape(text: str) -> tuple[int, ...] | None:
+    """The shape of typed numbers: of the array that one outer pair of brackets holds, else (lines, numbers per line)
+    when more than one line holds the same count; None when neither says (flat, ragged or unbalanced)."""
+    tokens = re.findall(r"\[|\]|[^\s,;\[\]]+", text)
+    if tokens[:1] == ["["]:
+        stack = [[]]
+        for t in tokens:
+            if t == "[":
+                stack[-1].append([])
+                stack.append(stack[-1][-1])
+            elif t == "]" and len(stack) > 1:
+                stack.pop()
+            elif t != "]":
+                stack[-1].append(0.0)
+        if len(stack) != 1 or len(stack[0]) != 1:
+            return None
+        try:
+            return np.array(stack[0][0], dtype=float).shape
+        except ValueError:  # ragged, e.g. the rows of an upper triangle
+            return None
+    counts = [len([w for w in NUMBER_SEPARATORS.split(line) if w]) for line in text.splitlines()]
+    counts = [c for c in counts if c]
+    return (len(counts), counts[0]) if len(counts) > 1 and len(set(counts)) == 1 else None
+
+
+def _check_layout(shape: tuple[int, ...] | None, kind: str) -> None:
+    """TensorInputError if numbers typed or stored as an array (`shape`, None: no shape) are laid out neither flat nor
+    as the kind's Voigt or Cartesian array: a 6 x 3 piezoelectric matrix read row by row would be a wrong tensor."""
+    k = tensor_kind(kind)
+    while shape and shape[0] == 1:  # a batch of one
+        shape = shape[1:]
+    if shape is None or sum(d > 1 for d in shape) <= 1 or tuple(shape) in (k.voigt_shape, (3,) * k.rank):
+        return
+    x = lambda s: " x ".join(map(str, s))  # noqa: E731
+    forms = x(k.voigt_shape) if k.rank == 2 else f"the Voigt {x(k.voigt_shape)} or the Cartesian {x((3,) * k.rank)}"
+    hint = " (it looks transposed)" if tuple(shape) == k.voigt_shape[::-1] else ""
+    raise TensorInputError(f"the {kind} tensor is laid out as a {x(shape)} array{hint}; it needs {forms} "
+                           "(or the numbers in one row)")
+
+
 def read_tensor(spec: str, kind: str) -> np.ndarray:
     """Full Cartesian tensor from numbers (Voigt or full) separated by commas, semicolons, spaces or brackets (as a
     paper, numpy or JSON prints them), a .json or .npy file, a text file of such numbers (e.g. .csv), or an example
-    name."""
+    name. Numbers laid out as an array (brackets, lines, a stored array) must have the Voigt or Cartesian shape."""
     k = tensor_kind(kind)
     if not isinstance(spec, (str, os.PathLike)):  # an int would be opened as a file descriptor
         raise TensorInputError(f"read_tensor reads numbers, a file name or an example name as a string, got {spec!r}")
@@ -72,12 +112,14 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
             have = [x for x in EXAMPLE_TENSORS[spec] if x in TENSOR_KINDS]
             raise UnknownNameError(f"example {spec!r} has no {kind} tensor; it has {', '.join(have)}")
         values = np.asarray(EXAMPLE_TENSORS[spec][kind], dtype=float)
+        shape = None
     elif names_a_file(spec):
         p = Path(spec)
         try:
             text = "" if p.suffix == ".npy" else p.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark
             values = (np.load(p, allow_pickle=False) if p.suffix == ".npy" else
                       np.array(parse_json(text), dtype=float) if p.suffix == ".json" else _numbers(text))
+            shape = values.shape if p.suffix in (".npy", ".json") else _typed_shape(text)
         except (ValueError, OSError, TypeError) as e:
             structure = p.suffix.lower() in (".cif", ".vasp")
             hint = " (a crystal structure? `predict` gives its tensors)" if structure else ""
@@ -85,10 +127,11 @@ def read_tensor(spec: str, kind: str) -> np.ndarray:
             raise TensorInputError(f"{p}: not a numeric tensor file{hint} ({why})") from None
     else:
         try:
-            values = _numbers(spec)
+            values, shape = _numbers(spec), _typed_shape(spec)
         except ValueError:
             raise TensorInputError(f"{spec[:60]!r} is not a file, an example ({', '.join(EXAMPLE_TENSORS)}) or "
                                    "numbers separated by commas, spaces or brackets") from None
+    _check_layout(shape, kind)
     size, compact = int(np.prod(k.voigt_shape)), _compact_voigt(values.reshape(-1), k)
     if values.size == size:
         T = voigt_to_full(values.reshape(k.voigt_shape), kind)

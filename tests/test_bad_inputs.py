@@ -10,6 +10,7 @@ no traceback.
 import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -45,7 +46,7 @@ from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_k
 from tensor_nb.harmonics import (cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, real_cg, wigner_D,
                                  wigner_D_batch)
 from tensor_nb.structures import structure_label, vacuum_gap
-from tensor_nb.conventions import full_to_voigt, voigt_index
+from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_index, voigt_to_full
 from tensor_nb.metrics import is_stable, vrh_moduli
 from tensor_nb.spd import spd_map
 from tensor_nb.moduli import blend_moduli, fit_moduli_head
@@ -578,8 +579,6 @@ def test_one_behaviour_for_every_batch_size(n):
 
 
 def test_conventions_refuse_what_they_would_cut():
-    from tensor_nb.conventions import full_to_voigt, rotate_tensor
-
     T = symmetric("elastic", 4)
     T[2, 0, 1, 2, 2] += 1.0  # breaks ij=ji in one tensor
     with pytest.raises(TensorInputError, match="1 tensor"):
@@ -591,7 +590,6 @@ def test_conventions_refuse_what_they_would_cut():
 @pytest.mark.parametrize("make, message", [(lambda a: a + 1j, "complex"), (lambda a: a > 0, "boolean"),
                                            (lambda a: np.ma.masked_array(a, mask=a > 0), "masked")])
 def test_every_array_door_refuses_what_has_no_real_value(make, message):
-    from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_to_full
     from tensor_nb.decompose import norms_per_l
     from tensor_nb.symmetry import symmetrize, symmetry_residual
 
@@ -608,8 +606,6 @@ def test_every_array_door_refuses_what_has_no_real_value(make, message):
 
 
 def test_every_array_door_reads_other_byte_orders_and_lists():
-    from tensor_nb.conventions import full_to_voigt, voigt_to_full
-
     C = np.array(EXAMPLE_TENSORS["Si"]["elastic"], float)
     assert np.array_equal(voigt_to_full(C.astype(">f8"), "elastic"), voigt_to_full(C, "elastic"))
     assert np.array_equal(full_to_voigt(np.eye(3).tolist(), "dielectric"), np.eye(3))
@@ -842,7 +838,6 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.train import TrainConfig
     from tensor_nb.symmetry import (character_table, independent_components, mulliken_labels, symmetrize_many,
                                     symmetrize_sites)
-    from tensor_nb.conventions import rotate_tensor
     from tensor_nb.data import read_records
     from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
     from tensor_nb.decompose import signed_permutations, symmetry_projector
@@ -1027,7 +1022,6 @@ def test_symmetrize_many_needs_one_tensor_per_structure():
 
 
 def _figure_and_report_cases():
-    from tensor_nb.conventions import voigt_to_full
     from tensor_nb.data import split_ids
     from tensor_nb.report import material_report, young_modulus_range
     from tensor_nb.widgets import born_charge_figure, directional_values, tensor_surface_figure
@@ -1376,6 +1370,26 @@ def test_cached_tables_answer_as_their_uncached_selves(which, args):
     assert cached[0] == uncached[0], (args, cached[0], uncached[0])
     if cached[0] == "ok":
         assert repr(cached[1]) == repr(uncached[1])
+
+
+def test_a_tensor_laid_out_in_the_wrong_shape_is_refused(tmp_path):
+    """Numbers laid out as an array (brackets, lines of a text file, a .npy or .json array) were counted and read row
+    by row whatever their shape: a transposed 6 x 3 piezoelectric matrix became a scrambled tensor, a 2 x 3 list six
+    Voigt numbers of a permittivity."""
+    e = np.arange(18.0).reshape(3, 6)
+    np.save(tmp_path / "e.npy", e.T)
+    (tmp_path / "e.csv").write_text("\n".join(",".join(map(str, row)) for row in e.T))
+    (tmp_path / "eps.json").write_text("[[1, 2, 3], [4, 5, 6]]")
+    for spec, kind, message in [(tmp_path / "e.npy", "piezoelectric", "6 x 3 array (it looks transposed)"),
+                                (tmp_path / "e.csv", "piezoelectric", "6 x 3 array (it looks transposed)"),
+                                (tmp_path / "eps.json", "dielectric", "2 x 3 array"),
+                                (np.array2string(np.eye(9)), "elastic", "9 x 9 array")]:
+        with pytest.raises(TensorInputError, match=re.escape(message)):
+            read_tensor(str(spec), kind)
+        assert_user_error(cli("decompose", str(spec), "--kind", kind), message)
+    assert np.allclose(read_tensor(str(e.tolist()), "piezoelectric"), voigt_to_full(e, "piezoelectric"))
+    (tmp_path / "e.csv").write_text("\n".join(",".join(map(str, row)) for row in e))
+    assert np.allclose(read_tensor(str(tmp_path / "e.csv"), "piezoelectric"), voigt_to_full(e, "piezoelectric"))
 
 
 def test_a_tensor_typed_at_full_precision_is_read_not_opened():
