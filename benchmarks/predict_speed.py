@@ -27,7 +27,7 @@ from tensor_nb.checkpoint import load_model
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.cards import shipped_models
 from tensor_nb.prediction import predict
-from tensor_nb.symmetry import CELL_OPERATIONS
+from tensor_nb.symmetry import _CELL_OPERATIONS
 
 
 @contextmanager
@@ -80,7 +80,7 @@ def main() -> None:
         for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
             for symmetrize in (True, False):
                 with empty_cache():  # crystals never seen before
-                    CELL_OPERATIONS.clear()  # every timing finds the symmetry of structures it has not seen
+                    _CELL_OPERATIONS.clear()  # every timing finds the symmetry of structures it has not seen
                     t0 = time.perf_counter()
                     answer = predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False,
                                      dtype=dtype)
@@ -88,7 +88,7 @@ def main() -> None:
                     row[key] = len(structures) / (time.perf_counter() - t0)
                     answers[dtype, symmetrize] = answer
                     if dtype == torch.float64 and symmetrize:  # the same crystals again, their cached values kept
-                        CELL_OPERATIONS.clear()
+                        _CELL_OPERATIONS.clear()
                         t0 = time.perf_counter()
                         predict(structures, task, model_path=path, progress=False)
                         row["per_s_cached"] = len(structures) / (time.perf_counter() - t0)

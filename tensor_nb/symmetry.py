@@ -20,12 +20,12 @@ from .harmonics import _MAX_L, orthogonal_matrix
 from .structures import check_structure, structure_list
 
 # %% auto 0
-__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'CELL_OPERATIONS', 'CELL_CACHE_SIZE', 'SITE_MAP_TOL', 'ORBIT_BUDGET',
-           'point_group_operations', 'character_table', 'mulliken_labels', 'l_character', 'split_l',
-           'space_group_operations', 'operations_of', 'check_group', 'group_projector', 'symmetrize', 'symmetrize_many',
-           'symmetry_residual', 'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping',
-           'site_operations', 'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric',
-           'symmetric_displacements', 'voigt_mask']
+__all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
+           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
+           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
+           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
+           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric', 'symmetric_displacements',
+           'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -291,11 +291,11 @@ def _nearest_orthogonal(M: np.ndarray) -> np.ndarray:
     U, _, Vt = np.linalg.svd(M)
     return U @ Vt
 
-CELL_OPERATIONS: OrderedDict = OrderedDict()
-"""(fractional rotations, translations) of the CELL_CACHE_SIZE cells used last, by `_cell_key`: spglib's, or entered
+_CELL_OPERATIONS: OrderedDict = OrderedDict()
+"""(fractional rotations, translations) of the _CELL_CACHE_SIZE cells used last, by `_cell_key`: spglib's, or entered
 by `exact_symmetric` for the exactly symmetric cell it makes (prediction asks for each crystal's symmetry several
 times, first of the crystal as given, then of that cell)."""
-CELL_CACHE_SIZE = 4096
+_CELL_CACHE_SIZE = 4096
 _CELL_LOCK = threading.Lock()
 
 def _cell_key(structure, symprec: float) -> tuple:
@@ -306,16 +306,16 @@ def _cell_key(structure, symprec: float) -> tuple:
 
 def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray]) -> None:
     with _CELL_LOCK:  # the explorer's server predicts in threads
-        CELL_OPERATIONS[key] = operations
-        CELL_OPERATIONS.move_to_end(key)
-        while len(CELL_OPERATIONS) > CELL_CACHE_SIZE:
-            CELL_OPERATIONS.popitem(last=False)
+        _CELL_OPERATIONS[key] = operations
+        _CELL_OPERATIONS.move_to_end(key)
+        while len(_CELL_OPERATIONS) > _CELL_CACHE_SIZE:
+            _CELL_OPERATIONS.popitem(last=False)
 
 def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray]:
     "(W, w) of a crystal: cached, else from spglib; StructureError if spglib finds none."
     check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
     key = _cell_key(structure, symprec)
-    operations = CELL_OPERATIONS.get(key)
+    operations = _CELL_OPERATIONS.get(key)
     if operations is None:
         import spglib
         cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
