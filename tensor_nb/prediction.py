@@ -28,10 +28,10 @@ from .moduli import blend_moduli
 from .potential import apply_bulk_prior, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import VACUUM_GAP, as_structures, is_structure_text, structure_label, vacuum_gap
-from .symmetry import symmetrize_many, symmetrize_sites
+from .symmetry import polar_optical_modes, symmetrize_many, symmetrize_sites
 
 # %% auto 0
-__all__ = ['BATCH_ATOMS', 'OUTPUTS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
+__all__ = ['BATCH_ATOMS', 'OUTPUTS', 'NONPOLAR_TASKS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
 
 # %% ../nbs/11_prediction.ipynb
 @lru_cache(maxsize=8)
@@ -191,10 +191,8 @@ def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, blend
     """Dielectric tensors blended with the potential's eps_inf + eps_ion (`ionic_dielectric` of 07c_potential) on
     the crystals it finds stable, which are returned too; the others are named in a warning. `blend` is the shipped
     dielectric card's `ionic` entry (weight and floor chosen on validation by benchmarks/ionic_response.py)."""
-    with warnings.catch_warnings():  # the helper models' own domain notes would not say which model they concern
-        warnings.simplefilter("ignore", PredictionWarning)
-        eps_inf = predict(structures, "electronic_dielectric", progress=False, dtype=dtype)
-        born = predict(structures, "born_charges", progress=False, dtype=dtype)
+    eps_inf = _helper_predict(structures, "electronic_dielectric", dtype=dtype)
+    born = _helper_predict(structures, "born_charges", dtype=dtype)
     T, stable = ionic_dielectric(T, eps_inf, born, structures, blend["weight"], blend["floor_eV_per_A2"],
                                  blend["potential"], progress=progress)
     if not stable.all():
@@ -203,6 +201,23 @@ def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, blend
                       "imaginary optical mode at Gamma): the model alone for them: " + _names(bad), PredictionWarning,
                       stacklevel=3)
     return (symmetrize_many(T, structures, meta["kind"], meta["symprec"]) if symmetrize else T), stable
+
+NONPOLAR_TASKS = {"dielectric": "electronic_dielectric"}
+"""Shipped task -> the shipped task whose prediction its crystals without polar optical modes get (Si, diamond, one
+atom per primitive cell; `polar_optical_modes`, 04_pointgroups): their ionic permittivity vanishes by symmetry, and
+the training data of the dielectric model hold no such crystal."""
+
+def _nonpolar(task: str, model_path, structures: list) -> list[int]:
+    "Indices of the structures without polar optical modes, for a shipped model of NONPOLAR_TASKS (else none)."
+    if model_path is not None or task not in NONPOLAR_TASKS:
+        return []
+    return [i for i, s in enumerate(structures) if polar_optical_modes(s) == 0]
+
+def _helper_predict(structures: list, task: str, **kw):
+    "`predict` of a shipped helper model, its domain warnings silenced (they would not say which model they concern)."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PredictionWarning)
+        return predict(structures, task, progress=False, **kw)
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
             batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
@@ -219,7 +234,9 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     the second of the same shape as the first.
     dtype=torch.float32 runs up to 2x as fast, to ~3e-5 (piezoelectric: 7e-4) of a crystal's largest float64 component.
     ionic=True (dielectric): blends in the SevenNet-0 ionic estimate where the potential finds the crystal stable
-    (`ionic_dielectric` of 07c_potential): more accurate on the test split, but seconds per crystal (cached)."""
+    (`ionic_dielectric` of 07c_potential): more accurate on the test split, but seconds per crystal (cached).
+    The shipped dielectric model gives crystals without polar optical modes the electronic permittivity (exact: their
+    ionic part vanishes; see NONPOLAR_TASKS)."""
     check_name(output, "output", OUTPUTS)
     check_flag(symmetrize, "symmetrize")
     check_flag(spread, "spread")
@@ -247,6 +264,10 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)
     if ionic:
         T, ionic_stable = _ionic(T, structs, labels, meta, blend, symmetrize, dtype, progress)
+    nonpolar = _nonpolar(meta["task"], model_path, structs)
+    if nonpolar:
+        helper = dict(task=NONPOLAR_TASKS[meta["task"]], symmetrize=symmetrize, dtype=dtype)
+        T[nonpolar] = _helper_predict([structs[i] for i in nonpolar], **helper)
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
@@ -263,5 +284,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
         if ionic:  # the physics part is the same for every head
             weight = np.where(ionic_stable, 1 - blend["weight"], 1.0)
             std = std * weight.reshape(-1, *(1,) * (std.ndim - 1))
+        if nonpolar:
+            std[nonpolar] = _helper_predict([structs[i] for i in nonpolar], output=output, spread=True, **helper)[1]
         return (out[0], std[0]) if single else (out, std)
     return out[0] if single else out

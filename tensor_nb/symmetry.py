@@ -24,8 +24,8 @@ __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_
            'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
            'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
            'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'improper_site_map', 'proper_orbits', 'exact_symmetric', 'symmetric_displacements',
-           'voigt_mask']
+           'symmetrize_sites', 'polar_optical_modes', 'improper_site_map', 'proper_orbits', 'exact_symmetric',
+           'symmetric_displacements', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -559,6 +559,16 @@ def symmetrize_sites(Z, structure, kind: str = "born_charge", symprec: float = S
         out[..., p, :] += flat @ group_projector(R[None], n).T
     out /= len(cart)
     return _round_off((out @ symmetry_projector(formula_of(kind)).T).reshape(Z.shape), Z, n + 1)
+
+# %% ../nbs/04_pointgroups.ipynb
+def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
+    """Number of independent dipole couplings of the optical Gamma modes of a crystal: invariants of
+    (atomic displacements x vector) beyond the acoustic ones (see above). 0 exactly when no optical mode is
+    infrared-active, so that the ionic permittivity vanishes."""
+    cart, W, w = space_group_operations(structure, symprec)
+    fixed = (atom_mapping(structure, W, w, symprec) == np.arange(len(structure))).sum(1)
+    trace = np.trace(cart, axis1=1, axis2=2)
+    return int(round(float(((fixed - 1) * trace**2).sum()) / len(W)))
 
 # %% ../nbs/04_pointgroups.ipynb
 SITE_MAP_TOL = 1e-8

@@ -369,3 +369,27 @@ def test_permittivities_stay_above_the_vacuum(task):
         warnings.simplefilter("ignore", PredictionWarning)  # out of domain, as it should say
         eps = prediction.predict(odd + list(example_structures().values()), task)
     assert np.linalg.eigvalsh((eps + np.swapaxes(eps, 1, 2)) / 2).min() > 1
+
+
+@pytest.mark.skipif(not {"dielectric", "electronic_dielectric"} <= set(CARDS), reason="needs both permittivity models")
+def test_crystals_without_polar_modes_get_the_electronic_permittivity():
+    """Si, diamond and fcc Cu have no infrared-active optical mode: no ionic permittivity, so eps = eps_inf (the
+    dielectric model, which never saw such a crystal, gave Si 28 against its own eps_inf of 14). Crystals with polar
+    modes keep the dielectric model's answer, every way of asking gives the same, and a model file is left alone."""
+    from pymatgen.core import Lattice, Structure
+
+    diamond = Structure(Lattice([[0, 1.7835, 1.7835], [1.7835, 0, 1.7835], [1.7835, 1.7835, 0]]), ["C"] * 2,
+                        [[0, 0, 0], [0.25, 0.25, 0.25]])
+    fcc = Structure(Lattice.cubic(3.61), ["Cu"] * 4, [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+    crystals = [example_structures()["Si"], diamond, fcc, example_structures()["NaCl"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PredictionWarning)  # out of domain, as it should say
+        total = prediction.predict(crystals, "dielectric")
+        electronic = prediction.predict(crystals, "electronic_dielectric")
+        alone = prediction.predict(crystals[0], "dielectric", output="irreps", spread=True)
+        each, spread = prediction.predict(crystals, "dielectric", output="irreps", spread=True)
+    np.testing.assert_allclose(total[:3], electronic[:3], rtol=1e-12, atol=1e-10)
+    assert np.linalg.eigvalsh(total[3]).min() > 1.5 * np.linalg.eigvalsh(electronic[3]).max()  # NaCl: ions count
+    np.testing.assert_allclose(alone[0], each[0], rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(alone[1], spread[0], rtol=1e-12, atol=1e-10)
+    assert spread[0][0] > 0  # the electronic model's heads disagree a little, as heads do
