@@ -211,7 +211,14 @@ def _nonpolar(task: str, model_path, structures: list) -> list[int]:
     "Indices of the structures without polar optical modes, for a shipped model of NONPOLAR_TASKS (else none)."
     if model_path is not None or task not in NONPOLAR_TASKS:
         return []
-    return [i for i, s in enumerate(structures) if polar_optical_modes(s) == 0]
+    return [i for i, s in enumerate(structures) if _polar_modes(s) == 0]
+
+def _polar_modes(structure) -> int | None:
+    "`polar_optical_modes`, or None where the symmetry search fails (the model then answers as it is)."
+    try:
+        return polar_optical_modes(structure)
+    except StructureError:
+        return None
 
 def _helper_predict(structures: list, task: str, **kw):
     "`predict` of a shipped helper model, its domain warnings silenced (they would not say which model they concern)."

@@ -149,14 +149,17 @@ def test_two_processes_never_train_into_one_folder(tmp_path):
 
 
 def test_ionic_blend_of_a_one_atom_cell():
-    "A one-atom cell has no optical mode: predict(..., ionic=True) raised numpy's 'zero-size array' ValueError."
+    """A one-atom cell has no optical mode: predict(..., ionic=True) raised numpy's 'zero-size array' ValueError. With
+    no ionic part, its permittivity is the electronic one, with the ionic blend or without."""
     from tensor_nb.prediction import predict
 
     cu = Structure(Lattice.cubic(2.55), ["Cu"], [[0, 0, 0]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a metal, as predict warns
         eps, plain = predict(cu, "dielectric", ionic=True), predict(cu, "dielectric")
-    assert np.isfinite(eps).all() and np.linalg.eigvalsh(eps).min() > 1 and not np.allclose(eps, plain)
+        electronic = predict(cu, "electronic_dielectric")
+    assert np.isfinite(eps).all() and np.linalg.eigvalsh(eps).min() > 1
+    assert np.allclose(eps, plain) and np.allclose(eps, electronic)
 
 
 def test_another_runs_folder_is_refused_before_any_work(tmp_path):
