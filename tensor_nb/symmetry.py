@@ -565,10 +565,24 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
     """Number of independent dipole couplings of the optical Gamma modes of a crystal: invariants of
     (atomic displacements x vector) beyond the acoustic ones (see above). 0 exactly when no optical mode is
     infrared-active, so that the ionic permittivity vanishes."""
+    from scipy.spatial import cKDTree
+
     cart, W, w = space_group_operations(structure, symprec)
-    fixed = (atom_mapping(structure, W, w, symprec) == np.arange(len(structure))).sum(1)
-    trace = np.trace(cart, axis1=1, axis2=2)
-    return int(round(float(((fixed - 1) * trace**2).sum()) / len(W)))
+    frac, L = np.asarray(structure.frac_coords), np.asarray(structure.lattice.matrix)
+    tree = cKDTree(frac % 1.0 % 1.0, boxsize=1.0)  # (-1e-17 % 1.0 is 1.0; once more gives 0.0)
+    trace2 = np.trace(cart, axis1=1, axis2=2) ** 2
+    left, invariants = np.ones(len(frac), bool), 0.0
+    while left.any():  # one atom per orbit: its images under every operation are its orbit, those onto it its site group
+        i = int(np.argmax(left))
+        moved = W @ frac[i] + w
+        image = tree.query(moved % 1.0 % 1.0)[1]
+        miss = moved - frac[image]
+        if np.linalg.norm((miss - np.round(miss)) @ L, axis=1).max() > 2 * symprec:
+            raise StructureError(f"{structure.composition.reduced_formula}: a symmetry operation maps an atom onto no "
+                                 "atom", reason="inconsistent symmetry")
+        invariants += trace2[image == i].mean()  # sum over the orbits of the site-group averages
+        left[image] = False
+    return int(round(invariants - trace2.mean()))
 
 # %% ../nbs/04_pointgroups.ipynb
 SITE_MAP_TOL = 1e-8
