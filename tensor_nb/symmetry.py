@@ -572,7 +572,7 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
     tree = cKDTree(frac % 1.0 % 1.0, boxsize=1.0)  # (-1e-17 % 1.0 is 1.0; once more gives 0.0)
     trace2 = np.trace(cart, axis1=1, axis2=2) ** 2
     left, invariants = np.ones(len(frac), bool), 0.0
-    while left.any():  # one atom per orbit: its images under every operation are its orbit, those onto it its site group
+    while left.any():  # one atom per orbit: its images are its orbit, the operations that fix it its site group
         i = int(np.argmax(left))
         moved = W @ frac[i] + w
         image = tree.query(moved % 1.0 % 1.0)[1]
