@@ -565,24 +565,25 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
     """Number of independent dipole couplings of the optical Gamma modes of a crystal: invariants of
     (atomic displacements x vector) beyond the acoustic ones (see above). 0 exactly when no optical mode is
     infrared-active, so that the ionic permittivity vanishes."""
-    from scipy.spatial import cKDTree
+    cell = _primitive_cell(check_structure(structure), symprec)
+    cart, W, w = space_group_operations(cell, symprec)
+    fixed = (atom_mapping(cell, W, w, symprec) == np.arange(len(cell))).sum(1)
+    return int(round(float(((fixed - 1) * np.trace(cart, axis1=1, axis2=2) ** 2).mean())))
 
-    cart, W, w = space_group_operations(structure, symprec)
-    frac, L = np.asarray(structure.frac_coords), np.asarray(structure.lattice.matrix)
-    tree = cKDTree(frac % 1.0 % 1.0, boxsize=1.0)  # (-1e-17 % 1.0 is 1.0; once more gives 0.0)
-    trace2 = np.trace(cart, axis1=1, axis2=2) ** 2
-    left, invariants = np.ones(len(frac), bool), 0.0
-    while left.any():  # one atom per orbit: its images are its orbit, the operations that fix it its site group
-        i = int(np.argmax(left))
-        moved = W @ frac[i] + w
-        image = tree.query(moved % 1.0 % 1.0)[1]
-        miss = moved - frac[image]
-        if np.linalg.norm((miss - np.round(miss)) @ L, axis=1).max() > 2 * symprec:
-            raise StructureError(f"{structure.composition.reduced_formula}: a symmetry operation maps an atom onto no "
-                                 "atom", reason="inconsistent symmetry")
-        invariants += trace2[image == i].mean()  # sum over the orbits of the site-group averages
-        left[image] = False
-    return int(round(invariants - trace2.mean()))
+def _primitive_cell(structure, symprec: float):
+    "spglib's primitive cell of a crystal, its orientation kept; StructureError if spglib finds none."
+    import spglib
+
+    check_range(symprec, "symprec (A)", 0, low_open=True)
+    cell = (structure.lattice.matrix, structure.frac_coords, structure.atomic_numbers)
+    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
+        warnings.simplefilter("ignore", DeprecationWarning)
+        found = spglib.standardize_cell(cell, to_primitive=True, no_idealize=True, symprec=symprec)
+    if found is None:
+        raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the primitive cell "
+                             f"(symprec {symprec})", reason="no symmetry")
+    lattice, frac, numbers = found
+    return type(structure)(type(structure.lattice)(lattice), [int(z) for z in numbers], frac)
 
 # %% ../nbs/04_pointgroups.ipynb
 SITE_MAP_TOL = 1e-8

@@ -8,7 +8,7 @@ from scipy.spatial.transform import Rotation
 
 from tensor_nb.examples import example_structures
 from tensor_nb.harmonics import wigner_D, wigner_D_batch
-from tensor_nb.symmetry import proper_orbits, symmetric_displacements
+from tensor_nb.symmetry import polar_optical_modes, proper_orbits, symmetric_displacements
 
 EXAMPLES = example_structures()
 
@@ -85,3 +85,15 @@ def test_crystals_move_onto_their_exact_symmetry_covariantly(task, data_dir):
             turn = lambda c: type(c)(type(c.lattice)(c.lattice.matrix @ (det * Q).T), c.species,  # noqa: E731
                                      det * c.frac_coords)
             assert np.allclose(exact_symmetric(turn(s)).cart_coords, turn(x).cart_coords, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(sorted(EXAMPLES)), cells=st.tuples(*[st.integers(1, 2)] * 3), seed=st.integers(0, 2**16))
+def test_polar_optical_modes_do_not_depend_on_the_cell(name, cells, seed):
+    """A supercell, whose basis can hide rotations from spglib (a 1 x 2 x 1 cell of tetragonal BaTiO3 counted 12
+    instead of 7), and a rotation or reflection of the crystal leave the count unchanged."""
+    s = EXAMPLES[name].copy()
+    s.make_supercell(list(cells))
+    s = turned(s, seed)
+    mirrored = type(s)(type(s.lattice)(-s.lattice.matrix), s.species, s.frac_coords)  # every position inverted
+    assert polar_optical_modes(s) == polar_optical_modes(mirrored) == polar_optical_modes(EXAMPLES[name])
