@@ -275,6 +275,9 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     if nonpolar:
         helper = dict(task=NONPOLAR_TASKS[meta["task"]], symmetrize=symmetrize, dtype=dtype)
         T[nonpolar] = _helper_predict([structs[i] for i in nonpolar], **helper)
+        warnings.warn(f"{len(nonpolar)} of {len(T)} structures have no polar optical mode, hence no ionic part: the "
+                      f"{helper['task']} model answers for them: " + _names([labels[i] for i in nonpolar]),
+                      PredictionWarning, stacklevel=2)
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
