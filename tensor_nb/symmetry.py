@@ -565,8 +565,11 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
     """Number of independent dipole couplings of the optical Gamma modes of a crystal: invariants of
     (atomic displacements x vector) beyond the acoustic ones (see above). 0 exactly when no optical mode is
     infrared-active, so that the ionic permittivity vanishes."""
-    cell = _primitive_cell(check_structure(structure), symprec)
+    cell = check_structure(structure)
     cart, W, w = space_group_operations(cell, symprec)
+    if (W.reshape(len(W), 9) == np.eye(3).ravel()).all(1).sum() > 1:  # pure translations: not a primitive cell
+        cell = _primitive_cell(cell, symprec)
+        cart, W, w = space_group_operations(cell, symprec)
     fixed = (atom_mapping(cell, W, w, symprec) == np.arange(len(cell))).sum(1)
     return int(round(float(((fixed - 1) * np.trace(cart, axis1=1, axis2=2) ** 2).mean())))
 
