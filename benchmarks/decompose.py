@@ -6,8 +6,8 @@ appends a JSON line to benchmarks/results/decompose.jsonl.
 
 In each round every method runs `--burst` times in a row and the last call is timed. torch's OpenMP threads keep
 spinning for a while after each of its operations and numba's kernel threads are a second pool: timed right after
-e3nn's product (`--burst 1`), the kernel competes with them for the two cores (float32 piezoelectric: 1.35 ms
-instead of 0.68 ms), which measures the two pools' interplay rather than either method.
+e3nn's product (`--burst 1`), the kernel competes with them for the two cores (float32 piezoelectric: 0.90 ms
+instead of 0.69 ms), which measures the two pools' interplay rather than either method.
 
 Beside them, the memory floor: a copy of the first (number of coefficients) entries of every tensor into a new
 array, which reads each tensor and writes as much as any decomposition must. No method runs faster than it.
