@@ -314,10 +314,18 @@ def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray]) 
 def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray]:
     "(W, w) of a crystal: cached, else from spglib; StructureError if spglib finds none."
     check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
+    if not structure.is_ordered:
+        raise StructureError(f"{structure.composition.reduced_formula}: the structure is disordered (partial "
+                             "occupancies); symmetry operations belong to an ordered crystal",
+                             reason="disordered structure")
     key = _cell_key(structure, symprec)
     operations = _CELL_OPERATIONS.get(key)
     if operations is None:
         import spglib
+
+        if not (np.isfinite(structure.lattice.matrix).all() and np.isfinite(structure.frac_coords).all()):
+            raise StructureError(f"{structure.composition.reduced_formula}: the lattice or the coordinates contain NaN "
+                                 "or inf", reason="non-finite coordinates")  # spglib crashes the process on them
         cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
         with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
             warnings.simplefilter("ignore", DeprecationWarning)
