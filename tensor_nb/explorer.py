@@ -165,14 +165,14 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from tensor_nb.cards import ionic_label, shipped_models
     from tensor_nb.prediction import predict
-    from tensor_nb.structures import check_structure
+    from tensor_nb.structures import validate_structure
     from tensor_nb.symmetry import SYMPREC
     from tensor_nb.widgets import born_charge_table_html
 
     check_flag(ionic, "ionic")
     if dft is not None and not isinstance(dft, dict):
         raise SettingError(f"dft must be None or a dict {{task: full Cartesian tensor}}, got {type(dft).__name__}")
-    sga = SpacegroupAnalyzer(check_structure(structure), symprec=SYMPREC)
+    sga = SpacegroupAnalyzer(validate_structure(structure), symprec=SYMPREC)  # spglib crashes on NaN
     parts = [
         html.H2(
             f"{name}: {structure.composition.reduced_formula}, {sga.get_space_group_symbol()} "
