@@ -388,7 +388,9 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor,
     for k, s in enumerate(structures):
         try:
             found = improper_site_map(s)
-        except StructureError:  # spglib finds no symmetry at all
+        except StructureError as e:  # spglib finds no symmetry at all
+            if e.reason != "no symmetry":
+                raise
             found = None
         if found is None:
             others.append(k)

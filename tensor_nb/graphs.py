@@ -13,7 +13,7 @@ import torch
 
 from .cache import cache_get_torch, cache_key, cache_put_torch
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_range
-from .structures import check_structure, structure_label, structure_list, validate_structure
+from .structures import _check_cell, check_structure, structure_label, structure_list, validate_structure
 
 # %% auto 0
 __all__ = ['NUM_ELEMENTS', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings', 'CrystalGraph',
@@ -158,7 +158,7 @@ def neighbor_edges(structure, cutoff: float = 8.0, max_neighbors: int | None = 1
     shell_tol=None is the hard CGCNN cap (for comparison only: it splits shells). An atom without neighbours is a
     StructureError unless `allow_isolated` (short-cutoff potentials such as the backbone handle it)."""
     GraphSettings(cutoff, max_neighbors, shell_tol)  # SettingError for a value outside its range
-    center, nbr, images, dist = check_structure(structure).get_neighbor_list(cutoff)
+    center, nbr, images, dist = _check_cell(structure).get_neighbor_list(cutoff)
     keep = dist > 1e-8
     center, nbr, images, dist = center[keep], nbr[keep], images[keep], dist[keep]
     order = np.lexsort((dist, center))
@@ -373,7 +373,7 @@ GRAPH_VERSION = 2  # bump when graph construction or features change
 def structure_key(structure) -> str:
     "A hash of a structure's lattice, fractional coordinates and elements (rounded to 1e-8), for cache keys."
     import hashlib
-    check_structure(structure)
+    _check_cell(structure)
     return hashlib.sha256(np.concatenate([structure.lattice.matrix.ravel(), structure.frac_coords.ravel(),
                                           np.array(structure.atomic_numbers, float)]).round(8).tobytes()).hexdigest()
 

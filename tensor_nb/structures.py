@@ -74,19 +74,11 @@ def validate_structure(s, name: str | None = None):
     label = lambda: structure_label(s, name)  # noqa: E731 (a formula costs time: only for a message)
     if len(s) == 0:
         raise StructureError(f"{label()}: the structure has no sites", reason="empty structure")
-    if not s.is_ordered:
-        raise StructureError(
-            f"{label()}: the structure is disordered (partial occupancies); tensors need an ordered crystal",
-            reason="disordered structure",
-        )
+    _check_cell(s, name)
     bad = sorted({str(sp) for sp in s.species if getattr(sp, "Z", 0) < 1 or type(sp).__name__ == "DummySpecies"})
     if bad:
         raise StructureError(f"{label()}: {', '.join(bad)} is not a chemical element", reason="not an element")
     matrix = np.asarray(s.lattice.matrix, dtype=float)
-    if not (np.isfinite(matrix).all() and np.isfinite(s.frac_coords).all()):
-        raise StructureError(
-            f"{label()}: the lattice or the coordinates contain NaN or inf", reason="non-finite coordinates"
-        )
     if not all(getattr(s.lattice, "pbc", (True,) * 3)):
         raise StructureError(f"{label()}: the cell is not periodic along every axis (pbc {tuple(s.lattice.pbc)}); "
                              "material tensors belong to bulk crystals", reason="not periodic")
@@ -134,13 +126,26 @@ def _covalent_radii(s) -> tuple[np.ndarray, float]:
     elements = (getattr(sp, "element", sp) for sp in s.species)  # Species (oxidation states) or Element
     return np.array([table.get(el.symbol, table["Cm"]) for el in elements]), max(table.values())
 
+def _check_cell(s, name: str | None = None):
+    """`s` if it is an ordered structure with a finite lattice and coordinates, the checks that cost nothing (for
+    functions that take a structure as it comes: spglib crashes the process on NaN); else StructureError naming it."""
+    check_structure(s, name)
+    if not s.is_ordered:
+        raise StructureError(f"{structure_label(s, name)}: the structure is disordered (partial occupancies); tensors "
+                             "need an ordered crystal", reason="disordered structure")
+    if not (np.isfinite(np.asarray(s.lattice.matrix, dtype=float)).all() and np.isfinite(s.frac_coords).all()):
+        raise StructureError(f"{structure_label(s, name)}: the lattice or the coordinates contain NaN or inf",
+                             reason="non-finite coordinates")
+    return s
+
+
 # %% ../nbs/04a_structures.ipynb
 VACUUM_GAP = 6.0
 "Widest atom-free slab (A) across a cell that `predict` takes for a bulk crystal; wider: a slab, layer or molecule."
 
 def vacuum_gap(s) -> tuple[float, int]:
     "(width in A, lattice axis 0-2) of the widest slab free of atoms between the lattice planes of one axis."
-    check_structure(s)
+    _check_cell(s)
     f = np.sort(np.asarray(s.frac_coords) % 1.0, axis=0)
     gaps = np.diff(np.vstack([f, f[:1] + 1]), axis=0).max(0) * _plane_spacings(np.asarray(s.lattice.matrix))
     return float(gaps.max()), int(gaps.argmax())

@@ -17,7 +17,7 @@ from .decompose import _numeric, change_of_basis, formula_of, rank_of, symmetry_
 from .errors import (StructureError, TensorInputError, UnknownNameError, check_range, finite_array, real_array,
                               value_cache)
 from .harmonics import _MAX_L, orthogonal_matrix
-from .structures import check_structure, structure_list
+from .structures import _check_cell, check_structure, structure_list
 
 # %% auto 0
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
@@ -314,18 +314,10 @@ def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray]) 
 def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray]:
     "(W, w) of a crystal: cached, else from spglib; StructureError if spglib finds none."
     check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
-    if not structure.is_ordered:
-        raise StructureError(f"{structure.composition.reduced_formula}: the structure is disordered (partial "
-                             "occupancies); symmetry operations belong to an ordered crystal",
-                             reason="disordered structure")
-    key = _cell_key(structure, symprec)
+    key = _cell_key(_check_cell(structure), symprec)
     operations = _CELL_OPERATIONS.get(key)
     if operations is None:
         import spglib
-
-        if not (np.isfinite(structure.lattice.matrix).all() and np.isfinite(structure.frac_coords).all()):
-            raise StructureError(f"{structure.composition.reduced_formula}: the lattice or the coordinates contain NaN "
-                                 "or inf", reason="non-finite coordinates")  # spglib crashes the process on them
         cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
         with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -641,7 +633,9 @@ def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.
     rep, R, maps = np.arange(n), np.tile(np.eye(3), (n, 1, 1)), np.tile(np.arange(n, dtype=np.int32), (n, 1))
     try:
         cart, W, _ = space_group_operations(structure)
-    except StructureError:  # no symmetry found: every atom its own orbit
+    except StructureError as e:  # no symmetry found: every atom its own orbit
+        if e.reason != "no symmetry":  # NaN coordinates, a disordered structure
+            raise
         return rep, R, maps
     proper = [g for g in range(len(W)) if np.linalg.det(W[g]) > 0]
     if len(proper) > ORBIT_BUDGET:
@@ -683,7 +677,9 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
     check_range(tol, "exact_symmetric: tol (A)", 0, low_open=True)
     try:
         W = space_group_operations(structure)[1]
-    except StructureError:  # spglib finds no symmetry at all
+    except StructureError as e:  # spglib finds no symmetry at all
+        if e.reason != "no symmetry":
+            raise
         return structure
     found = list(_exact_operations(structure, list(range(len(W))), tol))
     if not 1 < len(found) <= _SNAP_BUDGET:
@@ -723,7 +719,9 @@ def symmetric_displacements(structure, tol: float = SITE_MAP_TOL, most: int | No
     try:
         cart, W, _ = space_group_operations(structure)
         found = list(_exact_operations(structure, list(range(len(W))), tol))
-    except StructureError:  # spglib finds no symmetry at all: only the identity
+    except StructureError as e:  # spglib finds no symmetry at all: only the identity
+        if e.reason != "no symmetry":
+            raise
         cart, found = np.eye(3)[None], [(0, np.arange(n), None)]
     R, images = cart[[g for g, _, _ in found]], np.array([perm for _, perm, _ in found])  # (G, 3, 3), (G, n)
     orbits = []

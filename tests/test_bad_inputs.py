@@ -1409,13 +1409,15 @@ def test_a_tensor_typed_at_full_precision_is_read_not_opened():
     (lambda: Structure(Lattice.cubic(3.6), [{"Cu": 0.5, "Au": 0.5}], [[0, 0, 0]]), "disordered"),  # AttributeError
 ])
 def test_symmetry_functions_name_structures_spglib_cannot_take(make, message):
-    """Called directly (predict validates first), the symmetry functions and the explorer's crystal page refuse what
-    spglib cannot take, by name."""
-    from tensor_nb.symmetry import is_polar, operations_of, polar_optical_modes
+    """Called directly (predict validates first), the symmetry functions, the explorer's crystal page and the graph
+    helpers refuse what spglib cannot take, by name (it crashed the process on NaN)."""
+    from tensor_nb.symmetry import exact_symmetric, is_polar, operations_of, polar_optical_modes
 
     s = make()
     for call in (lambda: operations_of(s), lambda: is_polar(s), lambda: polar_optical_modes(s),
                  lambda: site_operations(s), lambda: symmetrize(np.eye(3), s, "dielectric"),
-                 lambda: crystal_panel(s, "x")):
+                 lambda: crystal_panel(s, "x"), lambda: exact_symmetric(s),  # they took it for "no symmetry found"
+                 lambda: symmetric_displacements(s), lambda: proper_orbits(s), lambda: vacuum_gap(s),
+                 lambda: structure_key(s), lambda: neighbor_edges(s, 5.0)):
         with pytest.raises(StructureError, match=message):
             call()
