@@ -311,20 +311,25 @@ def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray]) 
         while len(_CELL_OPERATIONS) > _CELL_CACHE_SIZE:
             _CELL_OPERATIONS.popitem(last=False)
 
+def _spglib(function: str, cell: tuple, symprec: float, structure, what: str, **kw):
+    "spglib.<function>(cell, symprec) without its deprecation notes; StructureError naming `what` where it finds none."
+    import spglib
+    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
+        warnings.simplefilter("ignore", DeprecationWarning)
+        found = getattr(spglib, function)(cell, symprec=symprec, **kw)
+    if found is None:
+        raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find {what} "
+                             f"(symprec {symprec})", reason="no symmetry")
+    return found
+
 def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray]:
     "(W, w) of a crystal: cached, else from spglib; StructureError if spglib finds none."
     check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
     key = _cell_key(_check_cell(structure), symprec)
     operations = _CELL_OPERATIONS.get(key)
     if operations is None:
-        import spglib
         cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
-        with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
-            warnings.simplefilter("ignore", DeprecationWarning)
-            data = spglib.get_symmetry_dataset(cell, symprec=symprec)
-        if data is None:
-            raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the symmetry "
-                                 f"(symprec {symprec})", reason="no symmetry")
+        data = _spglib("get_symmetry_dataset", cell, symprec, structure, "the symmetry")
         operations = (data.rotations, data.translations)
     _remember_operations(key, operations)
     return operations
@@ -575,17 +580,9 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
 
 def _primitive_cell(structure, symprec: float):
     "spglib's primitive cell of a crystal, its orientation kept; StructureError if spglib finds none."
-    import spglib
-
-    check_range(symprec, "symprec (A)", 0, low_open=True)
     cell = (structure.lattice.matrix, structure.frac_coords, structure.atomic_numbers)
-    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
-        warnings.simplefilter("ignore", DeprecationWarning)
-        found = spglib.standardize_cell(cell, to_primitive=True, no_idealize=True, symprec=symprec)
-    if found is None:
-        raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find the primitive cell "
-                             f"(symprec {symprec})", reason="no symmetry")
-    lattice, frac, numbers = found
+    lattice, frac, numbers = _spglib("standardize_cell", cell, symprec, structure, "the primitive cell",
+                                     to_primitive=True, no_idealize=True)
     return type(structure)(type(structure.lattice)(lattice), [int(z) for z in numbers], frac)
 
 # %% ../nbs/04_pointgroups.ipynb
@@ -624,6 +621,15 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
 ORBIT_BUDGET = 2**13
 "Most proper operations of a crystal whose orbits `proper_orbits` looks for."
 
+def _operations_if_any(structure) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    "`space_group_operations`, or None where spglib finds no symmetry (every other StructureError propagates)."
+    try:
+        return space_group_operations(structure)
+    except StructureError as e:
+        if e.reason != "no symmetry":  # NaN coordinates, a disordered structure
+            raise
+        return None
+
 def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rep, R, maps): for each atom j the first atom rep[j] of its orbit under the proper rotations that map every
     atom within `tol` Angstrom, the Cartesian rotation R[j] (3, 3) of one that carries atom rep[j] onto atom j, and
@@ -631,12 +637,9 @@ def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.
     n = len(check_structure(structure))
     check_range(tol, "proper_orbits: tol (A)", 0, low_open=True)
     rep, R, maps = np.arange(n), np.tile(np.eye(3), (n, 1, 1)), np.tile(np.arange(n, dtype=np.int32), (n, 1))
-    try:
-        cart, W, _ = space_group_operations(structure)
-    except StructureError as e:  # no symmetry found: every atom its own orbit
-        if e.reason != "no symmetry":  # NaN coordinates, a disordered structure
-            raise
+    if (operations := _operations_if_any(structure)) is None:  # every atom its own orbit
         return rep, R, maps
+    cart, W, _ = operations
     proper = [g for g in range(len(W)) if np.linalg.det(W[g]) > 0]
     if len(proper) > ORBIT_BUDGET:
         return rep, R, maps
@@ -675,12 +678,9 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
     _SNAP_BUDGET of them. Covariant: a rotated or inverted crystal gives the rotated or inverted result."""
     structure = check_structure(structure)
     check_range(tol, "exact_symmetric: tol (A)", 0, low_open=True)
-    try:
-        W = space_group_operations(structure)[1]
-    except StructureError as e:  # spglib finds no symmetry at all
-        if e.reason != "no symmetry":
-            raise
+    if (operations := _operations_if_any(structure)) is None:
         return structure
+    W = operations[1]
     found = list(_exact_operations(structure, list(range(len(W))), tol))
     if not 1 < len(found) <= _SNAP_BUDGET:
         return structure
@@ -716,13 +716,11 @@ def symmetric_displacements(structure, tol: float = SITE_MAP_TOL, most: int | No
     n = len(check_structure(structure))
     check_range(tol, "symmetric_displacements: tol (A)", 0, low_open=True)
     most = None if most is None else check_range(most, "symmetric_displacements: most", 0, integer=True)
-    try:
-        cart, W, _ = space_group_operations(structure)
-        found = list(_exact_operations(structure, list(range(len(W))), tol))
-    except StructureError as e:  # spglib finds no symmetry at all: only the identity
-        if e.reason != "no symmetry":
-            raise
+    if (operations := _operations_if_any(structure)) is None:  # only the identity
         cart, found = np.eye(3)[None], [(0, np.arange(n), None)]
+    else:
+        cart, W, _ = operations
+        found = list(_exact_operations(structure, list(range(len(W))), tol))
     R, images = cart[[g for g, _, _ in found]], np.array([perm for _, perm, _ in found])  # (G, 3, 3), (G, n)
     orbits = []
     for r in np.flatnonzero(~np.any(images < np.arange(n), 0)):  # the first atom of each orbit
