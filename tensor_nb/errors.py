@@ -120,16 +120,29 @@ def check_name(name, what: str, known: Iterable[str] | None = None) -> str:
 # %% ../nbs/00a_errors.ipynb
 def check_range(value, what: str, low=None, high=None, integer: bool = False, low_open: bool = False):
     """`value` if a finite number in [low, high] ((low, high] with low_open), as an int if `integer` (numpy numbers
-    count); else SettingError."""
-    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real)
-    if isinstance(value, bool) or not ok_type or value != value or value in (float("inf"), float("-inf")):
-        raise SettingError(f"{what} must be {'an integer' if integer else 'a finite number'}, got {value!r}")
+    count) and as a float otherwise; else SettingError."""
+    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(value, bool)
+    if ok_type and not integer:
+        try:
+            value = float(value)
+        except OverflowError:  # an int beyond the range of floats
+            ok_type = False
+    if not ok_type or value != value or value in (float("inf"), float("-inf")):
+        raise SettingError(f"{what} must be {'an integer' if integer else 'a finite number'}, got {_shown(value)}")
     below = low is not None and (value <= low if low_open else value < low)
     if below or (high is not None and value > high):
         lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
         hi = "" if high is None else f"<= {high}"
-        raise SettingError(f"{what} must be {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
+        raise SettingError(f"{what} must be {' and '.join(x for x in (lo, hi) if x)}, got {_shown(value)}")
     return int(value) if integer else value
+
+def _shown(value) -> str:
+    "A value as a message shows it: its repr, shortened (an int of over 4,300 digits has none)."
+    try:
+        text = repr(value)
+    except ValueError:
+        return "an integer too long to print"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 # %% ../nbs/00a_errors.ipynb
 def check_flag(value, what: str) -> bool:

@@ -260,7 +260,7 @@ def crystal_hypergraph(structure, settings: GraphSettings | None = None, motif_t
                        validated: bool = False) -> CrystalHypergraph:
     """Crystal hypergraph: the crystal graph's bonds as pair hyperedges plus one coordination-motif hyperedge per atom
     (`validated` as in `crystal_graph`)."""
-    check_range(motif_tol, "motif_tol", 0)
+    motif_tol = check_range(motif_tol, "motif_tol", 0)
     g = crystal_graph(structure, settings, validated=validated)
     center, nbr = g.edge_index
     d = g.edge_length

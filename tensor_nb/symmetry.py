@@ -363,7 +363,7 @@ def check_group(ops, tol: float = 1e-6) -> np.ndarray:
     if not np.isfinite(ops).all():
         raise TensorInputError("operations contain NaN or inf")
     ops = np.ascontiguousarray(ops)
-    if defect := _group_defect(ops.tobytes(), float(tol)):
+    if defect := _group_defect(ops.tobytes(), check_range(tol, "check_group: tol", 0)):
         raise TensorInputError(defect)
     return ops
 

@@ -42,7 +42,7 @@ from tensor_nb.backbone import crystal_scalars, rotate_features, shell_harmonics
 from tensor_nb.data import align_to_structure, doc_to_record, get_field
 from tensor_nb.examples import EXAMPLE_TENSORS, example_cif, example_structure, example_structures
 from tensor_nb.explorer import _picked, _read_upload, crystal_panel
-from tensor_nb.graphs import graph_symmetry_defects, neighbor_edges, structure_key
+from tensor_nb.graphs import crystal_hypergraph, graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import (cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, real_cg, wigner_D,
                                  wigner_D_batch)
 from tensor_nb.structures import structure_label, vacuum_gap
@@ -52,8 +52,8 @@ from tensor_nb.spd import spd_map
 from tensor_nb.moduli import blend_moduli, fit_moduli_head
 from tensor_nb.report import read_tensor, tensor_summary
 from tensor_nb.transfer import run_transfer
-from tensor_nb.symmetry import (atom_mapping, improper_site_map, l_character, proper_orbits, site_operations,
-                                space_group_operations, split_l, symmetric_displacements, symmetrize,
+from tensor_nb.symmetry import (atom_mapping, check_group, improper_site_map, l_character, proper_orbits,
+                                site_operations, space_group_operations, split_l, symmetric_displacements, symmetrize,
                                 symmetry_residual)
 from tensor_nb.widgets import (born_charge_explorer, born_charge_parts, born_charge_table_html, decomposition_explorer,
                                mae_heatmap, material_explorer, save_figure, young_diagram_html)
@@ -761,6 +761,7 @@ def test_settings_out_of_range():
     with pytest.raises(TensorInputError, match="not orthogonal"):
         symmetrize(np.eye(3), ops * 1.1, "dielectric")
     assert len(check_group(ops)) == 12
+    assert crystal_hypergraph(example_structure("Si"), motif_tol=10**30)  # was numpy's OverflowError
 
 
 @pytest.mark.parametrize(
@@ -914,6 +915,9 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: proper_orbits(si, -1.0), SettingError, "tol"),  # every atom its own orbit
         (lambda: crystal_graph(si, dtype="x"), SettingError, "dtype"),  # torch's device RuntimeError
         (lambda: crystal_hypergraph(si, motif_tol=None), SettingError, "motif_tol"),  # a TypeError
+        (lambda: crystal_hypergraph(si, motif_tol=10**400), SettingError, "motif_tol"),  # beyond floats
+        (lambda: check_group(np.eye(3)[None], tol=None), SettingError, "tol"),  # a TypeError
+        (lambda: check_group(np.eye(3)[None], tol=np.ones(3)), SettingError, "tol"),  # numpy's TypeError
         (lambda: collate(-1), SettingError, "list of CrystalGraphs"),  # 'int' object is not iterable
         (lambda: build_graphs(None), StructureError, "list of structures"),  # a TypeError
         (lambda: build_graphs([si], use_cache=np.zeros(2)), SettingError, "use_cache"),  # ambiguous truth
