@@ -493,7 +493,7 @@ def replica(head: nn.Module) -> nn.Module:
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
-                 members: int = 1, shells: bool = False):
+                 members: int = 1, shells: bool = False, mid_lmax: int | None = None):
         super().__init__()
         check_range(mul, "mul (head width)", 1, integer=True)
         check_range(members, "members (heads)", 1, integer=True)
@@ -503,8 +503,11 @@ class BackboneModel(nn.Module):
             raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone")
         self.sign = 1 if is_scalar(kind) else (-1) ** rank_of(kind)
         target = "1x0e" if is_scalar(kind) else tensor_irreps(kind)
+        if mid_lmax is None:  # every l the features and the target share (see above), at least 2
+            mid_lmax = max(2, min(max(ir.l for _, ir in o3.Irreps(f)) for f in (self.spec.feature_irreps, target)))
+        self.mid_lmax = check_range(mid_lmax, "mid_lmax", 0, 4, integer=True)
         first = (ShellHead(self.spec.feature_irreps, target, mul) if shells else
-                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom))
+                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom, self.mid_lmax))
         self.heads = nn.ModuleList([first] + [replica(first) for _ in range(members - 1)])
         self.blocks, self._copies = None, {}
         if finetune:  # the trainable blocks are part of this model (and of its file)
