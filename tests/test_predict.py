@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pymatgen.core import Lattice, Structure
 from scipy.spatial.transform import Rotation
 
 import tensor_nb
@@ -135,6 +136,17 @@ def test_centrosymmetric_crystals_have_no_piezoelectricity():
         e = tensor_nb.predict(example_structures()[name], "piezoelectric")  # symmetrised: exactly zero, decomposable
         assert not e.any()
         assert not tensor_nb.to_irreps(e, "piezoelectric").any()
+
+
+def test_zincblende_crystals_are_piezoelectric():
+    "A head that kept only l <= 2 features gave every -43m crystal exactly zero; its tensor is the l = 3 part e14."
+    if "piezoelectric" not in CARDS:
+        pytest.skip("no piezoelectric model shipped")
+    gaas = Structure.from_spacegroup("F-43m", Lattice.cubic(5.65), ["Ga", "As"], [[0, 0, 0], [0.25] * 3])
+    e = full_to_voigt(tensor_nb.predict(gaas.get_primitive_structure(), "piezoelectric"), "piezoelectric")
+    assert abs(e[0, 3]) > 1e-3
+    np.testing.assert_allclose(e[[0, 1, 2], [3, 4, 5]], e[0, 3], rtol=1e-9)  # e14 = e25 = e36, nothing else
+    np.testing.assert_allclose(np.delete(e.ravel(), [3, 10, 17]), 0, atol=1e-12)
 
 
 @pytest.mark.parametrize("task", [t for t, c in CARDS.items() if c.get("log_target")])
