@@ -1,8 +1,9 @@
 """Piezoelectric errors by class of point group: polar, non-polar, and cubic (-43m, 23), per model file and split.
 
-A head that keeps only l <= 2 of the backbone's features predicts exactly zero for every non-polar crystal (07a_backbone);
-this compares model files class by class, beside the zero predictor. `--legacy` marks files written before
-`mid_lmax` existed (their heads kept l <= 2). Appends a row per model and split to results/piezo_classes.jsonl.
+A head that keeps only l <= 2 of the backbone's features predicts exactly zero for every non-polar crystal
+(07a_backbone); this compares model files class by class, beside the zero predictor. `--legacy` marks files
+written before `mid_lmax` existed (their heads kept l <= 2). Appends a row per model and split to
+results/piezo_classes.jsonl.
 
     python benchmarks/piezo_classes.py [--legacy old.pt] [new.pt ...]
 """
@@ -57,7 +58,7 @@ def main() -> None:
                 for c in ("polar", "nonpolar", "cubic"):
                     m = np.array([point_group_class(r.point_group) == c for r in records])
                     row[c] = [float(np.abs(P[m] - Y[m]).mean()), float(np.abs(Y[m]).mean()), int(m.sum())]
-                append_row("piezo_classes", row)
+                append_row("piezo_classes.jsonl", row)
                 print(name, split, "  ".join(f"{k} n={v[2]}: {v[0]:.4f} (zero {v[1]:.4f})" for k, v in row.items()
                                              if isinstance(v, list)))
 

@@ -70,12 +70,13 @@ def learning_curves(all_rows: list) -> list:
 
 
 def head_label(r: dict) -> str:
-    "A backbone run's variant: mode, members, auxiliary moduli, bulk-modulus prior, shells, log target, loss, width."
+    "A backbone run's variant: mode, members, auxiliary moduli, bulk prior, shells, mid_lmax, log target, loss, width."
     members = r["config"]["model_kw"].get("members", 1)
     return (f"{r['model']} head, {r['mode']}" + (f", {members} members" if members > 1 else "")
             + (", + binary moduli" if r["config"].get("moduli_weight") else "")
             + (", + bulk prior" if r.get("bulk_prior") else "")
             + (", shell harmonics" if r["config"]["model_kw"].get("shells") else "")
+            + (", first layer l <= 2" if r["config"]["model_kw"].get("mid_lmax") == 2 else "")
             + (", log target" if r["config"].get("log_target") and not r.get("log_floor") else "")
             + (", log(eps - 1) target" if r.get("log_floor") else "")
             + (f", {r['config']['loss']} loss" if r["config"].get("loss", "huber") != "huber" else "")
