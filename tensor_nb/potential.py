@@ -21,7 +21,8 @@ from .errors import SettingError, TensorInputError, check_flag, check_name, chec
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import structure_list, validate_structure
-from .symmetry import exact_symmetric, improper_site_map, proper_orbits, symmetric_displacements
+from .symmetry import (_primitive_cell, exact_symmetric, improper_site_map, proper_orbits,
+                                symmetric_displacements)
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
@@ -96,7 +97,8 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     check_flag(progress, "progress")
     check_flag(relaxed, "relaxed")
     structures = structure_list(structures, "bulk_modulus")
-    cells = [canonical_cell(exact_symmetric(s)) for s in structures]
+    # a supercell's basis hides rotations from spglib, and with them constraints on the relaxation: primitive cells
+    cells = [canonical_cell(exact_symmetric(_primitive_cell(validate_structure(s)))) for s in structures]
     keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, relaxed, structure_key(c)) for c in cells]
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])
     todo = np.flatnonzero(np.isnan(out)).tolist()

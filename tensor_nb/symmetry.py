@@ -570,16 +570,17 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
     """Number of independent dipole couplings of the optical Gamma modes of a crystal: invariants of
     (atomic displacements x vector) beyond the acoustic ones (see above). 0 exactly when no optical mode is
     infrared-active, so that the ionic permittivity vanishes."""
-    cell = check_structure(structure)
+    cell = _primitive_cell(check_structure(structure), symprec)
     cart, W, w = space_group_operations(cell, symprec)
-    if (W.reshape(len(W), 9) == np.eye(3).ravel()).all(1).sum() > 1:  # pure translations: not a primitive cell
-        cell = _primitive_cell(cell, symprec)
-        cart, W, w = space_group_operations(cell, symprec)
     fixed = (atom_mapping(cell, W, w, symprec) == np.arange(len(cell))).sum(1)
     return int(round(float(((fixed - 1) * np.trace(cart, axis1=1, axis2=2) ** 2).mean())))
 
-def _primitive_cell(structure, symprec: float):
-    "spglib's primitive cell of a crystal, its orientation kept; StructureError if spglib finds none."
+def _primitive_cell(structure, symprec: float = SYMPREC):
+    """spglib's primitive cell of a crystal whose operations include pure translations (a supercell, whose basis can
+    hide rotations from spglib), its orientation kept; the crystal itself otherwise. StructureError if none."""
+    W = space_group_operations(structure, symprec)[1]
+    if (W.reshape(len(W), 9) == np.eye(3).ravel()).all(1).sum() == 1:
+        return structure
     cell = (structure.lattice.matrix, structure.frac_coords, structure.atomic_numbers)
     lattice, frac, numbers = _spglib("standardize_cell", cell, symprec, structure, "the primitive cell",
                                      to_primitive=True, no_idealize=True)
