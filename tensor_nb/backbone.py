@@ -386,13 +386,7 @@ def inverted_features(blocks: SevenNetBlocks, structures: list, x: torch.Tensor,
     # inverted row i = rotation[i] applied to row source[i] (to itself, for chiral crystals: replaced below)
     source, rotation, others = np.arange(len(x)), np.tile(np.eye(3), (len(x), 1, 1)), []
     for k, s in enumerate(structures):
-        try:
-            found = improper_site_map(s)
-        except StructureError as e:  # spglib finds no symmetry at all
-            if e.reason != "no symmetry":
-                raise
-            found = None
-        if found is None:
+        if (found := improper_site_map(s)) is None:
             others.append(k)
             continue
         S, perm = found

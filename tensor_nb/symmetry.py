@@ -608,20 +608,6 @@ def _exact_operations(structure, which: list[int], tol: float, step: int | None 
                     and len(set(perm[k].tolist())) == len(perm[k])):
                 yield int(g), perm[k], w[g] + shift[k]
 
-def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
-    """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
-    atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal or symmetry only within SYMPREC."""
-    check_range(tol, "improper_site_map: tol (A)", 0, low_open=True)
-    cart, W, _ = space_group_operations(structure)
-    improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
-    improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
-    found = next(_exact_operations(structure, improper, tol, 8), None)  # chunks of 8: stops soon after the first
-    return None if found is None else (cart[found[0]], found[1])
-
-# %% ../nbs/04_pointgroups.ipynb
-ORBIT_BUDGET = 2**13
-"Most proper operations of a crystal whose orbits `proper_orbits` looks for."
-
 def _operations_if_any(structure) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     "`space_group_operations`, or None where spglib finds no symmetry (every other StructureError propagates)."
     try:
@@ -630,6 +616,23 @@ def _operations_if_any(structure) -> tuple[np.ndarray, np.ndarray, np.ndarray] |
         if e.reason != "no symmetry":  # NaN coordinates, a disordered structure
             raise
         return None
+
+def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray] | None:
+    """(S, perm): an improper Cartesian operation of the crystal (the inversion if present) that carries atom i onto
+    atom perm[i] within `tol` Angstrom, lattice included; None for a chiral crystal, for symmetry only within SYMPREC
+    and where spglib finds none."""
+    check_range(tol, "improper_site_map: tol (A)", 0, low_open=True)
+    if (operations := _operations_if_any(structure)) is None:
+        return None
+    cart, W, _ = operations
+    improper = [g for g in range(len(W)) if np.linalg.det(W[g]) < 0]
+    improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
+    found = next(_exact_operations(structure, improper, tol, 8), None)  # chunks of 8: stops soon after the first
+    return None if found is None else (cart[found[0]], found[1])
+
+# %% ../nbs/04_pointgroups.ipynb
+ORBIT_BUDGET = 2**13
+"Most proper operations of a crystal whose orbits `proper_orbits` looks for."
 
 def proper_orbits(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rep, R, maps): for each atom j the first atom rep[j] of its orbit under the proper rotations that map every
