@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -229,7 +230,7 @@ def as_structures(item, name: str | None = None) -> list:
             raise StructureError(f"{name or 'dict'}: not a readable Structure dict ({type(e).__name__}: {e})",
                                  reason="unreadable dict") from None
         return [validate_structure(item, name)]
-    if type(item).__name__ == "Atoms":
+    if "ase" in sys.modules and isinstance(item, sys.modules["ase"].Atoms):  # subclasses too (pymatgen's MSONAtoms)
         return [validate_structure(_from_ase(item, name), name)]
     if isinstance(item, (str, os.PathLike)):
         if isinstance(item, str) and item in EXAMPLE_CELLS and not Path(item).exists():
