@@ -23,8 +23,8 @@ from .moduli import ModuliHead, unpack_moduli_prior
 from .spd import coefficients_to_tensors
 
 # %% auto 0
-__all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'LoadedModel', 'load_model',
-           'load_encoder', 'model_tensors']
+__all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'LoadedModel', 'model_file',
+           'load_model', 'load_encoder', 'model_tensors']
 
 # %% ../nbs/07b_checkpoint.ipynb
 TARGET_SCALES = ("irrep", "global")
@@ -94,11 +94,17 @@ class LoadedModel:
         return GraphSettings(**self.meta["graph"])
 
 
-def load_model(path: str | Path) -> LoadedModel:
-    "Load a model file written by `save_model` (weights only: no code runs); ModelFileError for anything else."
+def model_file(path: str | Path) -> Path:
+    "`path` as a Path if it names an existing file; ModelFileError (a folder, or nothing there) otherwise."
     path = as_path(path, "model file", ModelFileError)
     if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+        raise ModelFileError(f"{path}: " + ("a folder, not a model file" if path.is_dir() else "no such model file"))
+    return path
+
+
+def load_model(path: str | Path) -> LoadedModel:
+    "Load a model file written by `save_model` (weights only: no code runs); ModelFileError for anything else."
+    path = model_file(path)
     try:
         ck = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as e:  # pickles with code, truncated or foreign files

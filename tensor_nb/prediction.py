@@ -17,11 +17,11 @@ from scipy.special import expit
 from tqdm.auto import tqdm
 
 from .cards import ASSETS, ionic_blend, shipped_models
-from .checkpoint import LoadedModel, load_model, model_tensors
+from .checkpoint import LoadedModel, load_model, model_file, model_tensors
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import (
-    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, as_path, check_flag, check_name)
+    PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .moduli import blend_moduli
@@ -43,12 +43,7 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
     predict what `task` names: its own task, or a shipped task or a tensor kind with its tensor kind (SettingError
     otherwise)."""
     cards = shipped_models()
-    if model_path is not None:
-        path = as_path(model_path, "model file", ModelFileError)
-    else:
-        path = ASSETS / f"{check_name(task, 'task', cards)}.pt"
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+    path = model_file(ASSETS / f"{check_name(task, 'task', cards)}.pt" if model_path is None else model_path)
     loaded = _load(str(path), path.stat().st_mtime)
     meta = loaded.meta
     wanted = cards[task]["kind"] if isinstance(task, str) and task in cards else task
