@@ -17,8 +17,8 @@ from .metrics import vrh_moduli
 from .potential import BULK_WEIGHTS, _bulk_coefficients
 
 # %% auto 0
-__all__ = ['MODULI_HIDDEN', 'MODULI_MEMBERS', 'blend_moduli', 'ModuliHead', 'fit_moduli_head', 'pack_moduli_prior',
-           'unpack_moduli_prior', 'apply_moduli_prior', 'fit_moduli_weights']
+__all__ = ['MODULI_HIDDEN', 'MODULI_MEMBERS', 'MODULI_RANGE_GPA', 'blend_moduli', 'ModuliHead', 'fit_moduli_head',
+           'pack_moduli_prior', 'unpack_moduli_prior', 'apply_moduli_prior', 'fit_moduli_weights']
 
 # %% ../nbs/07d_moduli.ipynb
 def _shear_coefficients() -> np.ndarray:
@@ -59,6 +59,11 @@ MODULI_HIDDEN = 256
 MODULI_MEMBERS = 5
 "MLPs the moduli head averages."
 
+MODULI_RANGE_GPA = (0.1, 1000.0)
+"""The K_VRH and G_VRH the moduli head can give (its log outputs are clipped to them). The crystals it learns from lie
+within 0.16-523 GPa (the largest: diamond's G); an MLP's exponent for summaries far from all of them is an
+extrapolation, not a modulus (ZnO squeezed to half its volume: 1.7e6 GPa before the clip)."""
+
 class ModuliHead(nn.Module):
     "Members' mean of MLPs from invariant crystal summaries (N, n_features) to (log K_VRH, log G_VRH), GPa; float64."
     def __init__(self, n_features: int, hidden: int = MODULI_HIDDEN, members: int = MODULI_MEMBERS):
@@ -84,7 +89,7 @@ class ModuliHead(nn.Module):
         if z.ndim != 2 or z.shape[1] != len(self.shift):
             raise SettingError(f"the moduli head reads summaries (N, {len(self.shift)}), got {z.shape}")
         with torch.no_grad():
-            out = self.eval()(torch.from_numpy(z)).exp().numpy()
+            out = self.eval()(torch.from_numpy(z)).clamp(*np.log(MODULI_RANGE_GPA)).exp().numpy()
         return out[:, 0], out[:, 1]
 
 # %% ../nbs/07d_moduli.ipynb

@@ -215,6 +215,19 @@ def test_far_out_input_gets_named_warnings_only():
                               if "jit" not in str(w.message)), [(w.category.__name__, str(w.message)) for w in caught]
 
 
+def test_squeezed_crystal_gets_bounded_moduli():
+    "ZnO at half its volume lies far outside the training crystals: warned, and no modulus beyond MODULI_RANGE_GPA."
+    from tensor_nb.errors import PredictionWarning
+    from tensor_nb.metrics import vrh_moduli
+    from tensor_nb.moduli import MODULI_RANGE_GPA
+
+    s = example_structures()["ZnO"].copy()
+    s.scale_lattice(s.volume / 2)
+    with pytest.warns(PredictionWarning, match="far from the training crystals"):
+        C = tensor_nb.predict(s, "elastic", output="voigt")
+    assert np.isfinite(C).all() and max(vrh_moduli(C)) < 2 * MODULI_RANGE_GPA[1]  # 1.7e6 GPa before the clip
+
+
 def test_born_charges_sum_to_zero_and_obey_site_symmetry():
     if "born_charges" not in CARDS:
         pytest.skip("no Born-charge model shipped")
