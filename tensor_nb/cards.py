@@ -12,7 +12,7 @@ from pathlib import Path
 from .errors import ModelFileError, SettingError
 
 # %% auto 0
-__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'models_table']
+__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'best_trivial', 'trivial_caveat', 'models_table']
 
 # %% ../nbs/11a_cards.ipynb
 ASSETS = Path(str(files("tensor_nb"))) / "assets"
@@ -44,6 +44,22 @@ def ionic_label(blend: dict) -> str:
     return f"{blend['potential']} ionic response (weight {blend['weight']:g})"
 
 # %% ../nbs/11a_cards.ipynb
+def best_trivial(card: dict) -> tuple[str, float]:
+    "(name, test error) of the best trivial predictor on a model card (zero, the training mean, ...)."
+    return min(((k, v) for k, v in card["baselines"].items() if not isinstance(v, list)), key=lambda kv: kv[1])
+
+def trivial_caveat(task: str, card: dict) -> str | None:
+    """What `predict` says of a shipped model whose test error is not below its best trivial predictor's (the
+    piezoelectric one, see `14_from_the_paper`); None for the others."""
+    mae, (name, base) = card["test"]["mean_component_mae"], best_trivial(card)
+    if mae < base:
+        return None
+    unit = "" if card["unit"] == "dimensionless" else " " + card["unit"]
+    return (f"the shipped {task} model's test error ({mae:.3g}{unit}) is no lower than the {name} predictor's "
+            f"({base:.3g}{unit}): read its tensors as the pattern of components the crystal's symmetry allows, not "
+            "as their size or sign")
+
+# %% ../nbs/11a_cards.ipynb
 def models_table(cards: dict[str, dict] | None = None) -> str:
     "A markdown table of the shipped models: test mean component MAE beside the best trivial predictor."
     cards = shipped_models() if cards is None else cards
@@ -53,7 +69,7 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
              "|---|---|---|---|---|---|"]
     for task, c in cards.items():
         mae, unit = c["test"]["mean_component_mae"], "" if c["unit"] == "dimensionless" else " " + c["unit"]
-        name, base = min(((k, v) for k, v in c["baselines"].items() if not isinstance(v, list)), key=lambda kv: kv[1])
+        name, base = best_trivial(c)
         members = c.get("ensemble_members", 1)
         model = c["model"] + (f", {members} heads" if members > 1 else "")
         model += ", + binary moduli" if c.get("auxiliary_data") else ""

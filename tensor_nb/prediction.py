@@ -16,7 +16,7 @@ import torch
 from scipy.special import expit
 from tqdm.auto import tqdm
 
-from .cards import ASSETS, ionic_blend, shipped_models
+from .cards import ASSETS, ionic_blend, shipped_models, trivial_caveat
 from .checkpoint import LoadedModel, load_model, model_file, model_tensors
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
@@ -263,6 +263,8 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     coeffs, summaries = _coefficients(loaded, structs, batch_size, progress, dtype, members=spread)
     for message in _domain_warnings(loaded, structs, labels, summaries):
         warnings.warn(message, PredictionWarning, stacklevel=2)
+    if model_path is None and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
+        warnings.warn(caveat, PredictionWarning, stacklevel=2)
     T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)
     if ionic:
         T, ionic_stable = _ionic(T, structs, labels, meta, blend, symmetrize, dtype, progress)

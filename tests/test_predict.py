@@ -215,6 +215,20 @@ def test_far_out_input_gets_named_warnings_only():
                               if "jit" not in str(w.message)), [(w.category.__name__, str(w.message)) for w in caught]
 
 
+def test_models_no_better_than_trivial_say_so():
+    "A shipped model whose card's test error is not below the best trivial predictor's warns on every prediction."
+    from tensor_nb.cards import trivial_caveat
+    from tensor_nb.errors import PredictionWarning
+
+    for task, card in CARDS.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tensor_nb.predict("ZnO", task)
+        said = [str(w.message) for w in caught if issubclass(w.category, PredictionWarning)]
+        caveat = trivial_caveat(task, card)
+        assert (caveat in said) if caveat else not any("no lower than" in m for m in said), (task, said)
+
+
 def test_squeezed_crystal_gets_bounded_moduli():
     "ZnO at half its volume lies far outside the training crystals: warned, and no modulus beyond MODULI_RANGE_GPA."
     from tensor_nb.errors import PredictionWarning
