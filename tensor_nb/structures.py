@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -238,6 +239,11 @@ def as_structures(item, name: str | None = None) -> list:
         try:
             return read_structures(item)
         except StructureError as e:  # a bare word that is neither a file nor an example: say both
+            if isinstance(item, str) and e.reason == "missing file" and re.fullmatch(r"(mp|mvc)-\d+", item):
+                raise StructureError(f"{item}: no such file; a Materials Project id names a crystal but is not one: "
+                                     "pass its structure (a CIF from materialsproject.org, or mp-api's "
+                                     f"MPRester().get_structure_by_material_id({item!r}))",
+                                     reason="missing file") from None
             if not (isinstance(item, str) and e.reason == "missing file" and item.isidentifier()):
                 raise
             lower = {n.lower(): n for n in EXAMPLE_CELLS}
