@@ -200,14 +200,16 @@ _E2_OVER_EPS0 = elementary_charge / (epsilon_0 * 1e-10)
 _E_PER_A2 = elementary_charge * 1e20
 "1 e/A^2 in C/m^2 (16.02)."
 
-_FC_VERSION = 2  # bump when the cached force constants change (2: exact orbits, SITE_MAP_TOL 1e-8)
+_FC_VERSION = 3  # bump when the cached force constants change (2: exact orbits, SITE_MAP_TOL 1e-8; 3: chiral mean)
 
 def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(Phi (3N, 3N) in eV/A^2, Lambda (3N, 3, 3) in eV/A) of a structure at its given geometry under a SevenNet
     potential: Gamma-point force constants and the internal-strain tensor (force on each atom per unit symmetric
     strain), by autograd in float64. Row 3k + a is atom k, Cartesian direction a. Only the first atom of each orbit
-    (`proper_orbits`) takes backward passes; the others' rows are rotated copies. Cached on disk per structure and
-    orientation (`use_cache`): seconds to a minute per crystal on one thread."""
+    (`proper_orbits`) takes backward passes; the others' rows are rotated copies. A chiral crystal's are the mean
+    over it and its inversion (Lambda, odd, changes sign), as for `bulk_modulus`, so that they turn with every
+    rotation and reflection. Cached on disk per structure and orientation (`use_cache`): seconds to a minute per
+    crystal on one thread, twice that for a chiral one."""
     backbone_spec(potential)
     check_flag(use_cache, "use_cache")
     structure = validate_structure(structure)
@@ -215,6 +217,17 @@ def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = Tru
     if use_cache and (hit := cache_get_torch(key, "force_constants")) is not None:
         return hit[0].numpy(), hit[1].numpy()
     model = _energy_model(potential)
+    phi, lam = _force_constants(model, structure)
+    if improper_site_map(structure) is None:  # no mirror or inversion maps it onto itself: SevenNet has no parity
+        phi_inv, lam_inv = _force_constants(model, type(structure)(structure.lattice, structure.species,
+                                                                    -structure.frac_coords))
+        phi, lam = (phi + phi_inv) / 2, (lam - lam_inv) / 2
+    if use_cache:
+        cache_put_torch(key, (torch.from_numpy(phi), torch.from_numpy(lam)), "force_constants")
+    return phi, lam
+
+def _force_constants(model: SevenNetEnergy, structure) -> tuple[np.ndarray, np.ndarray]:
+    "(Phi, Lambda) of `force_constants` under `model` as the potential gives them, without the chiral mean."
     n = len(structure)
     g = batch_graphs([sevennet_graph(structure, model.type_map, model.cutoff)])
     u = torch.zeros(n, 3, dtype=torch.float64, requires_grad=True)
@@ -232,10 +245,7 @@ def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = Tru
         phi[j][:, maps[j]] = np.einsum("ax,xky,by->akb", R[j], phi[rep[j]], R[j])
         lam[j] = np.einsum("ax,by,cz,xyz->abc", R[j], R[j], R[j], lam[rep[j]])
     phi = phi.reshape(3 * n, 3 * n)
-    phi, lam = 0.5 * (phi + phi.T), lam.reshape(3 * n, 3, 3)
-    if use_cache:
-        cache_put_torch(key, (torch.from_numpy(phi), torch.from_numpy(lam)), "force_constants")
-    return phi, lam
+    return 0.5 * (phi + phi.T), lam.reshape(3 * n, 3, 3)
 
 def optical_modes(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(eigenvalues (3N - 3,) in eV/A^2, ascending; displacement patterns (3N, 3N - 3)) of force constants phi
