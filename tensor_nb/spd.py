@@ -14,7 +14,7 @@ from .decompose import from_irreps, to_irreps
 from .errors import SettingError, TensorInputError, check_flag, check_name, check_range
 
 # %% auto 0
-__all__ = ['SPD_KINDS', 'SPD_FLOOR', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
+__all__ = ['SPD_KINDS', 'SPD_FLOOR', 'SPD_CEILING', 'spd_map', 'spd_log', 'spd_exp', 'coefficients_to_tensors']
 
 # %% ../nbs/03b_spd.ipynb
 SPD_KINDS = ("dielectric", "elastic")
@@ -22,6 +22,12 @@ SPD_KINDS = ("dielectric", "elastic")
 
 SPD_FLOOR = {"dielectric": 1.0, "elastic": 0.0}
 "Lower bound of the eigenvalues of each kind for stable materials (eps >= 1: positive susceptibility; C > 0)."
+
+SPD_CEILING = {"dielectric": 1e4, "elastic": 1e4}
+"""Upper bound of the eigenvalues a log-target model gives (`coefficients_to_tensors`): ten times the largest in the
+data (permittivities up to 830; Mandel stiffness eigenvalues up to ~1,300 GPa, diamond's 3K). The exponential of a
+head's output for a crystal far from all training crystals is not a measurement (a 5 A cubic cell of one Si atom:
+eps = 2e8), and beyond ~700 it overflows."""
 
 _MANDEL = np.array([1.0, 1.0, 1.0, np.sqrt(2), np.sqrt(2), np.sqrt(2)])
 _SINGULAR = 1e-12  # eigenvalues at most this fraction of the largest are not positive
@@ -64,11 +70,14 @@ def spd_log(T, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray
         return np.log(w)
     return spd_map(T, kind, log, strict)
 
-def spd_exp(L, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray:
+def spd_exp(L, kind: str, strict: bool = True, floor: float = 0.0, ceiling: float | None = None) -> np.ndarray:
     """Matrix exponential of symmetric tensors plus floor times the identity (the inverse of `spd_log`): every
-    eigenvalue above `floor`; TensorInputError where an eigenvalue is too large for a finite result."""
-    check_range(floor, "floor", 0)
+    eigenvalue above `floor` (and at most `ceiling`, if given); TensorInputError where an eigenvalue is too large for
+    a finite result."""
+    floor = check_range(floor, "floor", 0)
+    top = np.inf if ceiling is None else np.log(check_range(ceiling, "ceiling", floor, low_open=True) - floor)
     def exp(w: np.ndarray) -> np.ndarray:
+        w = np.minimum(w, top)
         if (w > np.log(np.finfo(float).max)).any():
             raise TensorInputError(f"spd_exp({kind!r}): eigenvalue {w.max():.4g} overflows the exponential")
         return np.exp(w) + floor
@@ -77,7 +86,7 @@ def spd_exp(L, kind: str, strict: bool = True, floor: float = 0.0) -> np.ndarray
 # %% ../nbs/03b_spd.ipynb
 def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False, floor: float = 0.0) -> np.ndarray:
     """Full tensors from harmonic coefficients (..., dim); `log_target`: they are those of the matrix logarithm of
-    T - floor: exponentiate and add `floor`."""
+    T - floor: exponentiate (eigenvalues up to SPD_CEILING) and add `floor`."""
     check_flag(log_target, "log_target")
     T = from_irreps(x, kind)
-    return spd_exp(T, kind, floor=floor) if log_target else T
+    return spd_exp(T, kind, floor=floor, ceiling=SPD_CEILING[kind]) if log_target else T

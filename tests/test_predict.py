@@ -411,16 +411,21 @@ def test_orbit_shortcut_is_the_full_backbone_run():
 
 @pytest.mark.parametrize("task", [t for t in ("dielectric", "electronic_dielectric") if t in CARDS])
 def test_permittivities_stay_above_the_vacuum(task):
-    """Every principal value of a predicted permittivity is above 1, also far outside the training crystals: rock
-    salt stretched into the CsCl arrangement (a log(eps) model gave eps = 0.005 here) and an ion pair in a large box."""
+    """Every principal value of a predicted permittivity is above 1 and at most SPD_CEILING, also far outside the
+    training crystals: rock salt stretched into the CsCl arrangement (a log(eps) model gave eps = 0.005 here), an ion
+    pair in a large box and one Si atom in a 5 A cube (eps = 2e8 before the ceiling)."""
     from pymatgen.core import Lattice, Structure
+
+    from tensor_nb.spd import SPD_CEILING
 
     odd = [Structure(Lattice.cubic(a), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]) for a in (4.0, 5.64, 7.0)]
     odd.append(Structure(Lattice.cubic(30), ["Na", "Cl"], [[0, 0, 0], [0.09, 0, 0]]))
+    odd.append(Structure(Lattice.cubic(5), ["Si"], [[0, 0, 0]]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PredictionWarning)  # out of domain, as it should say
         eps = prediction.predict(odd + list(example_structures().values()), task)
-    assert np.linalg.eigvalsh((eps + np.swapaxes(eps, 1, 2)) / 2).min() > 1
+    w = np.linalg.eigvalsh((eps + np.swapaxes(eps, 1, 2)) / 2)
+    assert w.min() > 1 and w.max() <= SPD_CEILING["dielectric"] * (1 + 1e-12)
 
 
 @pytest.mark.skipif(not {"dielectric", "electronic_dielectric"} <= set(CARDS), reason="needs both permittivity models")
