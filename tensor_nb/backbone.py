@@ -25,7 +25,7 @@ from .errors import SettingError, StructureError, TensorInputError, check_flag, 
 from .graphs import neighbor_edges, structure_key
 from .harmonics import as_irreps, wigner_D_batch
 from .structures import check_structure, structure_label, structure_list
-from .symmetry import exact_symmetric, improper_site_map, proper_orbits
+from .symmetry import exact_symmetric, improper_site_map, inversion_image, proper_orbits
 
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
@@ -127,7 +127,7 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
 def sevennet_graph(structure, type_map: dict, cutoff: float, inverted: bool = False) -> dict:
     "Node species indices, edge index (2, E) and float64 edge vectors of a structure (or of its inversion)."
     if inverted:
-        structure = type(structure)(structure.lattice, structure.species, -structure.frac_coords)
+        structure = inversion_image(structure)
     unknown = sorted({sp.symbol for sp in structure.species if sp.Z not in type_map})
     if unknown:
         raise StructureError(f"{structure_label(structure)}: {', '.join(unknown)} is not among the elements the "

@@ -21,8 +21,8 @@ from .errors import SettingError, TensorInputError, check_flag, check_name, chec
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import structure_list, validate_structure
-from .symmetry import (_primitive_cell, exact_symmetric, improper_site_map, proper_orbits,
-                                symmetric_displacements)
+from .symmetry import _primitive_cell, exact_symmetric, improper_site_map, inversion_image
+from .symmetry import proper_orbits, symmetric_displacements
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
@@ -103,9 +103,8 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])
     todo = np.flatnonzero(np.isnan(out)).tolist()
     # (structure, cell) pairs: a chiral crystal is evaluated with its inversion too, and K is their mean
-    jobs = [(i, c) for i in todo for c in ([cells[i]] if improper_site_map(cells[i]) is not None else
-                                           [cells[i], type(cells[i])(cells[i].lattice, cells[i].species,
-                                                                     -cells[i].frac_coords)])]
+    jobs = [(i, c) for i in todo
+            for c in ([cells[i]] if improper_site_map(cells[i]) is not None else [cells[i], inversion_image(cells[i])])]
     model = _energy_model(potential) if jobs else None
     h, found = STRAIN_STEP, {i: [] for i in todo}
     for start in tqdm(range(0, len(jobs), batch_size), desc=f"{potential} bulk moduli", unit="batch",
@@ -219,8 +218,7 @@ def force_constants(structure, potential: str = POTENTIAL, use_cache: bool = Tru
     model = _energy_model(potential)
     phi, lam = _force_constants(model, structure)
     if improper_site_map(structure) is None:  # no mirror or inversion maps it onto itself: SevenNet has no parity
-        phi_inv, lam_inv = _force_constants(model, type(structure)(structure.lattice, structure.species,
-                                                                    -structure.frac_coords))
+        phi_inv, lam_inv = _force_constants(model, inversion_image(structure))
         phi, lam = (phi + phi_inv) / 2, (lam - lam_inv) / 2
     if use_cache:
         cache_put_torch(key, (torch.from_numpy(phi), torch.from_numpy(lam)), "force_constants")

@@ -24,8 +24,8 @@ __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_
            'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
            'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
            'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'polar_optical_modes', 'improper_site_map', 'proper_orbits', 'exact_symmetric',
-           'symmetric_displacements', 'voigt_mask']
+           'symmetrize_sites', 'polar_optical_modes', 'improper_site_map', 'inversion_image', 'proper_orbits',
+           'exact_symmetric', 'symmetric_displacements', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -629,6 +629,11 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
     improper.sort(key=lambda g: not (W[g] == -np.eye(3)).all())  # the inversion first: its map is exact
     found = next(_exact_operations(structure, improper, tol, 8), None)  # chunks of 8: stops soon after the first
     return None if found is None else (cart[found[0]], found[1])
+
+def inversion_image(structure):
+    """The crystal's inversion image: every fractional position negated, the lattice kept. For a crystal without an
+    improper operation (`improper_site_map` None) it is its enantiomorph, up to a rotation."""
+    return type(structure)(structure.lattice, structure.species, -structure.frac_coords)
 
 # %% ../nbs/04_pointgroups.ipynb
 ORBIT_BUDGET = 2**13
