@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,7 +26,8 @@ from .metrics import is_stable
 from .moduli import blend_moduli
 from .potential import apply_bulk_prior, ionic_dielectric
 from .spd import SPD_FLOOR
-from .structures import VACUUM_GAP, as_structures, is_structure_text, structure_label, vacuum_gap
+from .structures import (
+    VACUUM_GAP, _structure_items, as_structures, is_structure_text, structure_label, vacuum_gap)
 from .symmetry import polar_optical_modes, symmetrize_many, symmetrize_sites
 
 # %% auto 0
@@ -55,11 +55,10 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
 def read_inputs(items) -> tuple[list, list[str], bool]:
     """(validated structures, a label per structure, whether the input was a single structure). A file with several
     structures yields all of them; every bad item is named in one StructureError before any model runs."""
-    if isinstance(items, Iterator):  # a generator of structures: read it once
-        items = list(items)
-    single = not isinstance(items, (list, tuple))
+    collection = _structure_items(items)
+    single = collection is None
     structures, labels, problems = [], [], []
-    for k, item in enumerate([items] if single else items):
+    for k, item in enumerate([items] if single else collection):
         name = str(item) if isinstance(item, (str, os.PathLike)) and not is_structure_text(item) else None
         try:
             found = as_structures(item, name)
@@ -227,11 +226,12 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     """Predicted tensors in each structure's Cartesian frame.
 
     structures: a pymatgen Structure or its dict, ASE Atoms, a structure file (every structure in it), an example
-    name, or a list, tuple or generator of these. Returns (N, 3, ..., 3) (output='full'), Voigt arrays ('voigt') or
-    harmonic coefficients ('irreps'); for one structure without the batch axis; for per-atom tasks (born_charges) a
-    list with one (n_sites, ...) array per structure. Uses the shipped model of `task`, or a model file from
-    `tensor_nb.train` (model_path). Warns, naming the structures, where the input lies outside the model's training
-    domain, an elastic tensor is not positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1.
+    name, or a list, tuple, generator, 1-D object array or DataFrame column of these. Returns (N, 3, ..., 3)
+    (output='full'), Voigt arrays ('voigt') or harmonic coefficients ('irreps'); for one structure without the batch
+    axis; for per-atom tasks (born_charges) a list with one (n_sites, ...) array per structure. Uses the shipped model
+    of `task`, or a model file from `tensor_nb.train` (model_path). Warns, naming the structures, where the input
+    lies outside the model's training domain, an elastic tensor is not positive definite (Born-unstable) or a
+    dielectric one has an eigenvalue below 1.
     With `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions),
     the second of the same shape as the first.
     dtype=torch.float32 runs up to 2x as fast, to ~3e-5 (piezoelectric: 7e-4) of a crystal's largest float64 component.

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +62,24 @@ def check_structure(s, name: str | None = None):
                              "(see `as_structure` for what can become one)", reason="not a structure")
     return s
 
+def _structure_items(items) -> list | None:
+    """`items` as a list if it is a collection of structures, else None (one structure): a list, tuple, iterator, 1-D
+    numpy object array or pandas Series (a DataFrame's column of structures)."""
+    if isinstance(items, (list, tuple, Iterator)):
+        return list(items)
+    if isinstance(items, np.ndarray) and items.dtype == object and items.ndim == 1:
+        return items.tolist()
+    if "pandas" in sys.modules and isinstance(items, sys.modules["pandas"].Series):
+        return items.tolist()
+    return None
+
 def structure_list(structures, what: str) -> list:
-    "`structures` as a list if it is a list or tuple (each item is checked where it is used); else StructureError."
-    if not isinstance(structures, (list, tuple)):
+    "`structures` as a list if `_structure_items` takes it (items are checked where used); else StructureError."
+    found = _structure_items(structures)
+    if found is None:
         raise StructureError(f"{what} takes a list of structures, got a {type(structures).__name__}",
                              reason="not a list")
-    return list(structures)
+    return found
 
 # %% ../nbs/04a_structures.ipynb
 def validate_structure(s, name: str | None = None):
