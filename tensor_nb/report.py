@@ -36,8 +36,9 @@ NUMBER_SEPARATORS = re.compile(r"[,;\s\[\]]+")
 "What may stand between the numbers of a typed tensor: commas, semicolons, white space and brackets."
 
 def _numbers(text: str) -> np.ndarray:
-    "The decimal numbers in `text` (see `parse_decimal`), NUMBER_SEPARATORS between them; ValueError otherwise."
-    return np.array([parse_decimal(w) for w in NUMBER_SEPARATORS.split(text) if w])
+    """The decimal numbers in `text` (see `parse_decimal`), NUMBER_SEPARATORS between them; ValueError otherwise. A
+    minus sign U+2212, as papers and web pages print it, is a minus."""
+    return np.array([parse_decimal(w) for w in NUMBER_SEPARATORS.split(text.replace("\u2212", "-")) if w])
 
 
 _COMPACT_FORMS = {"ij=ji": (6, "6 in Voigt order 11, 22, 33, 23, 13, 12"),

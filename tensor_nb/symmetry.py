@@ -464,15 +464,17 @@ def symmetry_residual(T, structure_or_ops, kind: str, symprec: float = SYMPREC):
     return np.linalg.norm(diff, axis=-1) / np.maximum(norm, np.finfo(float).tiny)
 
 # %% ../nbs/04_pointgroups.ipynb
-def independent_components(point_group: str, kind: str) -> int:
-    "Number of independent components of a material tensor kind in a point group (Neumann's principle)."
+def independent_components(structure_or_group, kind: str, symprec: float = SYMPREC) -> int:
+    """Number of independent components of a material tensor kind in a point group (Neumann's principle): of a symbol,
+    a Structure or operations, as `symmetrize` takes them."""
     k = tensor_kind(kind)
-    return int(round(np.trace(_standard_projector(point_group, k.rank) @ symmetry_projector(k.formula))))
+    return int(round(np.trace(_projector(structure_or_group, k.rank, symprec) @ symmetry_projector(k.formula))))
 
-def allowed_irreps(point_group: str, kind: str) -> np.ndarray:
-    "Projector (dim, dim) onto the harmonic coefficients (e3nn basis, irreps(kind) order) allowed by the point group."
+def allowed_irreps(structure_or_group, kind: str, symprec: float = SYMPREC) -> np.ndarray:
+    """Projector (dim, dim) onto the harmonic coefficients (e3nn basis, irreps(kind) order) allowed by the point group
+    (a symbol: its standard setting; a Structure: its own Cartesian frame; or operations)."""
     Q = change_of_basis(kind)
-    return Q @ _standard_projector(point_group, rank_of(kind)) @ Q.T
+    return Q @ _projector(structure_or_group, rank_of(kind), symprec) @ Q.T
 
 # %% ../nbs/04_pointgroups.ipynb
 def is_polar(structure_or_ops, symprec: float = SYMPREC) -> bool:
@@ -751,10 +753,11 @@ def symmetric_displacements(structure, tol: float = SITE_MAP_TOL, most: int | No
     return u[:, s > 0.5]
 
 # %% ../nbs/04_pointgroups.ipynb
-def voigt_mask(point_group: str, kind: str) -> np.ndarray:
-    "Voigt-shaped array of strings: '0', 'free', '=C11' / '=-C14' (equal to an earlier entry), or 'dependent'."
+def voigt_mask(structure_or_group, kind: str, symprec: float = SYMPREC) -> np.ndarray:
+    """Voigt-shaped array of strings: '0', 'free', '=C11' / '=-C14' (equal to an earlier entry), or 'dependent', for
+    a point-group symbol (its standard setting), a Structure (in its own Cartesian frame) or operations."""
     k = tensor_kind(kind)
-    P = _standard_projector(point_group, k.rank) @ symmetry_projector(k.formula)
+    P = _projector(structure_or_group, k.rank, symprec) @ symmetry_projector(k.formula)
     w, v = np.linalg.eigh((P + P.T) / 2)
     B = v[:, w > 0.5]  # orthonormal basis of the allowed tensors, (3^n, m)
     if B.shape[1] == 0:
