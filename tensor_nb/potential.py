@@ -26,8 +26,8 @@ from .symmetry import proper_orbits, symmetric_displacements
 
 # %% auto 0
 __all__ = ['POTENTIAL', 'STRAIN_STEP', 'BULK_WEIGHTS', 'BULK_METRICS', 'MODE_FLOOR', 'SevenNetEnergy', 'canonical_cell',
-           'bulk_modulus', 'blend_bulk', 'apply_bulk_prior', 'fit_bulk_weight', 'force_constants', 'optical_modes',
-           'ionic_response', 'ionic_dielectric']
+           'bulk_modulus', 'blend_bulk', 'has_bulk_prior', 'apply_bulk_prior', 'fit_bulk_weight', 'force_constants',
+           'optical_modes', 'ionic_response', 'ionic_dielectric']
 
 # %% ../nbs/07c_potential.ipynb
 POTENTIAL = "sevennet-0"
@@ -169,15 +169,20 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
     if coeffs.ndim < 2 or k.ndim != 1 or coeffs.shape[-1] != len(b) or coeffs.shape[-2] != len(k):
         raise SettingError(f"blend_bulk needs elastic coefficients (..., N, {len(b)}) and bulk moduli (N,), got "
                            f"{coeffs.shape} and {k.shape}")
-    usable = np.isfinite(k) & (k > 0)  # a potential that finds the crystal unstable gives no prior
+    usable = has_bulk_prior(k)
     w = np.where(usable, weight, 0.0)
     return coeffs + (w * (np.where(usable, k, 0.0) - coeffs @ b / 9))[..., None] * b
 
-def apply_bulk_prior(coeffs: np.ndarray, structures: list, prior: dict) -> np.ndarray:
-    """Elastic coefficients (..., N, 21) of `structures` blended as a model file's `bulk_prior` says ('potential',
-    'weight', and 'relaxed' ions; files without that key: clamped ions)."""
+def has_bulk_prior(k: np.ndarray) -> np.ndarray:
+    """Which bulk moduli (N,) give a prior: the finite positive ones (-inf: the potential finds an internal
+    coordinate unstable, or there are more than _RELAX_MAX; K <= 0: the crystal itself unstable)."""
+    return np.isfinite(k) & (k > 0)
+
+def apply_bulk_prior(coeffs: np.ndarray, structures: list, prior: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(elastic coefficients (..., N, 21) of `structures` blended as a model file's `bulk_prior` says ('potential',
+    'weight', and 'relaxed' ions; files without that key: clamped ions), which of them got a prior (N,))."""
     k = bulk_modulus(structures, prior["potential"], relaxed=prior.get("relaxed", False))
-    return blend_bulk(coeffs, k, prior["weight"])
+    return blend_bulk(coeffs, k, prior["weight"]), has_bulk_prior(k)
 
 BULK_METRICS = {"component": "mean_component_mae", "k_vrh": "k_vrh_mae"}
 "What `fit_bulk_weight` minimises: the mean component MAE, or the MAE of K_VRH (the modulus the prior moves)."

@@ -92,11 +92,12 @@ def _batches(sizes: list[int], batch_size: int) -> list[slice]:
     return out + [slice(start, len(sizes))] if sizes else out
 
 def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progress: bool, dtype: torch.dtype,
-                  members: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+                  members: bool = False) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(harmonic coefficients in physical units of every structure or atom, (members, ...) with `members`;
-    invariant summaries of backbone models), in batches, with a progress bar."""
+    invariant summaries of backbone models; which structures a model with a bulk prior got none for), in batches,
+    with a progress bar."""
     model, meta = loaded.model, loaded.meta
-    out, summaries = [], []
+    out, summaries, no_prior = [], [], np.zeros(len(structures), dtype=bool)
     for part in tqdm(_batches([len(s) for s in structures], batch_size), desc=f"predict {meta['task']}", unit="batch",
                      disable=not progress):
         chunk = structures[part]
@@ -113,12 +114,13 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y = model.to(dtype)(batch.to_dtype(dtype))
         coeffs = loaded.scaler.inverse(y).double().numpy()
         if prior := meta.get("bulk_prior"):
-            coeffs = apply_bulk_prior(coeffs, chunk, prior)
+            coeffs, got = apply_bulk_prior(coeffs, chunk, prior)
+            no_prior[part] = ~got
         if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
             mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
             coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)
         out.append(coeffs)
-    return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
+    return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None), no_prior
 
 # %% ../nbs/11_prediction.ipynb
 def _names(items: list[str], most: int = 5) -> str:
@@ -260,9 +262,14 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
                            f"{max(heads, 1)}")
     structs, labels, single = read_inputs(structures)  # every setting checked first: reading validates each crystal
     progress = len(structs) > batch_size if progress is None else progress
-    coeffs, summaries = _coefficients(loaded, structs, batch_size, progress, dtype, members=spread)
+    coeffs, summaries, no_prior = _coefficients(loaded, structs, batch_size, progress, dtype, members=spread)
     for message in _domain_warnings(loaded, structs, labels, summaries):
         warnings.warn(message, PredictionWarning, stacklevel=2)
+    if no_prior.any():
+        warnings.warn(f"{no_prior.sum()} of {len(structs)} structures get no bulk-modulus prior (the potential finds "
+                      "an internal coordinate unstable, or there are too many to relax): their bulk modulus is the "
+                      "model's own, less accurate (see 11_prediction): "
+                      + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=2)
     if model_path is None and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
         warnings.warn(caveat, PredictionWarning, stacklevel=2)
     T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)

@@ -304,7 +304,7 @@ def evaluated_coefficients(model: torch.nn.Module, inputs, structures: list, sca
     `moduli_prior` is (07d_moduli): what `evaluate` scores."""
     pred = scaler.inverse(predict_coefficients(model, inputs, indices)).double().numpy()
     if bulk_prior:
-        pred = apply_bulk_prior(pred, [structures[i] for i in indices], bulk_prior)
+        pred = apply_bulk_prior(pred, [structures[i] for i in indices], bulk_prior)[0]
     if moduli_prior:
         pred = apply_moduli_prior(pred, feature_summaries(inputs, indices, norms=True), moduli_prior)
     return pred

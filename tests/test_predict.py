@@ -450,3 +450,21 @@ def test_crystals_without_polar_modes_get_the_electronic_permittivity():
     np.testing.assert_allclose(alone[0], each[0], rtol=1e-12, atol=1e-10)
     np.testing.assert_allclose(alone[1], spread[0], rtol=1e-12, atol=1e-10)
     assert spread[0][0] > 0  # the electronic model's heads disagree a little, as heads do
+
+
+def test_crystals_without_a_bulk_prior_are_named():
+    "More free internal coordinates than the relaxation takes: no prior, the model's own K, and a warning naming it."
+    if "bulk_prior" not in CARDS.get("elastic", {}):
+        pytest.skip("no elastic model with a bulk prior shipped")
+    from pymatgen.core import Lattice, Structure
+
+    rng = np.random.default_rng(0)
+    si = Structure.from_spacegroup("Fd-3m", Lattice.cubic(5.43), ["Si"], [[0, 0, 0]])  # 8 atoms
+    for i, shift in enumerate(rng.normal(0, 0.02, (len(si), 3))):  # P1: 21 free coordinates
+        si.translate_sites([i], shift, frac_coords=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        C = tensor_nb.predict([si, "Si"], "elastic")
+    said = [str(w.message) for w in caught if "bulk-modulus prior" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("1 of 2 structures") and said[0].endswith(": Si"), said
+    assert np.isfinite(C).all()

@@ -1,0 +1,66 @@
+"""Which crystals get no bulk-modulus prior from the shipped elastic model, and how much worse are they predicted?
+
+The prior (07c_potential) needs the potential's relaxed-ion bulk modulus, which `bulk_modulus` cannot give for a
+crystal with an unstable internal coordinate or more than `_RELAX_MAX` free ones; those keep the model's own bulk
+modulus, and `predict` names them in a warning. For the validation and test splits: how many crystals that is,
+and the mean component, K_VRH and G_VRH MAE of the shipped model's predictions for them and for the others.
+Appends a row to benchmarks/results/bulk_prior_coverage.jsonl.
+
+    python benchmarks/bulk_prior_coverage.py   # ~2 min with the bulk moduli cached, ~15 min without
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import torch
+
+from record import append_row, data_hash, git_commit, split_records
+from tensor_nb.cards import shipped_models
+from tensor_nb.metrics import tensor_metrics
+from tensor_nb.potential import bulk_modulus, has_bulk_prior
+from tensor_nb.prediction import predict
+
+METRICS = ("mean_component_mae", "k_vrh_mae", "g_vrh_mae")
+
+
+def coverage(split: str) -> dict:
+    "Counts and metrics of the shipped elastic model on a split, for the crystals with and without a prior."
+    records = split_records("elastic", split)
+    structures, truth = [r.structure for r in records], np.stack([r.tensor for r in records])
+    prior = shipped_models()["elastic"]["bulk_prior"]
+    relaxed = "relaxed-ion" in prior
+    got = has_bulk_prior(bulk_modulus(structures, relaxed=relaxed, progress=True))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pred = predict(structures, "elastic", progress=True)
+    named = [str(w.message) for w in caught if "no bulk-modulus prior" in str(w.message)]
+    out = {"n": len(records), "without_prior": int((~got).sum()), "warned": named[0].split(" ")[0] if named else "0",
+           "without": [r.formula for r, g in zip(records, got) if not g]}
+    for name, mask in (("with", got), ("without", ~got)):
+        if mask.any():
+            m = tensor_metrics(pred[mask], truth[mask], "elastic")
+            out[f"metrics_{name}"] = {k: float(m[k]) for k in METRICS}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    t0 = time.time()
+    row = {"commit": git_commit(), "data_sha256_16": data_hash("elastic"),
+           **{split: coverage(split) for split in ("val", "test")}}
+    row["wall_s"] = time.time() - t0
+    append_row("bulk_prior_coverage.jsonl", row)
+    for split in ("val", "test"):
+        r = row[split]
+        line = "; ".join(f"{name}: " + ", ".join(f"{k} {v:.3g}" for k, v in r[f"metrics_{name}"].items())
+                         for name in ("with", "without") if f"metrics_{name}" in r)
+        print(f"{split}: {r['without_prior']} of {r['n']} without a prior (warned: {r['warned']}); {line}")
+
+
+if __name__ == "__main__":
+    main()
