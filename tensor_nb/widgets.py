@@ -194,6 +194,8 @@ def mae_heatmap(maes: dict[str, np.ndarray], kind: str, title: str = "") -> go.F
     if not arrays or any(a.size != np.prod(k.voigt_shape) for a in arrays.values()):
         raise TensorInputError(f"mae_heatmap needs one {kind} MAE per Voigt component {k.voigt_shape} for each model, "
                                f"got {({n: a.shape for n, a in arrays.items()})}")
+    if bad := [n for n, a in arrays.items() if not (np.isfinite(a).all() and (a >= 0).all())]:
+        raise TensorInputError(f"mae_heatmap: the MAEs of {', '.join(map(repr, bad))} are not all finite and >= 0")
     arrays = {name: a.reshape(k.voigt_shape) for name, a in arrays.items()}
     vmax = max(float(a.max()) for a in arrays.values())
     fig = make_subplots(
@@ -431,7 +433,6 @@ def scene_figure(scene: dict, title: str = "", height: int = 460) -> go.Figure:
 def structure_figure(structure, title: str = "") -> go.Figure:
     "3D view of a structure through Crystal Toolkit's scene: atoms, bonds, polyhedra, unit cell (see above)."
     structure = as_structure(structure)
-    structure = as_structure(structure)
     return scene_figure(structure_scene(structure), check_text(title, "title") or structure.composition.reduced_formula)
 
 
@@ -523,7 +524,9 @@ def born_charge_additions(structure, Z: np.ndarray, scale: float = 0.22) -> dict
 
 
 def born_charge_figure(structure, Z: np.ndarray, title: str = "") -> go.Figure:
-    "The crystal (Crystal Toolkit scene) with each atom's Born charge drawn as the ellipsoid of its principal axes."
+    """The crystal (Crystal Toolkit scene; anything `as_structure` reads) with each atom's Born charge drawn as the
+    ellipsoid of its principal axes."""
+    structure = as_structure(structure)
     scene = structure_scene(structure, born_charge_additions(structure, Z))
     default = f"{structure.composition.reduced_formula}: Born effective charges"
     return scene_figure(scene, check_text(title, "title") or default)
@@ -531,6 +534,7 @@ def born_charge_figure(structure, Z: np.ndarray, title: str = "") -> go.Figure:
 
 def born_charge_table_html(structure, Z: np.ndarray) -> str:
     "Per-site table: element, Z*_xx, Z*_yy, Z*_zz, isotropic charge, antisymmetric and anisotropic norms (e)."
+    structure = as_structure(structure)
     Z = _site_charges(structure, Z)
     rows = "".join(
         f"<tr><td>{i}</td><td>{site.specie.symbol}</td>"

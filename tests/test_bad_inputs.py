@@ -899,7 +899,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: symmetric_displacements("Si"), StructureError, "not a crystal structure"),
         (lambda: predict(si, "dielectric", dtype=np.zeros(2)), SettingError, "dtype"),  # ambiguous truth
         (lambda: directional_values(eps, "dielectric", n_theta=10**12), SettingError, "n_theta"),  # 7 TiB
-        (lambda: born_charge_figure(None, np.zeros((2, 3, 3))), StructureError, "not a crystal structure"),
+        (lambda: born_charge_figure(None, np.zeros((2, 3, 3))), StructureError, "cannot read a structure"),
         (lambda: crystal_panel(si, "Si", dft="x"), SettingError, "dft must be"),  # 'str' has no attribute 'get'
         (lambda: crystal_panel(si, "Si", ionic=np.zeros(2)), SettingError, "ionic"),  # ambiguous truth
         (lambda: list(read_records(1)), DataError, "records file"),  # read (and closed) stdout, file descriptor 1
