@@ -80,19 +80,22 @@ def _predict(args: argparse.Namespace) -> int:
 
     loaded = get_model(args.kind, args.model_path)  # a bad task or model file fails before any structure is read
     kind, task = loaded.meta["kind"], loaded.meta["task"]
-    good, status = [], 0
+    good, structures, labels, status = [], [], [], 0
     for item in args.files:  # one bad file is named, the others are still predicted
         try:
-            read_inputs(item)
-            good.append(item)
+            found, named, _ = read_inputs(item)
         except StructureError as e:
             print(f"tensor-nb predict: {e}", file=sys.stderr)
             status = 1
+            continue
+        good.append(item)
+        structures += found
+        labels += named
     if not good:
         return 2
-    structures, labels, _ = read_inputs(good)
     fmt_arg = "voigt" if args.format in ("json", "text") else args.format
-    out = predict(structures, args.kind, output=fmt_arg, symmetrize=not args.no_symmetrize, model_path=args.model_path,
+    # the files, not their structures: predict's warnings name them as the output does
+    out = predict(good, args.kind, output=fmt_arg, symmetrize=not args.no_symmetrize, model_path=args.model_path,
                   spread=args.spread, dtype=torch.float32 if args.float32 else torch.float64, ionic=args.ionic)
     out, spread = out if args.spread else (out, [None] * len(structures))
     unit = TENSOR_KINDS[kind].unit
