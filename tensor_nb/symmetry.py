@@ -83,7 +83,8 @@ def point_group_operations(point_group: str) -> np.ndarray:
     from pymatgen.symmetry.groups import PointGroup
 
     if not isinstance(point_group, str) or point_group not in POINT_GROUPS:
-        raise UnknownNameError(f"unknown point group {point_group!r}; expected one of {', '.join(POINT_GROUPS)}")
+        raise UnknownNameError(f"unknown point group {point_group!r}; expected one of {', '.join(POINT_GROUPS)} (for "
+                               "a crystal's own group pass the crystal, e.g. as_structure('ZnO'))")
     ops = np.array([op.rotation_matrix for op in PointGroup(point_group).symmetry_ops])
     if not all(np.allclose(W @ W.T, np.eye(3)) for W in ops):
         L = _HEX_LATTICE
