@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from record import append_row, data_hash, git_commit, split_records
+from tensor_nb import potential
 from tensor_nb.cards import shipped_models
 from tensor_nb.metrics import tensor_metrics
-from tensor_nb import potential
 from tensor_nb.potential import bulk_modulus, has_bulk_prior
 from tensor_nb.prediction import predict
 
@@ -34,7 +34,7 @@ def metrics(pred: np.ndarray, truth: np.ndarray) -> dict:
     return {k: float(m[k]) for k in METRICS}
 
 
-def with_cap(structures: list, cap: int) -> tuple[np.ndarray, np.ndarray, float]:
+def with_cap(structures: list, cap: int, relaxed: bool) -> tuple[np.ndarray, np.ndarray, float]:
     """(predictions, which got a prior, seconds) of the shipped elastic model with `_RELAX_MAX` = cap, bulk moduli
     cached under another version so that the shipped ones stay as they are."""
     saved = potential._RELAX_MAX, potential._BULK_VERSION
@@ -45,7 +45,7 @@ def with_cap(structures: list, cap: int) -> tuple[np.ndarray, np.ndarray, float]
             warnings.simplefilter("ignore")
             pred = predict(structures, "elastic", progress=True)
         seconds = time.time() - t0
-        return pred, has_bulk_prior(bulk_modulus(structures, relaxed=True)), seconds
+        return pred, has_bulk_prior(bulk_modulus(structures, relaxed=relaxed)), seconds
     finally:
         potential._RELAX_MAX, potential._BULK_VERSION = saved
 
@@ -55,8 +55,7 @@ def coverage(split: str, cap: int | None = None) -> dict:
     `cap`, also the split's metrics when those without are predicted with that cap (see above)."""
     records = split_records("elastic", split)
     structures, truth = [r.structure for r in records], np.stack([r.tensor for r in records])
-    prior = shipped_models()["elastic"]["bulk_prior"]
-    relaxed = "relaxed-ion" in prior
+    relaxed = "relaxed-ion" in shipped_models()["elastic"]["bulk_prior"]
     got = has_bulk_prior(bulk_modulus(structures, relaxed=relaxed, progress=True))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -69,7 +68,7 @@ def coverage(split: str, cap: int | None = None) -> dict:
             out[f"metrics_{name}"] = metrics(pred[mask], truth[mask])
     if cap is not None and (~got).any():
         without = np.flatnonzero(~got)
-        again, now, seconds = with_cap([structures[i] for i in without], cap)
+        again, now, seconds = with_cap([structures[i] for i in without], cap, relaxed)
         capped = pred.copy()
         capped[without] = again
         out[f"relax_max_{cap}"] = {"prior_now": int(now.sum()), "seconds": seconds,

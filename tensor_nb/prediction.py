@@ -232,8 +232,8 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     (output='full'), Voigt arrays ('voigt') or harmonic coefficients ('irreps'); for one structure without the batch
     axis; for per-atom tasks (born_charges) a list with one (n_sites, ...) array per structure. Uses the shipped model
     of `task`, or a model file from `tensor_nb.train` (model_path). Warns, naming the structures, where the input
-    lies outside the model's training domain, an elastic tensor is not positive definite (Born-unstable) or a
-    dielectric one has an eigenvalue below 1.
+    lies outside the model's training domain, an elastic crystal gets no bulk-modulus prior, an elastic tensor is not
+    positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1.
     With `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions),
     the second of the same shape as the first.
     dtype=torch.float32 runs up to 2x as fast, to ~3e-5 (piezoelectric: 7e-4) of a crystal's largest float64 component.
