@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import warnings
+from typing import NoReturn
 
 import numpy as np
 
@@ -224,10 +225,12 @@ def _serve(args: argparse.Namespace) -> int:
     serve(port=args.port, host=args.host)
     return 0
 
-def _lab(args: argparse.Namespace) -> int:
-    import subprocess
+def _lab(args: argparse.Namespace) -> NoReturn:
+    """JupyterLab with the package's settings, in this process's place: a stop signal (a process manager's SIGTERM,
+    a test's) reaches JupyterLab, which shuts its kernels down. As a child of this process it outlived a stopped
+    `tensor-nb lab`, its kernels too (measured: the browser tests left both running)."""
     from tensor_nb.widgets import lab_environment
-    return subprocess.call([sys.executable, "-m", "jupyterlab", *args.jupyter_args], env=lab_environment())
+    os.execve(sys.executable, [sys.executable, "-m", "jupyterlab", *args.jupyter_args], lab_environment())
 
 # %% ../nbs/13_cli.ipynb
 class _Parser(argparse.ArgumentParser):

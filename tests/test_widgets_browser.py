@@ -117,7 +117,12 @@ def lab(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/api/status", proc)
     yield url
+    import psutil  # ipykernel's dependency
+
+    kernels = psutil.Process(proc.pid).children(recursive=True)  # `tensor-nb lab` is JupyterLab itself (exec)
     stop(proc)
+    _, alive = psutil.wait_procs(kernels, timeout=20)
+    assert not alive, f"stopping `tensor-nb lab` left {len(alive)} process(es) running (a kernel?)"
 
 
 @pytest.fixture(scope="module")
