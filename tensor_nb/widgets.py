@@ -91,9 +91,11 @@ def young_explorer():
     return W.VBox([W.HBox([rank, part, kind]), out])
 
 # %% ../nbs/12_widgets.ipynb
-def decomposition_figure(T: np.ndarray, kind: str, title: str = "") -> go.Figure:
-    "Bar chart of the norm per l of a tensor's harmonic parts, one bar per (l, Young diagram) block."
-    x = to_irreps(T, kind, strict=False)
+def decomposition_figure(T: np.ndarray, kind: str, title: str = "", strict: bool = True) -> go.Figure:
+    """Bar chart of the norm per l of a tensor's harmonic parts, one bar per (l, Young diagram) block. As in
+    `to_irreps`, a tensor that breaks the kind's index symmetry raises TensorInputError; strict=False plots the parts
+    of its symmetric part."""
+    x = to_irreps(T, kind, strict=strict)
     labels = [f"l={l} {''.join(map(str, shape))}" for l, shape, _ in irreps_slices(kind)]
     values = [float(np.linalg.norm(x[sl])) for _, _, sl in irreps_slices(kind)]
     unit = tensor_kind(kind).unit
@@ -159,7 +161,7 @@ def decomposition_explorer(kind: str = "elastic"):
         try:  # every input mistake (a word, a short row, NaN) is a message under the figure
             V = np.array([[float(v) for v in row.split()] for row in text.value.strip().splitlines()])
             T = voigt_to_full(V, kinds.value)
-            new = decomposition_figure(T, kinds.value)
+            new = decomposition_figure(T, kinds.value, strict=False)  # the message below names any asymmetry
         except ValueError as e:
             info.value = f"<span style='color:#b00'>{html.escape(str(e))}</span>"
             return

@@ -944,6 +944,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: file_hash("no such file"), SettingError, "not a file"),  # FileNotFoundError
         (lambda: young_summary_html((2, 1), np.zeros(2)), UnknownNameError, "neither a tensor kind"),  # ambiguous
         (lambda: decomposition_figure(eps, "dielectric", object()), SettingError, "title"),  # plotly's ValueError
+        (lambda: decomposition_figure(eps + np.eye(3, k=1), "dielectric"), TensorInputError, "strict=False"),  # plotted
         (lambda: structure_figure(si, np.zeros(2)), SettingError, "title"),  # ambiguous truth
         (lambda: structure_scene(si, np.zeros(2)), SettingError, "scene_additions"),  # ambiguous truth
         (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
