@@ -23,7 +23,7 @@ from .conventions import is_scalar
 from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
-from .harmonics import as_irreps, wigner_D_batch
+from .harmonics import _MAX_L, as_irreps, wigner_D_batch
 from .structures import check_structure, structure_label, structure_list
 from .symmetry import exact_symmetric, improper_site_map, inversion_image, proper_orbits
 
@@ -233,7 +233,7 @@ def batch_orbits(structures: list) -> tuple[torch.Tensor, np.ndarray]:
 # %% ../nbs/07a_backbone.ipynb
 def self_products(irreps_in: o3.Irreps, lmax: int) -> o3.TensorProduct:
     "Channel-wise ('uuu') tensor products of features with themselves, every output l <= lmax, no weights."
-    irreps_in = o3.Irreps(irreps_in)
+    irreps_in, lmax = as_irreps(irreps_in), check_range(lmax, "lmax", 0, _MAX_L, integer=True)
     out, instructions = [], []
     for i1, (m1, ir1) in enumerate(irreps_in):
         for i2, (m2, ir2) in enumerate(irreps_in):
@@ -433,6 +433,7 @@ def node_features(structures: list, name: str = "sevennet-0", use_cache: bool = 
     """Per structure: {'x', 'inv_x': node features of it and of its inversion (n_atoms, irreps_out.dim);
     'x_in', 'inv_x_in': inputs of the first trainable block}, float32, cached per structure."""
     backbone_spec(name)
+    structures = [check_structure(s) for s in structure_list(structures, "node_features")]
     keys = [cache_key("features", FEATURE_VERSION, name, structure_key(s)) for s in structures]
     sub = f"features/{name}"
     out = [cache_get_torch(k, sub) if use_cache else None for k in keys]

@@ -59,8 +59,15 @@ def list_snapshots(path: str | os.PathLike | None = None) -> list[str]:
 
 # %% ../nbs/05_data.ipynb
 def read_records(path: str | os.PathLike) -> Iterator[dict]:
-    "Records of a JSON-lines file, gzipped or not; a malformed line raises DataError naming file and line."
+    """Records of a JSON-lines file, gzipped or not, read as they are taken; a malformed line raises DataError naming
+    file and line, a path that names no file at once."""
     path = as_path(path, "records file", DataError)  # an int would be read as a file descriptor
+    if not path.is_file():
+        raise DataError(f"{path}: no such records file", reason="unreadable file")
+    return _records(path)
+
+def _records(path: Path) -> Iterator[dict]:
+    "The records of the JSON-lines file `path` (see `read_records`)."
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as f:

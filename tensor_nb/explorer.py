@@ -17,7 +17,7 @@ import numpy as np
 
 from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
 from .errors import (PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError,
-                              UnknownNameError, check_flag, check_range)
+                              UnknownNameError, check_flag, check_range, check_text)
 from .examples import example_structures
 from .report import FRAME_NOTE, decomposition_report, fmt, tensor_summary
 
@@ -170,6 +170,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     from tensor_nb.widgets import born_charge_table_html
 
     check_flag(ionic, "ionic")
+    check_text(name, "name")
     if dft is not None and not isinstance(dft, dict):
         raise SettingError(f"dft must be None or a dict {{task: full Cartesian tensor}}, got {type(dft).__name__}")
     sga = SpacegroupAnalyzer(validate_structure(structure), symprec=SYMPREC)  # spglib crashes on NaN

@@ -184,6 +184,8 @@ def wigner_D_batch(l: int, R: np.ndarray) -> np.ndarray:
 def as_irreps(irreps):
     "`irreps` (a string such as '2x0e+1o' or e3nn Irreps) as e3nn Irreps; UnknownNameError for anything else."
     from e3nn import o3
+    if irreps is None:  # e3nn reads None as no irreps at all
+        raise UnknownNameError("irreps None: not an e3nn irreps string such as '2x0e+1o'")
     try:
         return o3.Irreps(irreps)
     except (ValueError, TypeError, AssertionError):

@@ -176,6 +176,7 @@ def blend_bulk(coeffs: np.ndarray, k: np.ndarray, weight: float) -> np.ndarray:
 def has_bulk_prior(k: np.ndarray) -> np.ndarray:
     """Which bulk moduli (N,) give a prior: the finite positive ones (-inf: the potential finds an internal
     coordinate unstable, or there are more than _RELAX_MAX; K <= 0: the crystal itself unstable)."""
+    k = real_array(k, "bulk moduli", float)
     return np.isfinite(k) & (k > 0)
 
 def apply_bulk_prior(coeffs: np.ndarray, structures: list, prior: dict) -> tuple[np.ndarray, np.ndarray]:

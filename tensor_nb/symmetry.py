@@ -636,6 +636,7 @@ def improper_site_map(structure, tol: float = SITE_MAP_TOL) -> tuple[np.ndarray,
 def inversion_image(structure):
     """The crystal's inversion image: every fractional position negated, the lattice kept. For a crystal without an
     improper operation (`improper_site_map` None) it is its enantiomorph, up to a rotation."""
+    check_structure(structure)
     return type(structure)(structure.lattice, structure.species, -structure.frac_coords)
 
 # %% ../nbs/04_pointgroups.ipynb

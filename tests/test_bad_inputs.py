@@ -830,7 +830,7 @@ def test_settings_and_matrices_outside_their_meaning(call, error, message):
 
 def _cases_found_by_sweeping_every_parameter():
     "Calls found by passing odd values (lists, arrays, huge or negative numbers) to each parameter of the exports."
-    from tensor_nb.backbone import batch_graphs, even
+    from tensor_nb.backbone import batch_graphs, even, node_features, self_products
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.cli import main as cli_main
@@ -848,10 +848,11 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
     from tensor_nb.metrics import baseline_metrics, element_baseline, report, tensor_metrics
     from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
-    from tensor_nb.potential import SevenNetEnergy, blend_bulk, bulk_modulus, ionic_response, optical_modes
+    from tensor_nb.potential import (SevenNetEnergy, blend_bulk, bulk_modulus, has_bulk_prior, ionic_response,
+                                    optical_modes)
     from tensor_nb.prediction import predict
     from tensor_nb.spd import coefficients_to_tensors
-    from tensor_nb.symmetry import point_group_operations
+    from tensor_nb.symmetry import inversion_image, point_group_operations
     from tensor_nb.widgets import (born_charge_figure, decomposition_figure, directional_values, structure_figure,
                                    structure_scene, young_summary_html)
     from tensor_nb.young import permutation_matrix, young_projector
@@ -902,6 +903,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: born_charge_figure(None, np.zeros((2, 3, 3))), StructureError, "cannot read a structure"),
         (lambda: crystal_panel(si, "Si", dft="x"), SettingError, "dft must be"),  # 'str' has no attribute 'get'
         (lambda: crystal_panel(si, "Si", ionic=np.zeros(2)), SettingError, "ionic"),  # ambiguous truth
+        (lambda: crystal_panel(si, None), SettingError, "name"),  # a page titled "None"
         (lambda: list(read_records(1)), DataError, "records file"),  # read (and closed) stdout, file descriptor 1
         (lambda: file_hash(1), SettingError, "non-empty path"),  # likewise
         (lambda: read_tensor(1, "dielectric"), TensorInputError, "as a string"),  # a TypeError
@@ -945,6 +947,16 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: young_summary_html((2, 1), np.zeros(2)), UnknownNameError, "neither a tensor kind"),  # ambiguous
         (lambda: decomposition_figure(eps, "dielectric", object()), SettingError, "title"),  # plotly's ValueError
         (lambda: decomposition_figure(eps + np.eye(3, k=1), "dielectric"), TensorInputError, "strict=False"),  # plotted
+        (lambda: node_features(si), StructureError, "list of structures"),  # 'Structure' object is not iterable
+        (lambda: node_features(["Si"]), StructureError, "not a crystal structure"),  # 'str' has no 'lattice'
+        (lambda: inversion_image("Si"), StructureError, "not a crystal structure"),  # likewise
+        (lambda: self_products(None, 2), UnknownNameError, "irreps None"),  # e3nn read None as no irreps
+        (lambda: even(None), UnknownNameError, "irreps None"),  # likewise
+        (lambda: self_products("1x1o", None), SettingError, "lmax"),  # '<=' not supported
+        (lambda: read_records(None), DataError, "records file"),  # a generator that failed only when read
+        (lambda: read_records("no such file.jsonl"), DataError, "no such records file"),  # likewise
+        (lambda: gaussian_expansion(torch.ones(2, 3), 5.0), TensorInputError, "distances"),  # a broadcast error
+        (lambda: has_bulk_prior(None), TensorInputError, "bulk moduli"),  # 'isfinite' not supported
         (lambda: structure_figure(si, np.zeros(2)), SettingError, "title"),  # ambiguous truth
         (lambda: structure_scene(si, np.zeros(2)), SettingError, "scene_additions"),  # ambiguous truth
         (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
