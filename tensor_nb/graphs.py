@@ -16,10 +16,10 @@ from .errors import SettingError, StructureError, TensorInputError, check_flag, 
 from .structures import _check_cell, check_structure, structure_label, structure_list, validate_structure
 
 # %% auto 0
-__all__ = ['NUM_ELEMENTS', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'GraphSettings', 'CrystalGraph',
-           'neighbor_edges', 'crystal_graph', 'gaussian_expansion', 'graph_symmetry_defects', 'CrystalHypergraph',
-           'crystal_hypergraph', 'GraphBatch', 'collate', 'HypergraphBatch', 'collate_hypergraphs', 'pool',
-           'structure_key', 'build_graphs']
+__all__ = ['NUM_ELEMENTS', 'MAX_CUTOFF', 'GRAPH_VERSION', 'element_features', 'element_feature_gaps', 'check_cutoff',
+           'GraphSettings', 'CrystalGraph', 'neighbor_edges', 'crystal_graph', 'gaussian_expansion',
+           'graph_symmetry_defects', 'CrystalHypergraph', 'crystal_hypergraph', 'GraphBatch', 'collate',
+           'HypergraphBatch', 'collate_hypergraphs', 'pool', 'structure_key', 'build_graphs']
 
 # %% ../nbs/06_graphs.ipynb
 ELEMENT_FEATURE_NAMES: tuple[str, ...] = (
@@ -114,6 +114,13 @@ def element_feature_gaps() -> dict[str, list[str]]:
     return dict(_raw_element_table()[1])
 
 # %% ../nbs/06_graphs.ipynb
+MAX_CUTOFF = 50.0
+"Largest cutoff (A) of a graph or of a model's radial basis: a 50 A sphere already holds ~50,000 atoms."
+
+def check_cutoff(cutoff, what: str = "cutoff (A)") -> float:
+    "`cutoff` if it is a number in (0, MAX_CUTOFF] Angstrom; SettingError naming `what` otherwise."
+    return check_range(cutoff, what, 0, MAX_CUTOFF, low_open=True)
+
 @dataclass(frozen=True)
 class GraphSettings:
     "Everything that shapes a crystal graph; stored in every model file, so predictions rebuild the training graphs."
@@ -122,7 +129,7 @@ class GraphSettings:
     shell_tol: float | None = 1e-2      # Angstrom; None: the hard CGCNN cap (splits shells, for comparison only)
 
     def __post_init__(self):
-        check_range(self.cutoff, "graph cutoff (A)", 0, 50, low_open=True)
+        check_cutoff(self.cutoff, "graph cutoff (A)")
         if self.max_neighbors is not None:
             check_range(self.max_neighbors, "max_neighbors", 1, 10_000, integer=True)
         if self.shell_tol is not None:

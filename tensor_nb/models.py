@@ -17,7 +17,8 @@ from torch import nn
 from .conventions import is_scalar
 from .decompose import from_irreps, irreps as tensor_irreps
 from .errors import SettingError, UnknownNameError, check_flag, check_name, check_range
-from .graphs import ELEMENT_FEATURE_NAMES, NUM_ELEMENTS, GraphBatch, GraphSettings, gaussian_expansion, pool
+from .graphs import (ELEMENT_FEATURE_NAMES, NUM_ELEMENTS, GraphBatch, GraphSettings, check_cutoff,
+                              gaussian_expansion, pool)
 
 NUM_FEATURES = len(ELEMENT_FEATURE_NAMES)
 CUTOFF = GraphSettings().cutoff
@@ -36,6 +37,11 @@ def _check_sizes(**values: int) -> None:
     "Check that every model size (layers, widths, basis sizes) is an integer in [1, _MAX_SIZE]; SettingError names it."
     for what, value in values.items():
         check_range(value, what, 1, _MAX_SIZE, integer=True)
+
+def _check_expansion(cutoff: float, num_gaussians: int) -> None:
+    "Check the distance expansion of the invariant encoders: a cutoff and at least 2 Gaussians (one sets the width)."
+    check_cutoff(cutoff)
+    check_range(num_gaussians, "num_gaussians", 2, _MAX_SIZE, integer=True)
 
 _MAX_LMAX = 8
 "Highest l of the hidden features of the equivariant models (their tensor products grow like lmax^6)."
@@ -208,6 +214,7 @@ class EquivariantEncoder(nn.Module):
         _check_sizes(num_layers=num_layers, mul=mul, num_basis=num_basis, radial_hidden=radial_hidden)
         check_range(avg_neighbors, "avg_neighbors", 0, low_open=True)
         check_range(lmax, "lmax", 0, _MAX_LMAX, integer=True)
+        check_cutoff(cutoff)
         self.config = dict(
             layer=layer,
             num_layers=num_layers,
@@ -316,7 +323,8 @@ class CGCNNEncoder(nn.Module):
 
     def __init__(self, hidden: int = 64, num_layers: int = 3, cutoff: float = CUTOFF, num_gaussians: int = 40):
         super().__init__()
-        _check_sizes(hidden=hidden, num_layers=num_layers, num_gaussians=num_gaussians)
+        _check_sizes(hidden=hidden, num_layers=num_layers)
+        _check_expansion(cutoff, num_gaussians)
         self.config = dict(hidden=hidden, num_layers=num_layers, cutoff=cutoff, num_gaussians=num_gaussians)
         self.embed = nn.Linear(NUM_FEATURES, hidden)
         self.z_embed = nn.Embedding(NUM_ELEMENTS + 1, hidden)
@@ -366,7 +374,8 @@ class CHGCNNEncoder(nn.Module):
 
     def __init__(self, hidden: int = 64, num_layers: int = 3, cutoff: float = CUTOFF, num_gaussians: int = 20):
         super().__init__()
-        _check_sizes(hidden=hidden, num_layers=num_layers, num_gaussians=num_gaussians)
+        _check_sizes(hidden=hidden, num_layers=num_layers)
+        _check_expansion(cutoff, num_gaussians)
         self.config = dict(hidden=hidden, num_layers=num_layers, cutoff=cutoff, num_gaussians=num_gaussians)
         self.embed = nn.Linear(NUM_FEATURES, hidden)
         self.z_embed = nn.Embedding(NUM_ELEMENTS + 1, hidden)

@@ -695,6 +695,9 @@ def test_kind_names(kind):
     ({"model": "segnn", "model_kw": {"lmax": -1}}, "lmax must be >= 0"),
     ({"freeze_encoder": True}, "needs init_encoder"),  # trained a head on a random, frozen encoder for minutes
     ({"graph": {"cut_off": 6.0}}, "GraphSettings fields"), ({"graph": [8.0]}, "GraphSettings fields"),
+    ({"model_kw": {"cutoff": "x"}}, "cutoff"),  # failed in the first batch
+    ({"model": "seconv", "model_kw": {"cutoff": -1}}, "cutoff"),  # trained with a radial basis of zeros
+    ({"model": "chgcnn", "model_kw": {"num_gaussians": 1}}, "num_gaussians"),  # failed in the first batch
 ])
 def test_train_settings(fields, message):
     from tensor_nb.train import TrainConfig
