@@ -24,6 +24,7 @@ from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, structure_key
 from .harmonics import _MAX_L, as_irreps, wigner_D_batch
+from .models import _check_sizes
 from .structures import check_structure, structure_label, structure_list
 from .symmetry import exact_symmetric, improper_site_map, inversion_image, proper_orbits
 
@@ -269,9 +270,13 @@ class BackboneHead(nn.Module):
     "Equivariant readout of backbone node features onto target irreps (parity 'e'); see above."
     def __init__(self, irreps_in: str, target: str, mul: int = 16, per_atom: bool = False, mid_lmax: int = 2):
         super().__init__()
-        irreps_in, target = o3.Irreps(irreps_in), even(target)
+        irreps_in, target = as_irreps(irreps_in), even(target)
+        if not target:
+            raise SettingError("a head needs target irreps, got none")
+        _check_sizes(**{"mul (head width)": mul})
+        check_range(mid_lmax, "mid_lmax", 0, 4, integer=True)
         lmax = max(ir.l for _, ir in target)
-        self.per_atom = per_atom
+        self.per_atom = check_flag(per_atom, "per_atom")
         self.register_buffer("shift", torch.zeros(irreps_in.dim))
         self.register_buffer("scale", torch.ones(irreps_in.dim))
         self.register_buffer("scalar_shift", torch.zeros(CRYSTAL_SCALARS))
@@ -359,8 +364,8 @@ class ShellHead(nn.Module):
     "Invariant coefficients from the backbone features, anisotropic ones also from the atoms' shell harmonics."
     def __init__(self, irreps_in: str, target: str, mul: int = 16):
         super().__init__()
-        self.n_in = o3.Irreps(irreps_in).dim
-        target = o3.Irreps(target)
+        self.n_in = as_irreps(irreps_in).dim
+        target = as_irreps(target)
         self.iso = BackboneHead(irreps_in, target, mul)
         self.aniso = BackboneHead(o3.Irreps(irreps_in) + shell_irreps(), target, mul,
                                   mid_lmax=max(ir.l for _, ir in target))
@@ -490,9 +495,9 @@ class BackboneModel(nn.Module):
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
                  members: int = 1, shells: bool = False, mid_lmax: int | None = None):
         super().__init__()
-        check_range(mul, "mul (head width)", 1, integer=True)
-        check_range(members, "members (heads)", 1, integer=True)
-        self.spec, self.kind, self.per_atom, self.finetune = backbone_spec(backbone), kind, per_atom, finetune
+        _check_sizes(**{"members (heads)": members})
+        self.spec, self.kind = backbone_spec(backbone), kind
+        self.per_atom, self.finetune = check_flag(per_atom, "per_atom"), check_flag(finetune, "finetune")
         self.shells = check_flag(shells, "shells")
         if shells and (per_atom or finetune or is_scalar(kind)):
             raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone")
@@ -500,7 +505,7 @@ class BackboneModel(nn.Module):
         target = "1x0e" if is_scalar(kind) else tensor_irreps(kind)
         if mid_lmax is None:  # every l the features and the target share (see above), at least 2
             mid_lmax = max(2, min(max(ir.l for _, ir in o3.Irreps(f)) for f in (self.spec.feature_irreps, target)))
-        self.mid_lmax = check_range(mid_lmax, "mid_lmax", 0, 4, integer=True)
+        self.mid_lmax = mid_lmax  # checked by the head, as is mul
         first = (ShellHead(self.spec.feature_irreps, target, mul) if shells else
                  BackboneHead(self.spec.feature_irreps, target, mul, per_atom, self.mid_lmax))
         self.heads = nn.ModuleList([first] + [replica(first) for _ in range(members - 1)])

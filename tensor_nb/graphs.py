@@ -216,7 +216,7 @@ def gaussian_expansion(d: torch.Tensor, cutoff: float, num: int = 40) -> torch.T
         raise TensorInputError(f"gaussian_expansion expands a torch tensor of distances, got a {type(d).__name__}")
     if d.ndim != 1:
         raise TensorInputError(f"gaussian_expansion expands distances (E,), got shape {tuple(d.shape)}")
-    check_range(cutoff, "cutoff", 0, low_open=True)
+    check_cutoff(cutoff)
     check_range(num, "number of Gaussians", 2, integer=True)
     centers = torch.linspace(0, cutoff, num, dtype=d.dtype, device=d.device)
     width = centers[1] - centers[0]

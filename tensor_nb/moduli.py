@@ -14,6 +14,7 @@ from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
 from .errors import SettingError, check_range, finite_array
 from .metrics import vrh_moduli
+from .models import _check_sizes
 from .potential import BULK_WEIGHTS, _bulk_coefficients
 
 # %% auto 0
@@ -68,8 +69,8 @@ class ModuliHead(nn.Module):
     "Members' mean of MLPs from invariant crystal summaries (N, n_features) to (log K_VRH, log G_VRH), GPa; float64."
     def __init__(self, n_features: int, hidden: int = MODULI_HIDDEN, members: int = MODULI_MEMBERS):
         super().__init__()
-        for value, what in ((n_features, "n_features"), (hidden, "hidden (width)"), (members, "members")):
-            check_range(value, what, 1, integer=True)
+        check_range(n_features, "n_features", 1, integer=True)
+        _check_sizes(**{"hidden (width)": hidden, "members": members})
         self.register_buffer("shift", torch.zeros(n_features, dtype=torch.float64))
         self.register_buffer("scale", torch.ones(n_features, dtype=torch.float64))
         mlp = lambda: nn.Sequential(nn.Linear(n_features, hidden), nn.SiLU(), nn.Dropout(0.2),

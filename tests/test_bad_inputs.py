@@ -833,7 +833,8 @@ def test_settings_and_matrices_outside_their_meaning(call, error, message):
 
 def _cases_found_by_sweeping_every_parameter():
     "Calls found by passing odd values (lists, arrays, huge or negative numbers) to each parameter of the exports."
-    from tensor_nb.backbone import batch_graphs, even, node_features, self_products
+    from tensor_nb.backbone import BackboneHead, BackboneModel, batch_graphs, even, node_features, self_products
+    from tensor_nb.moduli import ModuliHead
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.cli import main as cli_main
@@ -960,6 +961,13 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: read_records("no such file.jsonl"), DataError, "no such records file"),  # likewise
         (lambda: gaussian_expansion(torch.ones(2, 3), 5.0), TensorInputError, "distances"),  # a broadcast error
         (lambda: has_bulk_prior(None), TensorInputError, "bulk moduli"),  # 'isfinite' not supported
+        (lambda: BackboneHead("8x0e", "x"), UnknownNameError, "irreps 'x'"),  # e3nn's ValueError
+        (lambda: BackboneHead("8x0e", []), SettingError, "target irreps"),  # max() arg is an empty sequence
+        (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
+        (lambda: BackboneHead("8x0e", "1x0e", mid_lmax=None), SettingError, "mid_lmax"),  # None + 1
+        (lambda: BackboneModel("sevennet-0", "dielectric", per_atom="no"), SettingError, "per_atom"),  # read as True
+        (lambda: BackboneModel("sevennet-0", "dielectric", members=10**30), SettingError, "members"),  # ran for minutes
+        (lambda: ModuliHead(8, hidden=10**30), SettingError, "hidden"),  # torch's overflow
         (lambda: structure_figure(si, np.zeros(2)), SettingError, "title"),  # ambiguous truth
         (lambda: structure_scene(si, np.zeros(2)), SettingError, "scene_additions"),  # ambiguous truth
         (lambda: rotate_features(None, "1x1o", np.eye(3)), TensorInputError, "torch tensor"),  # an AttributeError
