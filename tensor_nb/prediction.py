@@ -222,6 +222,21 @@ def _helper_predict(structures: list, task: str, **kw):
         warnings.simplefilter("ignore", PredictionWarning)
         return predict(structures, task, progress=False, **kw)
 
+def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size: int, progress: bool,
+            dtype: torch.dtype, symmetrize: bool, spread: bool) -> tuple:
+    """(tensors, and with `spread` every head's tensors) of one model for the structures; warns, naming them, where
+    they lie outside its training domain or get no bulk-modulus prior."""
+    coeffs, summaries, no_prior = _coefficients(loaded, structures, batch_size, progress, dtype, members=spread)
+    for message in _domain_warnings(loaded, structures, labels, summaries):
+        warnings.warn(message, PredictionWarning, stacklevel=3)
+    if no_prior.any():
+        warnings.warn(f"{no_prior.sum()} of {len(structures)} structures get no bulk-modulus prior (the potential "
+                      "finds an internal coordinate unstable, or there are too many to relax): their bulk modulus is "
+                      "the model's own, less accurate (see 11_prediction): "
+                      + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=3)
+    T = _tensors(coeffs.mean(0) if spread else coeffs, structures, loaded.meta, symmetrize)
+    return T, (_tensors(coeffs, structures, loaded.meta, symmetrize) if spread else None)
+
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
             batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
             spread: bool = False, ionic: bool = False):
@@ -262,26 +277,25 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
                            f"{max(heads, 1)}")
     structs, labels, single = read_inputs(structures)  # every setting checked first: reading validates each crystal
     progress = len(structs) > batch_size if progress is None else progress
-    coeffs, summaries, no_prior = _coefficients(loaded, structs, batch_size, progress, dtype, members=spread)
-    for message in _domain_warnings(loaded, structs, labels, summaries):
-        warnings.warn(message, PredictionWarning, stacklevel=2)
-    if no_prior.any():
-        warnings.warn(f"{no_prior.sum()} of {len(structs)} structures get no bulk-modulus prior (the potential finds "
-                      "an internal coordinate unstable, or there are too many to relax): their bulk modulus is the "
-                      "model's own, less accurate (see 11_prediction): "
-                      + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=2)
+    nonpolar = _nonpolar(meta["task"], model_path, structs)  # answered, and judged, by the helper model
+    polar = [i for i in range(len(structs)) if i not in set(nonpolar)]
+    answers = [(_answer(model, [structs[i] for i in part], [labels[i] for i in part], batch_size, progress, dtype,
+                        symmetrize, spread), part)
+               for model, part in [(loaded, polar), (nonpolar and get_model(NONPOLAR_TASKS[meta["task"]]), nonpolar)]
+               if part]
     if model_path is None and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
         warnings.warn(caveat, PredictionWarning, stacklevel=2)
-    T = _tensors(coeffs.mean(0) if spread else coeffs, structs, meta, symmetrize)
-    if ionic:
-        T, ionic_stable = _ionic(T, structs, labels, meta, blend, symmetrize, dtype, progress)
-    nonpolar = _nonpolar(meta["task"], model_path, structs)
+    if ionic and polar:
+        (T, each), part = answers[0]
+        T, ionic_stable = _ionic(T, [structs[i] for i in part], [labels[i] for i in part], meta, blend, symmetrize,
+                                 dtype, progress)
+        answers[0] = (T, each), part
     if nonpolar:
-        helper = dict(task=NONPOLAR_TASKS[meta["task"]], symmetrize=symmetrize, dtype=dtype)
-        T[nonpolar] = _helper_predict([structs[i] for i in nonpolar], **helper)
-        warnings.warn(f"{len(nonpolar)} of {len(T)} structures have no polar optical mode, hence no ionic part: the "
-                      f"{helper['task']} model answers for them: " + _names([labels[i] for i in nonpolar]),
-                      PredictionWarning, stacklevel=2)
+        warnings.warn(f"{len(nonpolar)} of {len(structs)} structures have no polar optical mode, hence no ionic part: "
+                      f"the {NONPOLAR_TASKS[meta['task']]} model answers for them: "
+                      + _names([labels[i] for i in nonpolar]), PredictionWarning, stacklevel=2)
+    order = np.argsort(polar + nonpolar)  # back to the input order
+    T = answers[0][0][0] if len(answers) == 1 else np.concatenate([T for (T, _), _ in answers])[order]
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
@@ -292,13 +306,14 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
                       "vacuum's; impossible for a stable insulator): " + _names(bad), PredictionWarning, stacklevel=2)
     convert = lambda t: to_irreps(t, kind) if output == "irreps" else full_to_voigt(t, kind) if output == "voigt" else t
     out = [convert(t) for t in T] if meta.get("per_atom") else convert(T)
-    if spread:  # the heads' standard deviation, in the output's own form
-        each = _tensors(coeffs, structs, meta, symmetrize)
+    if not spread:
+        return out[0] if single else out
+    stds = []  # the heads' standard deviation, in the output's own form
+    for (_, each), part in answers:
         std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
-        if ionic:  # the physics part is the same for every head
+        if ionic and part is polar:  # the physics part is the same for every head
             weight = np.where(ionic_stable, 1 - blend["weight"], 1.0)
             std = std * weight.reshape(-1, *(1,) * (std.ndim - 1))
-        if nonpolar:
-            std[nonpolar] = _helper_predict([structs[i] for i in nonpolar], output=output, spread=True, **helper)[1]
-        return (out[0], std[0]) if single else (out, std)
-    return out[0] if single else out
+        stds.append(std)
+    std = stds[0] if len(stds) == 1 else np.concatenate(stds)[order]
+    return (out[0], std[0]) if single else (out, std)

@@ -45,14 +45,14 @@ def _plane_spacings(matrix: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/04a_structures.ipynb
 def structure_label(s, name: str | None = None) -> str:
-    "A short label for messages: `name` (e.g. a file name) and the reduced formula."
+    "A short label for messages: `name` (e.g. a file name) and the reduced formula, once if they are the same."
     try:
         with warnings.catch_warnings():  # pymatgen warns of elements without a Pauling electronegativity (He, Ne, Ar)
             warnings.simplefilter("ignore")
             formula = s.composition.reduced_formula
     except Exception:  # a broken structure must still get a label
         formula = "?"
-    return f"{name} ({formula})" if isinstance(name, str) and name else formula
+    return f"{name} ({formula})" if isinstance(name, str) and name and name != formula else formula
 
 # %% ../nbs/04a_structures.ipynb
 def check_structure(s, name: str | None = None):

@@ -468,3 +468,24 @@ def test_crystals_without_a_bulk_prior_are_named():
     said = [str(w.message) for w in caught if "bulk-modulus prior" in str(w.message)]
     assert len(said) == 1 and said[0].startswith("1 of 2 structures") and said[0].endswith(": Si"), said
     assert np.isfinite(C).all()
+
+
+def test_crystals_handed_to_another_model_are_judged_by_it():
+    """The training-domain warnings of a crystal without polar modes are those of the model that answers for it (Si
+    was reported far from the dielectric model's training crystals, although the electronic model was trained on it);
+    answers keep the input order however the crystals are split between the models."""
+    fcc = Structure(Lattice.cubic(3.61), ["Cu"] * 4, [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+    ex = example_structures()
+    crystals = [ex["NaCl"], ex["Si"], ex["ZnO"], fcc]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PredictionWarning)
+        together, spread = prediction.predict(crystals, "dielectric", spread=True)
+    messages = [str(w.message) for w in caught if w.category is PredictionWarning]
+    assert not any("far from" in m and "Si" in m for m in messages), messages
+    assert any("electronic_dielectric tensors are computed for insulators only: Cu" in m for m in messages), messages
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PredictionWarning)
+        for s, t, d in zip(crystals, together, spread):
+            alone, alone_spread = prediction.predict(s, "dielectric", spread=True)
+            np.testing.assert_allclose(t, alone, rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(d, alone_spread, rtol=1e-10, atol=1e-10)
