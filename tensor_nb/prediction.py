@@ -28,7 +28,7 @@ from .potential import apply_bulk_prior, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import (
     VACUUM_GAP, _structure_items, as_structures, is_structure_text, structure_label, vacuum_gap)
-from .symmetry import polar_optical_modes, symmetrize_many, symmetrize_sites
+from .symmetry import independent_components, polar_optical_modes, symmetrize_many, symmetrize_sites
 
 # %% auto 0
 __all__ = ['BATCH_ATOMS', 'OUTPUTS', 'NONPOLAR_TASKS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
@@ -225,17 +225,22 @@ def _helper_predict(structures: list, task: str, **kw):
 def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size: int, progress: bool,
             dtype: torch.dtype, symmetrize: bool, spread: bool) -> tuple:
     """(tensors, and with `spread` every head's tensors) of one model for the structures; warns, naming them, where
-    they lie outside its training domain or get no bulk-modulus prior."""
+    they lie outside its training domain (unless symmetrisation fixes their tensor: no independent component, as for
+    the piezoelectric tensor of a centrosymmetric crystal) or get no bulk-modulus prior."""
+    meta = loaded.meta
     coeffs, summaries, no_prior = _coefficients(loaded, structures, batch_size, progress, dtype, members=spread)
-    for message in _domain_warnings(loaded, structures, labels, summaries):
+    judged = [i for i, s in enumerate(structures) if not symmetrize or meta.get("per_atom")
+              or independent_components(s, meta["kind"], meta["symprec"]) > 0]
+    for message in _domain_warnings(loaded, [structures[i] for i in judged], [labels[i] for i in judged],
+                                    None if summaries is None else summaries[judged]):
         warnings.warn(message, PredictionWarning, stacklevel=3)
     if no_prior.any():
         warnings.warn(f"{no_prior.sum()} of {len(structures)} structures get no bulk-modulus prior (the potential "
                       "finds an internal coordinate unstable, or there are too many to relax): their bulk modulus is "
                       "the model's own, less accurate (see 11_prediction): "
                       + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=3)
-    T = _tensors(coeffs.mean(0) if spread else coeffs, structures, loaded.meta, symmetrize)
-    return T, (_tensors(coeffs, structures, loaded.meta, symmetrize) if spread else None)
+    T = _tensors(coeffs.mean(0) if spread else coeffs, structures, meta, symmetrize)
+    return T, (_tensors(coeffs, structures, meta, symmetrize) if spread else None)
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
             batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
@@ -279,10 +284,9 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     progress = len(structs) > batch_size if progress is None else progress
     nonpolar = _nonpolar(meta["task"], model_path, structs)  # answered, and judged, by the helper model
     polar = [i for i in range(len(structs)) if i not in set(nonpolar)]
+    models = [(loaded, polar)] + ([(get_model(NONPOLAR_TASKS[meta["task"]]), nonpolar)] if nonpolar else [])
     answers = [(_answer(model, [structs[i] for i in part], [labels[i] for i in part], batch_size, progress, dtype,
-                        symmetrize, spread), part)
-               for model, part in [(loaded, polar), (nonpolar and get_model(NONPOLAR_TASKS[meta["task"]]), nonpolar)]
-               if part]
+                        symmetrize, spread), part) for model, part in models if part]
     if model_path is None and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
         warnings.warn(caveat, PredictionWarning, stacklevel=2)
     if ionic and polar:

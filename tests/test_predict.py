@@ -197,16 +197,23 @@ def test_out_of_domain_warnings_name_the_structure():
 
 
 def test_slabs_and_layers_are_named():
-    "A layer with vacuum above it passes the structure checks, but predict names it: the models learned bulk crystals."
+    """A layer with vacuum above it passes the structure checks, but predict names it: the models learned bulk crystals.
+    Not where symmetry fixes the answer (no independent component: this centrosymmetric layer's piezoelectric tensor
+    is exactly zero, whatever the model)."""
     from pymatgen.core import Lattice, Structure
+
+    from tensor_nb.symmetry import independent_components
 
     nacl = example_structures()["NaCl"]
     layer = Structure(Lattice.orthorhombic(3.99, 3.99, 40), ["Na", "Cl"], [[0, 0, 0.5], [0.5, 0.5, 0.5]])
-    for task in CARDS:
+    for task, card in CARDS.items():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             tensor_nb.predict([nacl, layer], task, progress=False)
         gaps = [str(w.message) for w in caught if "vacuum gap" in str(w.message)]
+        if not card.get("per_atom") and independent_components(layer, card["kind"]) == 0:
+            assert not gaps and card["kind"] == "piezoelectric", gaps
+            continue
         assert len(gaps) == 1 and "1 structure(s)" in gaps[0] and "NaCl (40.0 A along c)" in gaps[0], gaps
 
 
