@@ -82,7 +82,10 @@ def _predict(args: argparse.Namespace) -> int:
     loaded = get_model(args.kind, args.model_path)  # a bad task or model file fails before any structure is read
     kind, task = loaded.meta["kind"], loaded.meta["task"]
     good, structures, labels, status = [], [], [], 0
-    for item in args.files:  # one bad file is named, the others are still predicted
+    stdin = sys.stdin.read() if "-" in args.files else None  # the text of a CIF, POSCAR or JSON file, read once
+    if stdin is not None and not stdin.strip():
+        raise StructureError("-: standard input holds no structure (pipe a CIF, POSCAR or JSON file into it)")
+    for item in (stdin if f == "-" else f for f in args.files):  # one bad file is named, the others are predicted
         try:
             found, named, _ = read_inputs(item)
         except StructureError as e:
@@ -275,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
         "task; elastic: 2-3 per second for crystals not seen before.",
     )
     p.add_argument(
-        "files", nargs="+", help="structure files (every structure in a CIF) or example names (Si, ZnO, ...)"
+        "files", nargs="+",
+        help="structure files (every structure in a CIF), example names (Si, ZnO, ...) or - (a file's text on stdin)"
     )
     p.add_argument("--kind", "--task", dest="kind", required=True, action=_Once,
                    help="elastic, dielectric, piezoelectric, ...")

@@ -1449,3 +1449,12 @@ def test_symmetry_functions_name_structures_spglib_cannot_take(make, message):
                  lambda: structure_key(s), lambda: neighbor_edges(s, 5.0)):
         with pytest.raises(StructureError, match=message):
             call()
+
+def test_cli_predict_reads_standard_input(tmp_path):
+    "`-` reads a structure file's text from stdin (a pipe); an empty stdin is one named error, not 'no such file'."
+    cif = example_structure("ZnO").to(fmt="cif")
+    run = lambda text, *args: subprocess.run([sys.executable, "-m", "tensor_nb.cli", "predict", *args, "--kind",
+                                              "dielectric"], input=text, capture_output=True, text=True, timeout=900)
+    proc = run(cif, "-", "NaCl")
+    assert proc.returncode == 0 and "ZnO: dielectric" in proc.stdout and "NaCl: dielectric" in proc.stdout, proc.stderr
+    assert_user_error(run("", "-"), "standard input holds no structure")
