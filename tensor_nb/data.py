@@ -178,6 +178,8 @@ FRAMES = ("ieee", "structure")
 def as_full(tensor, kind: str) -> np.ndarray:
     "A full Cartesian tensor from Voigt or full input; TensorInputError for any other shape or non-finite values."
     k = tensor_kind(kind)
+    if np.iscomplexobj(tensor):  # float() would drop the imaginary part without a word
+        raise TensorInputError(f"a {kind} tensor must be real, got complex values", reason="complex tensor")
     try:
         T = np.asarray(tensor, dtype=float)
     except (TypeError, ValueError):

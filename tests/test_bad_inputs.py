@@ -839,7 +839,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.cli import main as cli_main
     from tensor_nb.checkpoint import load_model
-    from tensor_nb.data import data_dir, split_ids, training_subset, validate_tensor
+    from tensor_nb.data import as_full, data_dir, split_ids, training_subset, validate_tensor
     from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
     from tensor_nb.report import (decomposition_report, material_report, summary_html, voigt_table_html,
                                   young_modulus_range)
@@ -961,6 +961,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: read_records("no such file.jsonl"), DataError, "no such records file"),  # likewise
         (lambda: gaussian_expansion(torch.ones(2, 3), 5.0), TensorInputError, "distances"),  # a broadcast error
         (lambda: has_bulk_prior(None), TensorInputError, "bulk moduli"),  # 'isfinite' not supported
+        (lambda: as_full(np.eye(3) * 1j, "dielectric"), TensorInputError, "complex"),  # the imaginary part dropped
         (lambda: BackboneHead("8x0e", "x"), UnknownNameError, "irreps 'x'"),  # e3nn's ValueError
         (lambda: BackboneHead("8x0e", []), SettingError, "target irreps"),  # max() arg is an empty sequence
         (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
