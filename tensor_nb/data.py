@@ -456,7 +456,8 @@ def _rank_key(seed: int, material_id: str) -> str:
 def _ids(ids, what: str) -> list[str]:
     "`ids` as a list if it is a list, tuple or other iterable of distinct material-id strings; else a named error."
     try:
-        ids = list(ids) if isinstance(ids, Iterable) and not isinstance(ids, (str, bytes, dict)) else None
+        ids = (list(ids) if isinstance(ids, Iterable) and not isinstance(ids, (str, bytes, dict))
+               and getattr(ids, "ndim", 1) == 1 else None)  # a DataFrame iterates over its column names
     except TypeError:  # a 0-d array is Iterable but cannot be iterated
         ids = None
     if ids is None or not all(isinstance(i, str) for i in ids):

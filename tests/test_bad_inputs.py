@@ -833,6 +833,8 @@ def test_settings_and_matrices_outside_their_meaning(call, error, message):
 
 def _cases_found_by_sweeping_every_parameter():
     "Calls found by passing odd values (lists, arrays, huge or negative numbers) to each parameter of the exports."
+    import pandas as pd
+
     from tensor_nb.backbone import BackboneHead, BackboneModel, batch_graphs, even, node_features, self_products
     from tensor_nb.moduli import ModuliHead
     from tensor_nb.cache import cache_get, file_hash, writable_dir
@@ -962,6 +964,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: gaussian_expansion(torch.ones(2, 3), 5.0), TensorInputError, "distances"),  # a broadcast error
         (lambda: has_bulk_prior(None), TensorInputError, "bulk moduli"),  # 'isfinite' not supported
         (lambda: as_full(np.eye(3) * 1j, "dielectric"), TensorInputError, "complex"),  # the imaginary part dropped
+        (lambda: split_ids(pd.DataFrame({"id": ["mp-1"]})), SettingError, "material-id"),  # columns
         (lambda: BackboneHead("8x0e", "x"), UnknownNameError, "irreps 'x'"),  # e3nn's ValueError
         (lambda: BackboneHead("8x0e", []), SettingError, "target irreps"),  # max() arg is an empty sequence
         (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
