@@ -438,6 +438,9 @@ def node_features(structures: list, name: str = "sevennet-0", use_cache: bool = 
     """Per structure: {'x', 'inv_x': node features of it and of its inversion (n_atoms, irreps_out.dim);
     'x_in', 'inv_x_in': inputs of the first trainable block}, float32, cached per structure."""
     backbone_spec(name)
+    check_flag(use_cache, "use_cache")
+    check_flag(progress, "progress")
+    check_range(batch_size, "batch size", 1, integer=True)
     structures = [check_structure(s) for s in structure_list(structures, "node_features")]
     keys = [cache_key("features", FEATURE_VERSION, name, structure_key(s)) for s in structures]
     sub = f"features/{name}"

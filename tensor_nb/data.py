@@ -31,8 +31,8 @@ from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_site
 __all__ = ['TASKS', 'FRAMES', 'ASR_TOL', 'EXCLUDE_FLAGS', 'CACHE_VERSION', 'MP_FIELDS', 'data_dir', 'list_snapshots',
            'read_records', 'load_snapshot', 'get_field', 'Task', 'get_task', 'record_structure', 'as_full',
            'align_to_structure', 'recover_orientation', 'TensorRecord', 'validate_tensor', 'make_record', 'Dataset',
-           'convert_records', 'load_task', 'split_ids', 'training_subset', 'dataset_splits', 'doc_to_record',
-           'fetch_mp', 'load_folder']
+           'convert_records', 'load_task', 'check_seed', 'split_ids', 'training_subset', 'dataset_splits',
+           'doc_to_record', 'fetch_mp', 'load_folder']
 
 # %% ../nbs/05_data.ipynb
 def data_dir(path: str | os.PathLike | None = None) -> Path:
@@ -218,6 +218,7 @@ def _proper_axis_permutations() -> np.ndarray:
 def recover_orientation(T: np.ndarray, ops: np.ndarray, kind: str, tol: float = 1e-2) -> tuple[np.ndarray | None, int]:
     """(the unique symmetric re-orientation of T under proper axis permutations, or None if none or several),
     number of distinct candidates."""
+    check_range(tol, "tol", 0, low_open=True)
     found: list[np.ndarray] = []
     for M in _proper_axis_permutations():
         cand = rotate_tensor(T, M)
@@ -450,6 +451,10 @@ def load_task(
     return ds
 
 # %% ../nbs/05_data.ipynb
+def check_seed(seed) -> int:
+    "`seed` if it is an integer in [0, 2^63): the seeds of splits, subsets and training runs; else SettingError."
+    return check_range(seed, "seed", 0, 2**63 - 1, integer=True)
+
 def _rank_key(seed: int, material_id: str) -> str:
     return hashlib.sha256(f"{seed}:{material_id}".encode()).hexdigest()
 
@@ -469,7 +474,7 @@ def _ids(ids, what: str) -> list[str]:
 def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions: tuple = (0.7, 0.15, 0.15),
               seed: int = 0) -> dict[str, list[str]]:
     "Deterministic train/val/test id lists, stratified by `strata` (e.g. crystal systems), by hashed order."
-    ids = _ids(ids, "split_ids")
+    ids, seed = _ids(ids, "split_ids"), check_seed(seed)
     try:
         strata = [""] * len(ids) if strata is None else None if isinstance(strata, (str, dict)) else list(strata)
         set(strata or ())  # labels are hashable (a 2-D array's rows are not)
@@ -499,7 +504,7 @@ def split_ids(ids: Iterable[str], strata: Iterable[str] | None = None, fractions
 def training_subset(train_ids: list[str], fraction: float, seed: int = 0) -> list[str]:
     "The first `fraction` (0 < fraction <= 1) of the training ids in hashed order: subsets for 10/25/50 % are nested."
     check_range(fraction, "training fraction", 0, 1, low_open=True)
-    train_ids = _ids(train_ids, "training_subset")
+    train_ids, seed = _ids(train_ids, "training_subset"), check_seed(seed)
     count = round(fraction * len(train_ids))
     if train_ids and count < 1:
         raise SettingError(f"training fraction {fraction:g} of {len(train_ids)} training materials selects none")

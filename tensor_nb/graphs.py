@@ -165,6 +165,7 @@ def neighbor_edges(structure, cutoff: float = 8.0, max_neighbors: int | None = 1
     shell_tol=None is the hard CGCNN cap (for comparison only: it splits shells). An atom without neighbours is a
     StructureError unless `allow_isolated` (short-cutoff potentials such as the backbone handle it)."""
     GraphSettings(cutoff, max_neighbors, shell_tol)  # SettingError for a value outside its range
+    check_flag(allow_isolated, "allow_isolated")
     center, nbr, images, dist = _check_cell(structure).get_neighbor_list(cutoff)
     keep = dist > 1e-8
     center, nbr, images, dist = center[keep], nbr[keep], images[keep], dist[keep]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import StructureError, as_path
+from .errors import StructureError, as_path, check_text
 from .examples import EXAMPLE_CELLS, example_structure
 
 # %% auto 0
@@ -222,8 +222,10 @@ def is_structure_text(item) -> bool:
 def as_structures(item, name: str | None = None) -> list:
     """Validated pymatgen Structures from a Structure, its `as_dict()` (as the Materials Project serves it), ASE Atoms,
     a file path (every structure in it; formats pymatgen does not read go to ASE), the text of a CIF, POSCAR or JSON
-    file, or an example name."""
+    file, or an example name. `name` labels it in messages."""
     from pymatgen.core import IStructure, Structure
+    if name is not None:
+        check_text(name, "structure name")
     if isinstance(item, IStructure):  # Structure, or its immutable parent
         return [validate_structure(item if isinstance(item, Structure) else Structure.from_sites(item), name)]
     if is_structure_text(item):

@@ -28,11 +28,12 @@ from .backbone import (
     BACKBONES, BackboneModel, batch_graphs, crystal_scalars, node_features, sevennet_graph, with_shells)
 from .cache import atomic_write_bytes
 from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encoder, model_tensors, save_model
-from .data import TensorRecord, dataset_splits, get_task, load_task, training_subset
+from .data import TensorRecord, check_seed, dataset_splits, get_task, load_task, training_subset
 from .conventions import full_to_voigt
 from .decompose import from_irreps, to_irreps
-from .errors import (
-    SettingError, TrainingError, UnknownNameError, check_flag, check_name, check_out_dir, check_range, names_a_file)
+from tensor_nb.errors import (
+    DataError, SettingError, TrainingError, UnknownNameError, check_flag, check_name, check_out_dir, check_range,
+    names_a_file)
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters
@@ -101,7 +102,7 @@ class TrainConfig:
         check_range(self.patience, "patience", 1, integer=True)
         check_range(self.grad_clip, "gradient clip", 0, low_open=True)
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
-        check_range(self.seed, "seed", 0, 2**63 - 1, integer=True)
+        check_seed(self.seed)
         for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target"):
             check_flag(getattr(self, flag), flag)
         check_name(self.loss, "loss", LOSSES)
@@ -178,6 +179,10 @@ class TaskData:
 def task_data(task: str, records: list[TensorRecord] | None = None, progress: bool = True) -> TaskData:
     "A task's structures, targets and splits (records from `load_task` unless given)."
     t = get_task(task)
+    check_flag(progress, "progress")
+    if records is not None and not (isinstance(records, (list, tuple)) and records
+                                    and all(isinstance(r, TensorRecord) for r in records)):
+        raise DataError(f"task_data takes a non-empty list of TensorRecords (see `load_task`), got {records!r:.80}")
     ds = load_task(task, progress=progress)
     records = records if records is not None else ds.records
     tensors = [r.tensor for r in records]

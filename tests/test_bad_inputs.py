@@ -836,29 +836,30 @@ def _cases_found_by_sweeping_every_parameter():
     import pandas as pd
 
     from tensor_nb.backbone import BackboneHead, BackboneModel, batch_graphs, even, node_features, self_products
-    from tensor_nb.moduli import ModuliHead
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
-    from tensor_nb.cli import main as cli_main
     from tensor_nb.checkpoint import load_model
-    from tensor_nb.data import as_full, data_dir, split_ids, training_subset, validate_tensor
-    from tensor_nb.graphs import build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion
-    from tensor_nb.report import (decomposition_report, material_report, summary_html, voigt_table_html,
-                                  young_modulus_range)
-    from tensor_nb.train import TrainConfig
-    from tensor_nb.symmetry import (character_table, independent_components, mulliken_labels, symmetrize_many,
-                                    symmetrize_sites)
-    from tensor_nb.data import read_records
-    from tensor_nb.decompose import change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l
-    from tensor_nb.decompose import signed_permutations, symmetry_projector
+    from tensor_nb.cli import main as cli_main
+    from tensor_nb.data import (as_full, data_dir, read_records, recover_orientation, split_ids, training_subset,
+                                validate_tensor)
+    from tensor_nb.decompose import (change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l,
+                                     signed_permutations, symmetry_projector)
+    from tensor_nb.graphs import (build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion,
+                                  neighbor_edges)
     from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
     from tensor_nb.metrics import baseline_metrics, element_baseline, report, tensor_metrics
     from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
+    from tensor_nb.moduli import ModuliHead
     from tensor_nb.potential import (SevenNetEnergy, blend_bulk, bulk_modulus, has_bulk_prior, ionic_response,
-                                    optical_modes)
+                                     optical_modes)
     from tensor_nb.prediction import predict
+    from tensor_nb.report import (decomposition_report, material_report, summary_html, voigt_table_html,
+                                  young_modulus_range)
     from tensor_nb.spd import coefficients_to_tensors
-    from tensor_nb.symmetry import inversion_image, point_group_operations
+    from tensor_nb.structures import as_structure
+    from tensor_nb.symmetry import (character_table, independent_components, inversion_image, mulliken_labels,
+                                    point_group_operations, symmetrize_many, symmetrize_sites)
+    from tensor_nb.train import TrainConfig, task_data
     from tensor_nb.widgets import (born_charge_figure, decomposition_figure, directional_values, structure_figure,
                                    structure_scene, young_summary_html)
     from tensor_nb.young import permutation_matrix, young_projector
@@ -965,6 +966,15 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: has_bulk_prior(None), TensorInputError, "bulk moduli"),  # 'isfinite' not supported
         (lambda: as_full(np.eye(3) * 1j, "dielectric"), TensorInputError, "complex"),  # the imaginary part dropped
         (lambda: split_ids(pd.DataFrame({"id": ["mp-1"]})), SettingError, "material-id"),  # columns
+        (lambda: split_ids(["mp-1"], seed=None), SettingError, "seed"),  # hashed as the text 'None'
+        (lambda: training_subset(["mp-1", "mp-2"], 0.5, seed=-1.5), SettingError, "seed"),  # likewise
+        (lambda: recover_orientation(eps, np.eye(3)[None], "dielectric", tol=None), SettingError, "tol"),  # '<'
+        (lambda: neighbor_edges(si, allow_isolated="no"), SettingError, "allow_isolated"),  # read as True
+        (lambda: node_features([si], use_cache="no"), SettingError, "use_cache"),  # read as True
+        (lambda: node_features([si], batch_size=None), SettingError, "batch size"),  # range() of None
+        (lambda: as_structure("Si", name=3), SettingError, "structure name"),  # a label '3 (Si)'
+        (lambda: task_data("dielectric", records="mp-1"), DataError, "TensorRecords"),  # 'str' has no 'tensor'
+        (lambda: task_data("dielectric", records=[]), DataError, "TensorRecords"),  # numpy's stack of nothing
         (lambda: BackboneHead("8x0e", "x"), UnknownNameError, "irreps 'x'"),  # e3nn's ValueError
         (lambda: BackboneHead("8x0e", []), SettingError, "target irreps"),  # max() arg is an empty sequence
         (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
