@@ -23,7 +23,7 @@ from .cache import cache_get, cache_key, cache_put, file_hash
 from .conventions import full_to_voigt, rotate_tensor, tensor_kind, voigt_to_full
 from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path,
-                              check_name, check_range, check_text, parse_decimal, parse_json, real_array)
+                              check_flag, check_name, check_range, check_text, parse_decimal, parse_json, real_array)
 from .structures import check_structure, validate_structure
 from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
 
@@ -424,6 +424,8 @@ def load_task(
 ) -> Dataset:
     "Load a task (see TASKS) from its snapshot, converted and validated; cached on disk."
     task = get_task(name)
+    check_flag(progress, "progress")
+    check_flag(use_cache, "use_cache")
     folder = data_dir(path)
     files = [p for p in (folder / f"{task.snapshot}.jsonl.gz", folder / f"{task.snapshot}.jsonl") if p.is_file()]
     if not files:

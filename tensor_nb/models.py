@@ -428,6 +428,7 @@ EQUIVARIANT_MODELS = ("seconv", "segnn", "se3transformer")
 def build_model(name: str, kind: str, per_atom: bool = False, **kw) -> TensorModel:
     "MODELS[name](kind, **kw) with the name checked; per-atom tensors need an equivariant model."
     check_name(name, "model", MODELS)
+    check_flag(per_atom, "per_atom")
     if per_atom:
         if name not in EQUIVARIANT_MODELS:
             raise UnknownNameError(

@@ -840,15 +840,15 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.cards import ionic_blend, models_table
     from tensor_nb.checkpoint import load_model
     from tensor_nb.cli import main as cli_main
-    from tensor_nb.data import (as_full, data_dir, read_records, recover_orientation, split_ids, training_subset,
-                                validate_tensor)
+    from tensor_nb.data import (as_full, data_dir, load_task, read_records, recover_orientation, split_ids,
+                                training_subset, validate_tensor)
     from tensor_nb.decompose import (change_of_basis, coupled_bases, fused_kernel_source, harmonic_blocks, norms_per_l,
                                      signed_permutations, symmetry_projector)
     from tensor_nb.graphs import (build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion,
                                   neighbor_edges)
     from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
     from tensor_nb.metrics import baseline_metrics, element_baseline, report, tensor_metrics
-    from tensor_nb.models import cgcnn_model, equivariant_model, hidden_irreps
+    from tensor_nb.models import build_model, cgcnn_model, equivariant_model, hidden_irreps
     from tensor_nb.moduli import ModuliHead
     from tensor_nb.potential import (SevenNetEnergy, blend_bulk, bulk_modulus, has_bulk_prior, ionic_response,
                                      optical_modes)
@@ -975,6 +975,8 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: as_structure("Si", name=3), SettingError, "structure name"),  # a label '3 (Si)'
         (lambda: task_data("dielectric", records="mp-1"), DataError, "TensorRecords"),  # 'str' has no 'tensor'
         (lambda: task_data("dielectric", records=[]), DataError, "TensorRecords"),  # numpy's stack of nothing
+        (lambda: load_task("elastic", use_cache="no"), SettingError, "use_cache"),  # read as True
+        (lambda: build_model("seconv", "dielectric", per_atom="no"), SettingError, "per_atom"),  # read as True
         (lambda: BackboneHead("8x0e", "x"), UnknownNameError, "irreps 'x'"),  # e3nn's ValueError
         (lambda: BackboneHead("8x0e", []), SettingError, "target irreps"),  # max() arg is an empty sequence
         (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
