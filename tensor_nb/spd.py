@@ -89,4 +89,4 @@ def coefficients_to_tensors(x: np.ndarray, kind: str, log_target: bool = False, 
     T - floor: exponentiate (eigenvalues up to SPD_CEILING) and add `floor`."""
     check_flag(log_target, "log_target")
     T = from_irreps(x, kind)
-    return spd_exp(T, kind, floor=floor, ceiling=SPD_CEILING[kind]) if log_target else T
+    return spd_exp(T, kind, floor=floor, ceiling=SPD_CEILING.get(kind)) if log_target else T  # spd_exp names a kind

@@ -977,6 +977,8 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: task_data("dielectric", records=[]), DataError, "TensorRecords"),  # numpy's stack of nothing
         (lambda: load_task("elastic", use_cache="no"), SettingError, "use_cache"),  # read as True
         (lambda: build_model("seconv", "dielectric", per_atom="no"), SettingError, "per_atom"),  # read as True
+        (lambda: coefficients_to_tensors(np.zeros(18), "piezoelectric", log_target=True), UnknownNameError,
+         "positive-definite"),  # KeyError: 'piezoelectric'
         (lambda: BackboneHead("8x0e", "x"), UnknownNameError, "irreps 'x'"),  # e3nn's ValueError
         (lambda: BackboneHead("8x0e", []), SettingError, "target irreps"),  # max() arg is an empty sequence
         (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
