@@ -285,21 +285,22 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     nonpolar = _nonpolar(meta["task"], model_path, structs)  # answered, and judged, by the helper model
     polar = [i for i in range(len(structs)) if i not in set(nonpolar)]
     models = [(loaded, polar)] + ([(get_model(NONPOLAR_TASKS[meta["task"]]), nonpolar)] if nonpolar else [])
-    answers = [(_answer(model, [structs[i] for i in part], [labels[i] for i in part], batch_size, progress, dtype,
-                        symmetrize, spread), part) for model, part in models if part]
+    parts = [part for _, part in models if part]
+    answers = [_answer(model, [structs[i] for i in part], [labels[i] for i in part], batch_size, progress, dtype,
+                       symmetrize, spread) for model, part in models if part]
+    Ts = [T for T, _ in answers]
     if model_path is None and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
         warnings.warn(caveat, PredictionWarning, stacklevel=2)
-    if ionic and polar:
-        (T, each), part = answers[0]
-        T, ionic_stable = _ionic(T, [structs[i] for i in part], [labels[i] for i in part], meta, blend, symmetrize,
-                                 dtype, progress)
-        answers[0] = (T, each), part
+    if ionic and polar:  # the first part
+        Ts[0], ionic_stable = _ionic(Ts[0], [structs[i] for i in polar], [labels[i] for i in polar], meta, blend,
+                                     symmetrize, dtype, progress)
     if nonpolar:
         warnings.warn(f"{len(nonpolar)} of {len(structs)} structures have no polar optical mode, hence no ionic part: "
                       f"the {NONPOLAR_TASKS[meta['task']]} model answers for them: "
                       + _names([labels[i] for i in nonpolar]), PredictionWarning, stacklevel=2)
-    order = np.argsort(polar + nonpolar)  # back to the input order
-    T = answers[0][0][0] if len(answers) == 1 else np.concatenate([T for (T, _), _ in answers])[order]
+    order = np.argsort(polar + nonpolar)
+    merged = lambda arrays: arrays[0] if len(arrays) == 1 else np.concatenate(arrays)[order]  # in the input order
+    T = merged(Ts)
     if kind == "elastic" and not (stable := is_stable(full_to_voigt(T, kind))).all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} predicted elastic tensors are not positive definite (Born-unstable): "
@@ -313,11 +314,11 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     if not spread:
         return out[0] if single else out
     stds = []  # the heads' standard deviation, in the output's own form
-    for (_, each), part in answers:
+    for (_, each), part in zip(answers, parts):
         std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
         if ionic and part is polar:  # the physics part is the same for every head
             weight = np.where(ionic_stable, 1 - blend["weight"], 1.0)
             std = std * weight.reshape(-1, *(1,) * (std.ndim - 1))
         stds.append(std)
-    std = stds[0] if len(stds) == 1 else np.concatenate(stds)[order]
+    std = merged(stds)
     return (out[0], std[0]) if single else (out, std)
