@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import TensorInputError, UnknownNameError, check_name, check_range, real_array
+from .errors import TensorInputError, UnknownNameError, check_name, check_range, real_array, value_cache
 
 # %% auto 0
 __all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'is_scalar', 'voigt_index', 'voigt_to_full',
@@ -54,8 +54,11 @@ def voigt_index(i: int, j: int) -> int:
     return 6 - i - j if i != j else i
 
 # %% ../nbs/00_conventions.ipynb
-def _voigt_map(kind: TensorKind) -> tuple[np.ndarray, np.ndarray]:
-    "For each flat Cartesian component of `kind`: its flat Voigt index and Voigt factor (voigt = factor * full)."
+@value_cache
+def _voigt_map(kind: TensorKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each flat Cartesian component of `kind`: its flat Voigt index and Voigt factor (voigt = factor * full);
+    for each Voigt slot: its first Cartesian component. Read-only, computed once per kind (a data set converts
+    thousands of tensors one by one)."""
     idx, fac = [], []
     for comp in np.ndindex(*(3,) * kind.rank):
         pairs = [] if kind.rank == 2 else [comp[1:]] if kind.rank == 3 else [comp[:2], comp[2:]]
@@ -63,7 +66,11 @@ def _voigt_map(kind: TensorKind) -> tuple[np.ndarray, np.ndarray]:
         idx.append(row_col[0] * kind.voigt_shape[1] + row_col[1])
         shear = sum(p[0] != p[1] for p in pairs)
         fac.append(2.0 ** shear if kind.strain_like else 1.0)
-    return np.array(idx), np.array(fac)
+    idx, fac = np.array(idx), np.array(fac)
+    first = np.array([np.flatnonzero(idx == v)[0] for v in range(kind.voigt_shape[0] * kind.voigt_shape[1])])
+    for a in (idx, fac, first):
+        a.flags.writeable = False
+    return idx, fac, first
 
 def _scale(x, factors: np.ndarray):
     "Multiply the last axis of a numpy array or torch tensor by `factors`."
@@ -76,7 +83,7 @@ def voigt_to_full(voigt, kind: str):
         voigt = real_array(voigt, f"voigt_to_full({kind!r})", float)
     if tuple(voigt.shape[-2:]) != k.voigt_shape:
         raise TensorInputError(f"{kind} Voigt input must end in shape {k.voigt_shape}, got {tuple(voigt.shape)}")
-    idx, fac = _voigt_map(k)
+    idx, fac, _ = _voigt_map(k)
     flat = _scale(voigt.reshape(*voigt.shape[:-2], k.voigt_shape[0] * k.voigt_shape[1])[..., idx], 1 / fac)
     return flat.reshape(*voigt.shape[:-2], *(3,) * k.rank)
 
@@ -94,8 +101,7 @@ def full_to_voigt(full, kind: str):
     if full.ndim < k.rank or tuple(full.shape[full.ndim - k.rank:]) != (3,) * k.rank:
         raise TensorInputError(f"{kind} tensor must end in {k.rank} axes of size 3, got shape {tuple(full.shape)}")
     batch = full.shape[:full.ndim - k.rank]
-    idx, fac = _voigt_map(k)
-    first = np.array([np.flatnonzero(idx == v)[0] for v in range(k.voigt_shape[0] * k.voigt_shape[1])])
+    idx, fac, first = _voigt_map(k)
     flat = _scale(full.reshape(*batch, 3**k.rank), fac)  # every entry as the Voigt value it stands for
     if len(first) < flat.shape[-1]:  # some slots hold several entries: they must agree
         a = flat if isinstance(flat, np.ndarray) else flat.detach().cpu().double().numpy()
