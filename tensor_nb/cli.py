@@ -155,7 +155,16 @@ def _model_kw(text: str) -> dict:
     return kw
 
 
-def _threads(n: int) -> None:
+def _add_threads(p: argparse.ArgumentParser) -> None:
+    "The `--threads` option of a command that runs torch."
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's own, $OMP_NUM_THREADS if set, "
+                   "else one per core)")
+
+
+def _threads(n: int | None) -> None:
+    "Set torch's CPU threads to `n` (None: leave torch's default)."
+    if n is None:
+        return
     cpus = os.cpu_count() or 1
     if not 1 <= n <= cpus:  # before torch loads; thousands of threads crash OpenBLAS
         raise SettingError(f"--threads must be >= 1 and <= {cpus} (the CPUs of this machine), got {n}")
@@ -292,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also print the standard deviation of the heads of an ensemble model")
     p.add_argument("--ionic", action="store_true",
                    help="dielectric: blend in the ionic response of the SevenNet-0 potential (seconds per crystal)")
-    p.add_argument("--threads", type=int, default=2)
+    _add_threads(p)
     p.set_defaults(run=_predict)
 
     p = sub.add_parser(
@@ -368,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="elastic: blend the bulk modulus with SevenNet-0's, weight fit on validation (07c_potential)")
     p.add_argument("--log-target", action="store_true",
                    help="dielectric, elastic: learn the matrix logarithm (positive-definite predictions; 03b_spd)")
-    p.add_argument("--threads", type=int, default=2)
+    _add_threads(p)
     p.set_defaults(run=_train)
 
     p = sub.add_parser(
@@ -385,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--fraction", type=float, default=1.0, help="share of the target's training split")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    _add_threads(p)
     p.set_defaults(run=_transfer)
     parser.commands = sub.choices  # each subcommand's parser, by name
     return parser
