@@ -57,8 +57,8 @@ def voigt_index(i: int, j: int) -> int:
 @value_cache
 def _voigt_map(kind: TensorKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each flat Cartesian component of `kind`: its flat Voigt index and Voigt factor (voigt = factor * full);
-    for each Voigt slot: its first Cartesian component. Read-only, computed once per kind (a data set converts
-    thousands of tensors one by one)."""
+    for each Voigt slot: its first Cartesian component. Computed once per kind (a data set converts thousands of
+    tensors one by one) and shared: never written to (torch warns on indexing with read-only arrays)."""
     idx, fac = [], []
     for comp in np.ndindex(*(3,) * kind.rank):
         pairs = [] if kind.rank == 2 else [comp[1:]] if kind.rank == 3 else [comp[:2], comp[2:]]
@@ -68,8 +68,6 @@ def _voigt_map(kind: TensorKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         fac.append(2.0 ** shear if kind.strain_like else 1.0)
     idx, fac = np.array(idx), np.array(fac)
     first = np.array([np.flatnonzero(idx == v)[0] for v in range(kind.voigt_shape[0] * kind.voigt_shape[1])])
-    for a in (idx, fac, first):
-        a.flags.writeable = False
     return idx, fac, first
 
 def _scale(x, factors: np.ndarray):
