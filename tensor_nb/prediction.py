@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .cards import ASSETS, ionic_blend, shipped_models, trivial_caveat
 from .checkpoint import LoadedModel, load_model, model_file, model_tensors
 from .conventions import full_to_voigt
-from .decompose import from_irreps, to_irreps
+from .decompose import change_of_basis, from_irreps, to_irreps
 from .errors import (
     PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
@@ -225,14 +225,22 @@ def _helper_predict(structures: list, task: str, **kw):
 def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size: int, progress: bool,
             dtype: torch.dtype, symmetrize: bool, spread: bool) -> tuple:
     """(tensors, and with `spread` every head's tensors) of one model for the structures; warns, naming them, where
-    they lie outside its training domain (unless symmetrisation fixes their tensor: no independent component, as for
-    the piezoelectric tensor of a centrosymmetric crystal) or get no bulk-modulus prior."""
+    they lie outside its training domain or get no bulk-modulus prior. Where symmetrisation fixes the tensor at zero
+    (no independent component, as for the piezoelectric tensor of a centrosymmetric crystal), the model does not run
+    and nothing is said: the answer is exact."""
     meta = loaded.meta
-    coeffs, summaries, no_prior = _coefficients(loaded, structures, batch_size, progress, dtype, members=spread)
     judged = [i for i, s in enumerate(structures) if not symmetrize or meta.get("per_atom")
               or independent_components(s, meta["kind"], meta["symprec"]) > 0]
-    for message in _domain_warnings(loaded, [structures[i] for i in judged], [labels[i] for i in judged],
-                                    None if summaries is None else summaries[judged]):
+    if len(judged) == len(structures):  # (always for per-atom models, whose rows are atoms)
+        coeffs, summaries, no_prior = _coefficients(loaded, structures, batch_size, progress, dtype, members=spread)
+    else:
+        heads = (len(loaded.model.heads),) if spread else ()
+        coeffs = np.zeros(heads + (len(structures), change_of_basis(meta["kind"]).shape[0]))
+        no_prior, summaries = np.zeros(len(structures), dtype=bool), None
+        if judged:
+            coeffs[..., judged, :], summaries, no_prior[judged] = _coefficients(
+                loaded, [structures[i] for i in judged], batch_size, progress, dtype, members=spread)
+    for message in _domain_warnings(loaded, [structures[i] for i in judged], [labels[i] for i in judged], summaries):
         warnings.warn(message, PredictionWarning, stacklevel=3)
     if no_prior.any():
         warnings.warn(f"{no_prior.sum()} of {len(structures)} structures get no bulk-modulus prior (the potential "
