@@ -71,6 +71,7 @@ def main() -> None:
             "backbone": (
                 bool(load_model(path).meta.get("backbone")) if path else bool(shipped_models()[task].get("backbone"))
             ),
+            "structures": f"{args.task} test split",
             "n": len(structures),
             "mean_atoms": atoms,
             "threads": args.threads,
