@@ -224,10 +224,10 @@ def _helper_predict(structures: list, task: str, **kw):
 
 def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size: int, progress: bool,
             dtype: torch.dtype, symmetrize: bool, spread: bool) -> tuple:
-    """(tensors, and with `spread` every head's tensors) of one model for the structures; warns, naming them, where
-    they lie outside its training domain or get no bulk-modulus prior. Where symmetrisation fixes the tensor at zero
-    (no independent component, as for the piezoelectric tensor of a centrosymmetric crystal), the model does not run
-    and nothing is said: the answer is exact."""
+    """(tensors, with `spread` every head's tensors, whether the model ran) of one model for the structures; warns,
+    naming them, where they lie outside its training domain or get no bulk-modulus prior. Where symmetrisation fixes
+    the tensor at zero (no independent component, as for the piezoelectric tensor of a centrosymmetric crystal), the
+    model does not run and nothing is said: the answer is exact."""
     meta = loaded.meta
     judged = [i for i, s in enumerate(structures) if not symmetrize or meta.get("per_atom")
               or independent_components(s, meta["kind"], meta["symprec"]) > 0]
@@ -248,7 +248,7 @@ def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size
                       "the model's own, less accurate (see 11_prediction): "
                       + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=3)
     T = _tensors(coeffs.mean(0) if spread else coeffs, structures, meta, symmetrize)
-    return T, (_tensors(coeffs, structures, meta, symmetrize) if spread else None)
+    return T, (_tensors(coeffs, structures, meta, symmetrize) if spread else None), bool(judged)
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
             batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
@@ -296,8 +296,9 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     parts = [part for _, part in models if part]
     answers = [_answer(model, [structs[i] for i in part], [labels[i] for i in part], batch_size, progress, dtype,
                        symmetrize, spread) for model, part in models if part]
-    Ts = [T for T, _ in answers]
-    if model_path is None and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
+    Ts = [T for T, _, _ in answers]
+    ran = bool(polar) and answers[0][2]  # the caveat concerns the model's answers, not symmetry's exact zeros
+    if model_path is None and ran and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):
         warnings.warn(caveat, PredictionWarning, stacklevel=2)
     if ionic and polar:  # the first part
         Ts[0], ionic_stable = _ionic(Ts[0], [structs[i] for i in polar], [labels[i] for i in polar], meta, blend,
@@ -322,7 +323,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     if not spread:
         return out[0] if single else out
     stds = []  # the heads' standard deviation, in the output's own form
-    for (_, each), part in zip(answers, parts):
+    for (_, each, _), part in zip(answers, parts):
         std = [convert(t).std(0) for t in each] if meta.get("per_atom") else convert(each).std(0)
         if ionic and part is polar:  # the physics part is the same for every head
             weight = np.where(ionic_stable, 1 - blend["weight"], 1.0)
