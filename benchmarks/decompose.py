@@ -12,7 +12,7 @@ instead of 0.69 ms), which measures the two pools' interplay rather than either 
 Beside them, the memory floor: a copy of the first (number of coefficients) entries of every tensor into a new
 array, which reads each tensor and writes as much as any decomposition must. No method runs faster than it.
 
-    python benchmarks/decompose.py [--n 100000] [--repeats 20] [--burst 3] [--dtypes float64,float32]
+    python benchmarks/decompose.py [--n 100000] [--repeats 20] [--burst 3] [--dtypes float64,float32] [--kinds elastic]
 """
 
 import argparse
@@ -25,7 +25,7 @@ import torch
 from e3nn.io import CartesianTensor
 from e3nn.o3 import Irreps
 
-from record import git_commit
+from record import git_commit, machine
 from tensor_nb.decompose import formula_of, from_irreps, irreps, rank_of, symmetry_projector, to_irreps
 
 
@@ -51,12 +51,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--burst", type=int, default=3)
     parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--kinds", default="dielectric,piezoelectric,elastic")
     args = parser.parse_args()
     torch.set_num_threads(2)
     rng = np.random.default_rng(0)
     rows = []
     for dtype in args.dtypes.split(","):
-        for kind in ["dielectric", "piezoelectric", "elastic"]:
+        for kind in args.kinds.split(","):
             n = rank_of(kind)
             T = rng.normal(size=(args.n, 3**n)) @ symmetry_projector(formula_of(kind))
             T = torch.from_numpy(T).to(getattr(torch, dtype)).reshape(args.n, *(3,) * n)
@@ -90,7 +91,8 @@ def main() -> None:
     out = Path(__file__).parent / "results" / "decompose.jsonl"
     out.parent.mkdir(exist_ok=True)
     with out.open("a") as f:
-        record = dict(commit=commit, date=time.strftime("%Y-%m-%d"), threads=2, burst=args.burst, rows=rows)
+        record = dict(commit=commit, date=time.strftime("%Y-%m-%d"), threads=2, burst=args.burst, **machine(),
+                      rows=rows)
         f.write(json.dumps(record) + "\n")
 
 

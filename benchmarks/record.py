@@ -27,6 +27,14 @@ def git_commit() -> str:
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 
 
+def machine() -> dict:
+    "The CPU model, its count and last-level cache: speed ratios against BLAS move with them (see decompose.py)."
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else ""
+    l3 = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
+    return dict(cpu=model, cpus=os.cpu_count(), l3_cache=l3.read_text().strip() if l3.exists() else "")
+
+
 def data_hash(task: str) -> str:
     "The first 16 hex digits of the SHA-256 of the task's data snapshot."
     return file_hash(next(data_dir().glob(f"{get_task(task).snapshot}.jsonl*")))[:16]
