@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from record import git_commit
+from record import git_commit, machine
 from tensor_nb.checkpoint import load_model
 from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.cards import shipped_models
@@ -76,6 +76,7 @@ def main() -> None:
             "mean_atoms": atoms,
             "threads": args.threads,
             "commit": commit,
+            **machine(),
         }
         answers = {}
         for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
