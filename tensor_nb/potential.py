@@ -5,7 +5,8 @@
 # %% ../nbs/07c_potential.ipynb 3
 from __future__ import annotations
 
-from functools import lru_cache
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
 
 import numpy as np
 import torch
@@ -106,7 +107,7 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     jobs = [(i, c) for i in todo
             for c in ([cells[i]] if improper_site_map(cells[i]) is not None else [cells[i], inversion_image(cells[i])])]
     model = _energy_model(potential) if jobs else None
-    h, found = STRAIN_STEP, {i: [] for i in todo}
+    h, clamped = STRAIN_STEP, []
     for start in tqdm(range(0, len(jobs), batch_size), desc=f"{potential} bulk moduli", unit="batch",
                       disable=not progress):
         chunk = jobs[start:start + batch_size]
@@ -118,8 +119,11 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
             e_minus, e0, e_plus = model(g, s, orbits).reshape(3, len(chunk))
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
         volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
-        for (i, c), k in zip(chunk, ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()):
-            found[i].append(k - _relaxation(model, c) if relaxed else k)
+        clamped += ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()
+    drops = _relaxations([c for _, c in jobs], potential, progress) if relaxed else np.zeros(len(jobs))
+    found = {i: [] for i in todo}
+    for (i, _), k, drop in zip(jobs, clamped, drops):
+        found[i].append(k - drop)
     for i in todo:
         out[i] = float(np.mean(found[i]))
         if use_cache:
@@ -151,6 +155,25 @@ def _relaxation(model: SevenNetEnergy, cell) -> float:
     if np.linalg.eigvalsh(e_aa).min() <= 0:
         return np.inf
     return float(e_sa @ np.linalg.solve(e_aa, e_sa)) / (9 * cell.volume) * _EV_PER_A3_IN_GPA
+
+def _relaxations(cells: list, potential: str, progress: bool) -> np.ndarray:
+    "`_relaxation` of each cell under `potential`, the cells side by side on the CPU cores (see below)."
+    model = _energy_model(potential)
+    return np.array(_on_each_core(lambda c: _relaxation(model, c), cells, f"{potential} relaxations", progress))
+
+def _on_each_core(fn, items: list, desc: str, progress: bool) -> list:
+    """[fn(item) for item in items] by as many Python threads as torch has CPU threads, each with one torch thread
+    (restored afterwards), with a progress bar `desc` over the items."""
+    workers = torch.get_num_threads()
+    bar = partial(tqdm, total=len(items), desc=desc, unit="crystal", disable=not progress)
+    if workers == 1 or len(items) < 2:
+        return list(bar(map(fn, items)))
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(bar(pool.map(fn, items)))
+    finally:
+        torch.set_num_threads(workers)
 
 # %% ../nbs/07c_potential.ipynb
 BULK_WEIGHTS = tuple(np.round(np.linspace(0, 1, 21), 2).tolist())

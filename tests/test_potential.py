@@ -114,6 +114,27 @@ def test_relaxed_ion_bulk_modulus_is_an_invariant_below_the_clamped_one():
     assert np.ptp(relaxed[2:]) < 1e-7 * relaxed[2], relaxed
 
 
+def test_relaxations_side_by_side_give_the_serial_values():
+    """With torch on 2 threads, `bulk_modulus(relaxed=True)` relaxes the crystals in 2 Python threads of one torch
+    thread each (the test suite runs with OMP_NUM_THREADS=1, the serial path): the same K, to the rounding that the
+    clamped-ion finite differences amplify (their sums also split over 2 threads: 6e-9 for quartz), and torch's
+    thread count restored."""
+    import torch
+
+    ex = example_structures()
+    crystals = [ex["ZnO"], ex["alpha-quartz"], ex["BaTiO3"]]  # quartz is chiral: it and its inversion, 4 jobs
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        serial = bulk_modulus(crystals, use_cache=False, relaxed=True)
+        torch.set_num_threads(2)
+        side_by_side = bulk_modulus(crystals, use_cache=False, relaxed=True)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_allclose(side_by_side, serial, rtol=1e-7)
+
+
 def test_relaxed_bulk_modulus_of_a_supercell_is_the_crystals(data_dir):
     """A supercell's basis hides rotations from spglib: Mg6FeC (Amm2) as a 2 x 1 x 1 cell kept 2 of its 4 point
     operations, 14 free coordinates instead of 7, more than `_RELAX_MAX`: no relaxed-ion K, and an elastic prediction
