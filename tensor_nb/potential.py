@@ -202,10 +202,12 @@ def has_bulk_prior(k: np.ndarray) -> np.ndarray:
     k = real_array(k, "bulk moduli", float)
     return np.isfinite(k) & (k > 0)
 
-def apply_bulk_prior(coeffs: np.ndarray, structures: list, prior: dict) -> tuple[np.ndarray, np.ndarray]:
+def apply_bulk_prior(coeffs: np.ndarray, structures: list, prior: dict,
+                     progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(elastic coefficients (..., N, 21) of `structures` blended as a model file's `bulk_prior` says ('potential',
-    'weight', and 'relaxed' ions; files without that key: clamped ions), which of them got a prior (N,))."""
-    k = bulk_modulus(structures, prior["potential"], relaxed=prior.get("relaxed", False))
+    'weight', and 'relaxed' ions; files without that key: clamped ions), which of them got a prior (N,)); `progress`
+    bars for the potential's work."""
+    k = bulk_modulus(structures, prior["potential"], relaxed=prior.get("relaxed", False), progress=progress)
     return blend_bulk(coeffs, k, prior["weight"]), has_bulk_prior(k)
 
 BULK_METRICS = {"component": "mean_component_mae", "k_vrh": "k_vrh_mae"}

@@ -95,7 +95,8 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                   members: bool = False) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(harmonic coefficients in physical units of every structure or atom, (members, ...) with `members`;
     invariant summaries of backbone models; which structures a model with a bulk prior got none for), in batches,
-    with a progress bar."""
+    with a progress bar. A bulk prior is computed for all the structures at once: their relaxations side by side on
+    the cores (07c_potential)."""
     model, meta = loaded.model, loaded.meta
     out, summaries, no_prior = [], [], np.zeros(len(structures), dtype=bool)
     for part in tqdm(_batches([len(s) for s in structures], batch_size), desc=f"predict {meta['task']}", unit="batch",
@@ -112,15 +113,15 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
             else:
                 batch = collate([crystal_graph(s, loaded.graph_settings, dtype, validated=True) for s in chunk])
                 y = model.to(dtype)(batch.to_dtype(dtype))
-        coeffs = loaded.scaler.inverse(y).double().numpy()
-        if prior := meta.get("bulk_prior"):
-            coeffs, got = apply_bulk_prior(coeffs, chunk, prior)
-            no_prior[part] = ~got
-        if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
-            mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
-            coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)
-        out.append(coeffs)
-    return np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None), no_prior
+        out.append(loaded.scaler.inverse(y).double().numpy())
+    coeffs, z = np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
+    if prior := meta.get("bulk_prior"):
+        coeffs, got = apply_bulk_prior(coeffs, structures, prior, progress)
+        no_prior = ~got
+    if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
+        mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
+        coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)
+    return coeffs, z, no_prior
 
 # %% ../nbs/11_prediction.ipynb
 def _names(items: list[str], most: int = 5) -> str:
