@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="predict tensors for crystals (CIF/POSCAR files or example names)",
         description="Predict a tensor for each structure with the shipped model of KIND (or "
         "--model-path). About 1 s to load, then 9-22 structures per second on 2 cores (15-32 with --float32), by "
-        "task; elastic: 2-3 per second for crystals not seen before.",
+        "task; elastic: about 3 per second for crystals not seen before.",
     )
     p.add_argument(
         "files", nargs="+",
