@@ -157,9 +157,13 @@ def _relaxation(model: SevenNetEnergy, cell) -> float:
     return float(e_sa @ np.linalg.solve(e_aa, e_sa)) / (9 * cell.volume) * _EV_PER_A3_IN_GPA
 
 def _relaxations(cells: list, potential: str, progress: bool) -> np.ndarray:
-    "`_relaxation` of each cell under `potential`, the cells side by side on the CPU cores (see below)."
+    """`_relaxation` of each cell under `potential`, the cells side by side on the CPU cores (see below), the largest
+    first, so that the cores finish together."""
     model = _energy_model(potential)
-    return np.array(_on_each_core(lambda c: _relaxation(model, c), cells, f"{potential} relaxations", progress))
+    order = sorted(range(len(cells)), key=lambda i: -len(cells[i]))
+    out = np.empty(len(cells))
+    out[order] = _on_each_core(lambda i: _relaxation(model, cells[i]), order, f"{potential} relaxations", progress)
+    return out
 
 def _on_each_core(fn, items: list, desc: str, progress: bool) -> list:
     """[fn(item) for item in items] by as many Python threads as torch has CPU threads, each with one torch thread
