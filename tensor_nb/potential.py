@@ -120,7 +120,7 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
         volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
         clamped += ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()
-    drops = _relaxations([c for _, c in jobs], potential, progress) if relaxed else np.zeros(len(jobs))
+    drops = _relaxations([c for _, c in jobs], potential, progress) if relaxed and jobs else np.zeros(len(jobs))
     found = {i: [] for i in todo}
     for (i, _), k, drop in zip(jobs, clamped, drops):
         found[i].append(k - drop)

@@ -135,6 +135,17 @@ def test_relaxations_side_by_side_give_the_serial_values():
     np.testing.assert_allclose(side_by_side, serial, rtol=1e-7)
 
 
+def test_cached_bulk_moduli_load_no_potential(tmp_path, monkeypatch):
+    "A crystal whose relaxed-ion K is cached costs no potential (loading one takes a second)."
+    from tensor_nb.potential import _energy_model
+
+    monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path))
+    zno = example_structures()["ZnO"]
+    k = bulk_modulus([zno], relaxed=True)
+    _energy_model.cache_clear()
+    assert bulk_modulus([zno], relaxed=True) == k and _energy_model.cache_info().currsize == 0
+
+
 def test_relaxed_bulk_modulus_of_a_supercell_is_the_crystals(data_dir):
     """A supercell's basis hides rotations from spglib: Mg6FeC (Amm2) as a 2 x 1 x 1 cell kept 2 of its 4 point
     operations, 14 free coordinates instead of 7, more than `_RELAX_MAX`: no relaxed-ion K, and an elastic prediction
