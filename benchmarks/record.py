@@ -28,7 +28,7 @@ def git_commit() -> str:
 
 
 def machine() -> dict:
-    "The CPU model, its count and last-level cache: speeds and their ratios move with them (decompose.py: 10x)."
+    "The CPU model, its count and last-level cache: speeds and their ratios move with them (see decompose.py)."
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else ""
     l3 = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
