@@ -120,7 +120,7 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
         d1, d2 = (e_plus - e_minus) / (2 * h), (e_plus - 2 * e0 + e_minus) / h**2
         volumes = torch.tensor([c.volume for _, c in chunk], dtype=torch.float64)
         clamped += ((d2 - 2 * d1) / (9 * volumes) * _EV_PER_A3_IN_GPA).tolist()
-    drops = _relaxations([c for _, c in jobs], potential, progress) if relaxed and jobs else np.zeros(len(jobs))
+    drops = _relaxations(model, [c for _, c in jobs], progress) if relaxed and jobs else np.zeros(len(jobs))
     found = {i: [] for i in todo}
     for (i, _), k, drop in zip(jobs, clamped, drops):
         found[i].append(k - drop)
@@ -156,13 +156,12 @@ def _relaxation(model: SevenNetEnergy, cell) -> float:
         return np.inf
     return float(e_sa @ np.linalg.solve(e_aa, e_sa)) / (9 * cell.volume) * _EV_PER_A3_IN_GPA
 
-def _relaxations(cells: list, potential: str, progress: bool) -> np.ndarray:
-    """`_relaxation` of each cell under `potential`, the cells side by side on the CPU cores (see below), the largest
+def _relaxations(model: SevenNetEnergy, cells: list, progress: bool) -> np.ndarray:
+    """`_relaxation` of each cell under `model`, the cells side by side on the CPU cores (see below), the largest
     first, so that the cores finish together."""
-    model = _energy_model(potential)
     order = sorted(range(len(cells)), key=lambda i: -len(cells[i]))
     out = np.empty(len(cells))
-    out[order] = _on_each_core(lambda i: _relaxation(model, cells[i]), order, f"{potential} relaxations", progress)
+    out[order] = _on_each_core(lambda i: _relaxation(model, cells[i]), order, "relaxations", progress)
     return out
 
 def _on_each_core(fn, items: list, desc: str, progress: bool) -> list:
