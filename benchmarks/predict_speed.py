@@ -6,7 +6,8 @@ after one warm-up call per dtype; spglib's cached symmetry is cleared before eac
 from an empty disk cache (TENSOR_NB_CACHE), so that what `predict` caches (the elastic model's bulk prior) is
 computed as for crystals never seen before; `per_s_cached` repeats the float64 timing with the cache kept. Also
 records the largest deviation of the float32 answer from the float64 one, relative to each crystal's largest
-component (at least 1 % of the largest in the set). Appends a row per model to benchmarks/results/predict_speed.jsonl.
+component (at least 1 % of the largest in the set). For a model with a bulk-modulus prior (elastic), also the cold
+timings with `bulk_prior=False`. Appends a row per model to benchmarks/results/predict_speed.jsonl.
 
     python benchmarks/predict_speed.py [--n 200] [--shipped elastic,dielectric] [--model-path ../runs/x/model.pt ...]
 """
@@ -94,6 +95,13 @@ def main() -> None:
                         t0 = time.perf_counter()
                         predict(structures, task, model_path=path, progress=False)
                         row["per_s_cached"] = len(structures) / (time.perf_counter() - t0)
+        if load_model(path).meta.get("bulk_prior") if path else shipped_models()[task].get("bulk_prior"):
+            for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
+                with empty_cache():
+                    _CELL_OPERATIONS.clear()
+                    t0 = time.perf_counter()
+                    predict(structures, task, model_path=path, progress=False, dtype=dtype, bulk_prior=False)
+                    row["per_s_no_bulk_prior" + suffix] = len(structures) / (time.perf_counter() - t0)
         pairs = list(zip(answers[torch.float64, True], answers[torch.float32, True]))
         floor = 0.01 * max(np.abs(a64).max() for a64, _ in pairs)  # tensors (nearly) zero by symmetry: rounding
         row["float32_deviation"] = max(  # largest |float32 - float64| over a crystal's largest float64 component

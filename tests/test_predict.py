@@ -13,6 +13,7 @@ from scipy.spatial.transform import Rotation
 import tensor_nb
 from tensor_nb.cards import models_table, shipped_models
 from tensor_nb.conventions import full_to_voigt, rotate_tensor
+from tensor_nb.decompose import irreps_slices
 from tensor_nb.errors import PredictionWarning
 from tensor_nb.examples import example_structures
 from tensor_nb.symmetry import independent_components, symmetry_residual
@@ -58,6 +59,25 @@ def test_ionic_dielectric_is_equivariant(det):
     a = tensor_nb.predict(s, "dielectric", ionic=True)
     b = tensor_nb.predict(transformed(s, Q), "dielectric", ionic=True)
     assert np.abs(rotate_tensor(a, Q, 2) - b).max() < 1e-6 * np.abs(a).max()  # 4.5e-5 for det -1 before the mean
+
+
+@pytest.mark.parametrize("det", [1, -1])
+def test_elastic_without_bulk_prior(det, monkeypatch):
+    """bulk_prior=False never calls the potential, moves only the isotropic (l = 0) part of the answer, stays
+    equivariant and is not warned about; the other models ignore it."""
+    s = example_structures()["alpha-quartz"]  # chiral, with free internal coordinates
+    Q = Rotation.random(random_state=12).as_matrix() * det
+    with_prior = tensor_nb.predict(s, "elastic", output="irreps")
+    monkeypatch.setattr(prediction, "apply_bulk_prior", lambda *a, **k: pytest.fail("the potential was called"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PredictionWarning)
+        off = tensor_nb.predict([s, transformed(s, Q)], "elastic", bulk_prior=False)
+        np.testing.assert_array_equal(tensor_nb.predict(s, "dielectric", bulk_prior=False),
+                                      tensor_nb.predict(s, "dielectric"))
+    assert np.abs(rotate_tensor(off[0], Q, 4) - off[1]).max() < 1e-6 * np.abs(off[0]).max()
+    moved = tensor_nb.predict(s, "elastic", output="irreps", bulk_prior=False) - with_prior
+    isotropic = np.r_[tuple(sl for l, _, sl in irreps_slices("elastic") if l == 0)]
+    assert np.abs(np.delete(moved, isotropic)).max() < 1e-9 < np.abs(moved).max()
 
 
 BROKE_AT_1E_5 = ("mvc-2949", "mp-764338", "mp-5928", "mp-7849")
