@@ -46,6 +46,14 @@ def empty_cache():
                 os.environ["TENSOR_NB_CACHE"] = before
 
 
+def rate(structures: list, task: str, **kw) -> tuple[float, object]:
+    "(structures per second, answer) of one `predict` call, after clearing spglib's cached symmetry."
+    _CELL_OPERATIONS.clear()  # every timing finds the symmetry of structures it has not seen
+    t0 = time.perf_counter()
+    answer = predict(structures, task, progress=False, **kw)
+    return len(structures) / (time.perf_counter() - t0), answer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
@@ -80,28 +88,19 @@ def main() -> None:
             **machine(),
         }
         answers = {}
+        has_prior = (load_model(path).meta if path else shipped_models()[task]).get("bulk_prior")
         for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
             for symmetrize in (True, False):
                 with empty_cache():  # crystals never seen before
-                    _CELL_OPERATIONS.clear()  # every timing finds the symmetry of structures it has not seen
-                    t0 = time.perf_counter()
-                    answer = predict(structures, task, symmetrize=symmetrize, model_path=path, progress=False,
-                                     dtype=dtype)
                     key = ("per_s" if symmetrize else "per_s_unsymmetrised") + suffix
-                    row[key] = len(structures) / (time.perf_counter() - t0)
-                    answers[dtype, symmetrize] = answer
+                    row[key], answers[dtype, symmetrize] = rate(structures, task, model_path=path, dtype=dtype,
+                                                                symmetrize=symmetrize)
                     if dtype == torch.float64 and symmetrize:  # the same crystals again, their cached values kept
-                        _CELL_OPERATIONS.clear()
-                        t0 = time.perf_counter()
-                        predict(structures, task, model_path=path, progress=False)
-                        row["per_s_cached"] = len(structures) / (time.perf_counter() - t0)
-        if load_model(path).meta.get("bulk_prior") if path else shipped_models()[task].get("bulk_prior"):
-            for dtype, suffix in ((torch.float64, ""), (torch.float32, "_float32")):
+                        row["per_s_cached"] = rate(structures, task, model_path=path)[0]
+            if has_prior:
                 with empty_cache():
-                    _CELL_OPERATIONS.clear()
-                    t0 = time.perf_counter()
-                    predict(structures, task, model_path=path, progress=False, dtype=dtype, bulk_prior=False)
-                    row["per_s_no_bulk_prior" + suffix] = len(structures) / (time.perf_counter() - t0)
+                    row["per_s_no_bulk_prior" + suffix] = rate(structures, task, model_path=path, dtype=dtype,
+                                                               bulk_prior=False)[0]
         pairs = list(zip(answers[torch.float64, True], answers[torch.float32, True]))
         floor = 0.01 * max(np.abs(a64).max() for a64, _ in pairs)  # tensors (nearly) zero by symmetry: rounding
         row["float32_deviation"] = max(  # largest |float32 - float64| over a crystal's largest float64 component
