@@ -24,10 +24,11 @@ from .harmonics import real_cg, vector_to_l1
 from .young import dim_gl, partitions, permutation_matrix, standard_tableaux, young_projector
 
 # %% auto 0
-__all__ = ['KERNEL_LANES', 'KERNEL_BLOCKS', 'KERNEL_LAYOUTS', 'formula_of', 'signed_permutations', 'symmetry_projector',
-           'coupled_bases', 'harmonic_blocks', 'irreps', 'change_of_basis', 'rank_of', 'fused_kernel_source',
-           'fused_kernel', 'symmetry_violation', 'to_irreps', 'from_irreps', 'irreps_slices', 'norms_per_l',
-           'harmonic_coefficients', 'voigt_entries', 'exact_surd', 'coefficient_matrix', 'coefficient_table']
+__all__ = ['TRANSPOSE_VERSION', 'KERNEL_LANES', 'KERNEL_BLOCKS', 'KERNEL_LAYOUTS', 'formula_of', 'signed_permutations',
+           'symmetry_projector', 'coupled_bases', 'harmonic_blocks', 'irreps', 'change_of_basis', 'rank_of',
+           'block_transpose', 'fused_kernel_source', 'fused_kernel', 'symmetry_violation', 'to_irreps', 'from_irreps',
+           'irreps_slices', 'norms_per_l', 'harmonic_coefficients', 'voigt_entries', 'exact_surd', 'coefficient_matrix',
+           'coefficient_table']
 
 # %% ../nbs/03_decompose.ipynb
 _MAX_RANK = 4
@@ -197,11 +198,75 @@ def signed_orbits(formula: str) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(orbits)
 
 # %% ../nbs/03_decompose.ipynb
-KERNEL_LANES, KERNEL_BLOCKS = {"blocks": 16, "gather": 8}, 128
-"""The `blocks` and `gather` layouts work on blocks of KERNEL_LANES[layout] tensors, transposed so that one statement
+_TRANSPOSE_STAGES = (
+    ((0, 8, 1, 9, 4, 12, 5, 13), (2, 10, 3, 11, 6, 14, 7, 15)),  # interleave rows 2i, 2i + 1 (unpacklo/hi)
+    ((0, 1, 8, 9, 4, 5, 12, 13), (2, 3, 10, 11, 6, 7, 14, 15)),  # pairs of pairs (shuffle_ps 0x44/0xee)
+    ((0, 1, 2, 3, 8, 9, 10, 11), (4, 5, 6, 7, 12, 13, 14, 15)),  # halves (permute2f128 0x20/0x31)
+)
+TRANSPOSE_VERSION = 1
+"Version of `block_transpose`'s code, part of every kernel source that calls it (and so of its cache file name)."
+
+def _transpose8(builder, rows: list) -> list:
+    """Columns of the 8 x 8 block whose rows are the 8-lane LLVM vectors `rows`: three stages of 8 two-input shuffles,
+    each a single instruction on AVX (24 in all)."""
+    from llvmlite import ir
+
+    def shuffle(x, y, mask):
+        return builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(ir.IntType(32), 8), list(mask)))
+
+    (lo, hi), (s44, see), (p20, p31) = _TRANSPOSE_STAGES
+    t = [shuffle(rows[i], rows[i + 1], m) for i in (0, 2, 4, 6) for m in (lo, hi)]
+    s = [shuffle(t[i], t[i + 2], m) for i in (0, 1, 4, 5) for m in (s44, see)]
+    return [shuffle(s[c % 4], s[c % 4 + 4], p20 if c < 4 else p31) for c in range(8)]
+
+@value_cache
+def block_transpose(rows: int, cols: int, src_stride: int, dst_stride: int):
+    """A numba intrinsic `f(src, i, dst, k)` for C-contiguous float32 or float64 arrays: dst.flat[k + c * dst_stride
+    + r] = src.flat[i + r * src_stride + c] for r < rows, c < cols, by 8 x 8 tiles of vector loads, shuffles and
+    stores (no gathers or scatters, which are slow on many processors); partial tiles load and store only their
+    entries. Indices are not checked."""
+    from llvmlite import ir
+    from numba.core import cgutils, types as nt
+    from numba.extending import intrinsic
+
+    def codegen(context, builder, sig, args):
+        src, dst = (cgutils.create_struct_proxy(t)(context, builder, value=a).data
+                    for t, a in ((sig.args[0], args[0]), (sig.args[2], args[2])))
+        src, dst = builder.gep(src, [args[1]]), builder.gep(dst, [args[3]])
+        ftype = src.type.pointee
+        align = 4 if isinstance(ftype, ir.FloatType) else 8
+
+        def at(base, offset, width):
+            return builder.bitcast(builder.gep(base, [ir.Constant(ir.IntType(64), offset)]),
+                                   ir.VectorType(ftype, width).as_pointer())
+
+        for r0 in range(0, rows, 8):
+            h = min(8, rows - r0)
+            for c0 in range(0, cols, 8):
+                w = min(8, cols - c0)
+                tile = [builder.load(at(src, (r0 + r) * src_stride + c0, w), align=align) for r in range(h)]
+                pad = list(range(w)) + [w - 1] * (8 - w)  # lanes past the tile repeat its last one
+                tile = [v if w == 8 else builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(ir.IntType(32), 8),
+                                                                                  pad)) for v in tile]
+                columns = _transpose8(builder, tile + tile[-1:] * (8 - h))
+                for c in range(w):
+                    v = columns[c] if h == 8 else builder.shuffle_vector(
+                        columns[c], columns[c], ir.Constant(ir.VectorType(ir.IntType(32), h), list(range(h))))
+                    builder.store(v, at(dst, (c0 + c) * dst_stride + r0, h), align=align)
+        return context.get_dummy_value()
+
+    @intrinsic
+    def transpose(typingctx, src, i, dst, k):
+        return nt.void(src, i, dst, k), codegen
+
+    return transpose
+
+# %% ../nbs/03_decompose.ipynb
+KERNEL_LANES, KERNEL_BLOCKS = {"blocks": 16, "gather": 8, "shuffle": 8}, 128
+"""The `blocks`, `gather` and `shuffle` layouts work on blocks of KERNEL_LANES[layout] tensors, transposed so that one statement
 covers a block (SIMD); each parallel task takes KERNEL_BLOCKS blocks. The `rows` layout takes one tensor per
 iteration."""
-KERNEL_LAYOUTS = ("rows", "blocks", "gather")
+KERNEL_LAYOUTS = ("rows", "blocks", "gather", "shuffle")
 
 def _kernel_rows(kind: str, dtype: str, load: str, excess: str, store: str) -> list[str]:
     """Straight-line statements for one tensor: loads (`load` formats entry {i}), |T|^2, orbit sums,
@@ -233,12 +298,13 @@ def _kernel_rows(kind: str, dtype: str, load: str, excess: str, store: str) -> l
     return lines
 
 
-def _gather_body(kind: str, dtype: str, L: int, B: int) -> str:
+def _gather_body(kind: str, dtype: str, L: int, B: int, shuffle: bool = False) -> str:
     """Body of the `gather` layout: one flat buffer per task holds a block's inputs, coefficients and excesses at
     constant offsets, so that the compiler sees that they do not overlap and vectorises the statements over the
     block. Full blocks are gathered entry by entry across tensors (vector gathers) and scattered back coefficient by
     coefficient (measured faster than tensor by tensor: float32 elastic 1.9 vs 2.0 ms, piezoelectric 0.41 vs 0.51
-    ms per 100k); a partial last block is padded and copied tensor by tensor."""
+    ms per 100k); a partial last block is padded and copied tensor by tensor. With `shuffle`, full blocks move in and
+    out by `block_transpose` (`_tin`, `_tout` of the kernel's module) instead."""
     n_out, n_in = change_of_basis(kind).shape
     body = _kernel_rows(kind, dtype, f"buf[{{i}} * {L} + j]", f"buf[{(n_in + n_out) * L} + j]",
                         f"buf[({n_in} + {{c}}) * {L} + j]")
@@ -255,10 +321,11 @@ def _gather_body(kind: str, dtype: str, L: int, B: int) -> str:
         f"                    for i in range({n_in}):\n"
         f"                        buf[i * {L} + j] = A[r0 + j, i]\n"
         "            else:\n"
-        f"                for i in range({n_in}):\n"
-        f"                    for j in range({L}):\n"
-        f"                        buf[i * {L} + j] = A[r0 + j, i]\n"
-        f"            for j in range({L}):\n"
+        + (f"                _tin(A, r0 * {n_in}, buf, 0)\n" if shuffle else
+           f"                for i in range({n_in}):\n"
+           f"                    for j in range({L}):\n"
+           f"                        buf[i * {L} + j] = A[r0 + j, i]\n")
+        + f"            for j in range({L}):\n"
         + "".join(" " * 16 + line + "\n" for line in body)
         + "            for j in range(m):\n"
         f"                excess[r0 + j] = buf[{(n_in + n_out) * L} + j]\n"
@@ -267,9 +334,10 @@ def _gather_body(kind: str, dtype: str, L: int, B: int) -> str:
         f"                    for c in range({n_out}):\n"
         f"                        out[r0 + j, c] = buf[({n_in} + c) * {L} + j]\n"
         "            else:\n"
-        f"                for c in range({n_out}):\n"
-        f"                    for j in range({L}):\n"
-        f"                        out[r0 + j, c] = buf[({n_in} + c) * {L} + j]\n"
+        + (f"                _tout(buf, {n_in * L}, out, r0 * {n_out})\n" if shuffle else
+           f"                for c in range({n_out}):\n"
+           f"                    for j in range({L}):\n"
+           f"                        out[r0 + j, c] = buf[({n_in} + c) * {L} + j]\n")
     )
 
 
@@ -286,15 +354,18 @@ def fused_kernel_source(kind: str, dtype: str = "float64", layout: str = "blocks
     head = (
         f"# to_irreps {dtype} kernel ({layout}) for {formula_of(kind)!r}, generated by "
         "tensor_nb.decompose.fused_kernel_source\n"
-        "import numpy as np\nfrom numba import njit, prange\n\n"
-        "@njit(parallel=True, cache=True, boundscheck=False, fastmath={'contract', 'reassoc', 'nsz', 'arcp'})\n"
+        "import numpy as np\nfrom numba import njit, prange\n"
+        + (f"from tensor_nb.decompose import block_transpose  # version {TRANSPOSE_VERSION}\n\n"
+           f"_tin = block_transpose({L}, {n_in}, {n_in}, {L})\n_tout = block_transpose({n_out}, {L}, {L}, {n_out})\n"
+           if layout == "shuffle" else "")
+        + "\n@njit(parallel=True, cache=True, boundscheck=False, fastmath={'contract', 'reassoc', 'nsz', 'arcp'})\n"
         "def kernel(A, out, excess, tol2):\n"
     )
     if layout == "rows":
         body = _kernel_rows(kind, dtype, "A[r, {i}]", "excess[r]", "out[r, {c}]")
         return head + "    for r in prange(A.shape[0]):\n" + "".join(" " * 8 + line + "\n" for line in body)
-    if layout == "gather":
-        return head + _gather_body(kind, dtype, L, B)
+    if layout in ("gather", "shuffle"):
+        return head + _gather_body(kind, dtype, L, B, shuffle=layout == "shuffle")
     body = _kernel_rows(kind, dtype, "block[{i}, j]", "block_excess[j]", "block_out[{c}, j]")
     return (
         head
