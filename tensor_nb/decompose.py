@@ -263,8 +263,8 @@ def block_transpose(rows: int, cols: int, src_stride: int, dst_stride: int):
 
 # %% ../nbs/03_decompose.ipynb
 KERNEL_LANES, KERNEL_BLOCKS = {"blocks": 16, "gather": 8, "shuffle": 8}, 128
-"""The `blocks`, `gather` and `shuffle` layouts work on blocks of KERNEL_LANES[layout] tensors, transposed so that one statement
-covers a block (SIMD); each parallel task takes KERNEL_BLOCKS blocks. The `rows` layout takes one tensor per
+"""The `blocks`, `gather` and `shuffle` layouts work on blocks of KERNEL_LANES[layout] tensors, transposed so that one
+statement covers a block (SIMD); each parallel task takes KERNEL_BLOCKS blocks. The `rows` layout takes one tensor per
 iteration."""
 KERNEL_LAYOUTS = ("rows", "blocks", "gather", "shuffle")
 
