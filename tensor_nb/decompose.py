@@ -224,7 +224,8 @@ def block_transpose(rows: int, cols: int, src_stride: int, dst_stride: int):
     """A numba intrinsic `f(src, i, dst, k)` for C-contiguous float32 or float64 arrays: dst.flat[k + c * dst_stride
     + r] = src.flat[i + r * src_stride + c] for r < rows, c < cols, by 8 x 8 tiles of vector loads, shuffles and
     stores (no gathers or scatters, which are slow on many processors); partial tiles load and store only their
-    entries. Indices are not checked; arrays that are not C-contiguous float32/float64 of one dtype do not compile."""
+    entries. Indices are not checked; arrays that are not C-contiguous float32/float64 of one dtype, or offsets that
+    are not integers, do not compile."""
     from llvmlite import ir
     from numba.core import cgutils, types as nt
     from numba.extending import intrinsic
@@ -258,7 +259,8 @@ def block_transpose(rows: int, cols: int, src_stride: int, dst_stride: int):
     @intrinsic
     def transpose(typingctx, src, i, dst, k):
         arrays = isinstance(src, nt.Array) and isinstance(dst, nt.Array) and src.layout == dst.layout == "C"
-        if arrays and src.dtype == dst.dtype and src.dtype in (nt.float32, nt.float64):
+        offsets = isinstance(i, nt.Integer) and isinstance(k, nt.Integer)
+        if arrays and offsets and src.dtype == dst.dtype and src.dtype in (nt.float32, nt.float64):
             return nt.void(src, i, dst, k), codegen
         return None  # numba reports a typing error
 

@@ -14,6 +14,7 @@ from tensor_nb.conventions import TENSOR_KINDS, full_to_voigt, voigt_to_full
 from tensor_nb.decompose import (
     FUSED_MIN_ROWS,
     KERNEL_LAYOUTS,
+    block_transpose,
     change_of_basis,
     formula_of,
     from_irreps,
@@ -127,6 +128,25 @@ def test_fused_kernel_matches_matrix_product(kind, seed, scale, break_at):
     assert int(viol.argmax()) == break_at and np.isclose(
         viol[break_at], symmetry_violation(T[break_at], kind), rtol=1e-6
     )
+
+
+@pytest.mark.skipif(fused_kernel("dielectric") is None, reason="numba is not installed")
+@settings(max_examples=12, deadline=None)
+@given(rows=st.integers(1, 19), cols=st.integers(1, 19), pad=st.integers(0, 3), i=st.integers(0, 5),
+       k=st.integers(0, 5), dtype=st.sampled_from(["float32", "float64"]))
+def test_block_transpose_copies_exactly_the_block(rows, cols, pad, i, k, dtype):
+    "Any block shape (whole and partial 8 x 8 tiles), stride and offset: the transposed block lands, nothing else."
+    from numba import njit
+
+    f = block_transpose(rows, cols, cols + pad, rows + pad)
+    run = njit(lambda src, dst: f(src, i, dst, k))
+    src = np.arange(i + rows * (cols + pad) + 3, dtype=dtype)
+    dst = np.full(k + cols * (rows + pad) + 3, -1, dtype)
+    run(src, dst)
+    expected = np.full_like(dst, -1)
+    for c in range(cols):
+        expected[k + c * (rows + pad): k + c * (rows + pad) + rows] = src[i + c: i + c + rows * (cols + pad): cols + pad]
+    np.testing.assert_array_equal(dst, expected)
 
 
 @pytest.mark.skipif(fused_kernel("dielectric") is None, reason="numba is not installed")
