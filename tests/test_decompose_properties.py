@@ -145,7 +145,8 @@ def test_block_transpose_copies_exactly_the_block(rows, cols, pad, i, k, dtype):
     run(src, dst)
     expected = np.full_like(dst, -1)
     for c in range(cols):
-        expected[k + c * (rows + pad): k + c * (rows + pad) + rows] = src[i + c: i + c + rows * (cols + pad): cols + pad]
+        start = k + c * (rows + pad)
+        expected[start:start + rows] = src[i + c:i + c + rows * (cols + pad):cols + pad]
     np.testing.assert_array_equal(dst, expected)
 
 
