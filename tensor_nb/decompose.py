@@ -234,8 +234,8 @@ def block_transpose(rows: int, cols: int, src_stride: int, dst_stride: int):
         src, dst = (cgutils.create_struct_proxy(t)(context, builder, value=a).data
                     for t, a in ((sig.args[0], args[0]), (sig.args[2], args[2])))
         src, dst = builder.gep(src, [args[1]]), builder.gep(dst, [args[3]])
-        ftype = src.type.pointee
-        align = 4 if isinstance(ftype, ir.FloatType) else 8
+        ftype = context.get_value_type(sig.args[0].dtype)
+        align = sig.args[0].dtype.bitwidth // 8
 
         def at(base, offset, width):
             return builder.bitcast(builder.gep(base, [ir.Constant(ir.IntType(64), offset)]),
