@@ -39,11 +39,10 @@ def summaries(structures: list, batch: int = 16) -> np.ndarray:
 
 
 def ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
-    "Weights (with the intercept last) of a ridge regression of y on X."
-    Xb = np.hstack([X, np.ones((len(X), 1))])
-    penalty = alpha * np.eye(Xb.shape[1])
+    "Weights of a ridge regression of y on the design X, whose last column (the intercept) is not penalised."
+    penalty = alpha * np.eye(X.shape[1])
     penalty[-1, -1] = 0.0
-    return np.linalg.solve(Xb.T @ Xb + penalty, Xb.T @ y)
+    return np.linalg.solve(X.T @ X + penalty, X.T @ y)
 
 
 def main() -> None:
@@ -59,7 +58,7 @@ def main() -> None:
         data[split] = dict(z=summaries(structures)[keep], k=k[keep], dft=dft[keep])
     mean, std = data["train"]["z"].mean(0), data["train"]["z"].std(0) + 1e-12
     design = lambda split: np.hstack([(data[split]["z"] - mean) / std, np.ones((len(data[split]["z"]), 1))])
-    fits = {a: ridge((data["train"]["z"] - mean) / std, np.log(data["train"]["k"]), a) for a in ALPHAS}
+    fits = {a: ridge(design("train"), np.log(data["train"]["k"]), a) for a in ALPHAS}
     error = lambda split, w: float(np.abs(np.exp(design(split) @ w) - data[split]["k"]).mean())
     alpha = min(ALPHAS, key=lambda a: error("val", fits[a]))
     row = dict(command="python benchmarks/bulk_surrogate.py", commit=git_commit(), data_sha256_16=data_hash("elastic"),
