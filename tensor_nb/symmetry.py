@@ -293,9 +293,9 @@ def _nearest_orthogonal(M: np.ndarray) -> np.ndarray:
     return U @ Vt
 
 _CELL_OPERATIONS: OrderedDict = OrderedDict()
-"""(fractional rotations, translations) of the _CELL_CACHE_SIZE cells used last, by `_cell_key`: spglib's, or entered
-by `exact_symmetric` for the exactly symmetric cell it makes (prediction asks for each crystal's symmetry several
-times, first of the crystal as given, then of that cell)."""
+"""(fractional rotations, translations, order of the point group) of the _CELL_CACHE_SIZE cells used last, by
+`_cell_key`: spglib's, or entered by `exact_symmetric` for the exactly symmetric cell it makes (prediction asks for
+each crystal's symmetry several times, first of the crystal as given, then of that cell)."""
 _CELL_CACHE_SIZE = 4096
 _CELL_LOCK = threading.Lock()
 
@@ -305,7 +305,7 @@ def _cell_key(structure, symprec: float) -> tuple:
     f = np.ascontiguousarray(structure.frac_coords, dtype=np.float64)
     return L.tobytes(), f.tobytes(), tuple(structure.atomic_numbers), float(symprec)
 
-def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray]) -> None:
+def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray, int]) -> None:
     with _CELL_LOCK:  # the explorer's server predicts in threads
         _CELL_OPERATIONS[key] = operations
         _CELL_OPERATIONS.move_to_end(key)
@@ -323,21 +323,23 @@ def _spglib(function: str, cell: tuple, symprec: float, structure, what: str, **
                              f"(symprec {symprec})", reason="no symmetry")
     return found
 
-def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray]:
-    "(W, w) of a crystal: cached, else from spglib; StructureError if spglib finds none."
+def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(W, w, order of the crystal's point group) of a cell: cached, else from spglib; StructureError if spglib finds
+    none. The order is the whole point group's, also where the cell's basis hides some of its rotations (see
+    `polar_optical_modes`)."""
     check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
     key = _cell_key(_check_cell(structure), symprec)
     operations = _CELL_OPERATIONS.get(key)
     if operations is None:
         cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
         data = _spglib("get_symmetry_dataset", cell, symprec, structure, "the symmetry")
-        operations = (data.rotations, data.translations)
+        operations = (data.rotations, data.translations, len(point_group_operations(data.pointgroup)))
     _remember_operations(key, operations)
     return operations
 
 def space_group_operations(structure, symprec: float = SYMPREC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(Cartesian rotations (n, 3, 3), fractional rotations W (n, 3, 3), fractional translations w (n, 3)) of a crystal."
-    W, w = _cell_operations(check_structure(structure), symprec)
+    W, w, _ = _cell_operations(check_structure(structure), symprec)
     L = np.asarray(structure.lattice.matrix)
     cart = np.einsum("ji,njk,kl->nil", L, W, np.linalg.inv(L).T)
     return _nearest_orthogonal(cart), W, w
@@ -573,10 +575,16 @@ def polar_optical_modes(structure, symprec: float = SYMPREC) -> int:
     """Number of independent dipole couplings of the optical Gamma modes of a crystal: invariants of
     (atomic displacements x vector) beyond the acoustic ones (see above). 0 exactly when no optical mode is
     infrared-active, so that the ionic permittivity vanishes."""
-    cell = _primitive_cell(check_structure(structure), symprec)
+    structure = check_structure(structure)
+    cell = structure if _has_all_rotations(structure, symprec) else _primitive_cell(structure, symprec)
     cart, W, w = space_group_operations(cell, symprec)
     fixed = (atom_mapping(cell, W, w, symprec) == np.arange(len(cell))).sum(1)
     return int(round(float(((fixed - 1) * np.trace(cart, axis1=1, axis2=2) ** 2).mean())))
+
+def _has_all_rotations(structure, symprec: float = SYMPREC) -> bool:
+    "Whether spglib's operations of this cell include every rotation of the crystal's point group."
+    W, _, order = _cell_operations(structure, symprec)
+    return len(np.unique(W.reshape(len(W), 9), axis=0)) == order
 
 def _primitive_cell(structure, symprec: float = SYMPREC):
     """spglib's primitive cell of a crystal whose operations include pure translations (a supercell, whose basis can
@@ -605,11 +613,11 @@ def _exact_operations(structure, which: list[int], tol: float, step: int | None 
         miss -= np.round(miss)
         shift = miss.mean(1)
         resid = np.linalg.norm((miss - shift[:, None]) @ L, axis=-1).max(1)
-        for k, g in enumerate(ops):
-            lattice_maps = np.abs(L @ cart[g].T - W[g].T @ L).max() <= tol  # S a_j = sum_k W_kj a_k
-            if (lattice_maps and dist[k].max() <= SYMPREC and resid[k] <= tol
-                    and len(set(perm[k].tolist())) == len(perm[k])):
-                yield int(g), perm[k], w[g] + shift[k]
+        # the lattice maps too: S a_j = sum_k W_kj a_k
+        lattice = np.abs(L @ cart[ops].transpose(0, 2, 1) - W[ops].transpose(0, 2, 1) @ L).max((1, 2))
+        one_to_one = (np.sort(perm, 1) == np.arange(perm.shape[1])).all(1)
+        for k in np.flatnonzero((lattice <= tol) & (dist.max(1) <= SYMPREC) & (resid <= tol) & one_to_one):
+            yield int(ops[k]), perm[k], w[ops[k]] + shift[k]
 
 def _operations_if_any(structure) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     "`space_group_operations`, or None where spglib finds no symmetry (every other StructureError propagates)."
@@ -698,10 +706,11 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
     if not 1 < len(found) <= _SNAP_BUDGET:
         return structure
     Wf, wf = W[[g for g, _, _ in found]], np.array([t for _, _, t in found])
-    products = np.einsum("aij,bjk->abik", Wf, Wf).reshape(-1, 3, 3)
-    shifts = (np.einsum("aij,bj->abi", Wf, wf) + wf[:, None]).reshape(-1, 3)
-    if not np.isin(_operation_codes(products, shifts), _operation_codes(Wf, wf)).all():  # not closed: not a group
-        return structure
+    if len(found) < len(W):  # a part of spglib's group (the whole of it is one): is it closed?
+        products = (Wf[:, None] @ Wf[None]).reshape(-1, 3, 3)
+        shifts = ((Wf[:, None] @ wf[None, :, :, None])[..., 0] + wf[:, None]).reshape(-1, 3)
+        if not np.isin(_operation_codes(products, shifts), _operation_codes(Wf, wf)).all():  # not a group
+            return structure
     L = np.asarray(structure.lattice.matrix)
     G = L @ L.T
     G_exact = np.einsum("gji,jk,gkl->il", Wf, G, Wf) / len(Wf)
@@ -717,7 +726,7 @@ def exact_symmetric(structure, tol: float = _SNAP_TOL):
     exact = type(structure)(type(structure.lattice)(L_exact), structure.species, f_exact,
                             site_properties=structure.site_properties)
     if len(found) == len(W):  # every operation holds exactly in the new cell: no need to ask spglib again
-        _remember_operations(_cell_key(exact, SYMPREC), (W, wf % 1.0))
+        _remember_operations(_cell_key(exact, SYMPREC), (W, wf % 1.0, _cell_operations(structure, SYMPREC)[2]))
     return exact
 
 # %% ../nbs/04_pointgroups.ipynb
