@@ -30,8 +30,8 @@ from .symmetry import exact_symmetric, improper_site_map, inversion_image, prope
 
 # %% auto 0
 __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_WIDTH', 'SHELL_LMAX', 'SHELL_CUTOFF',
-           'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'sevennet_graph', 'batch_graphs', 'orbit_edges',
-           'from_orbits', 'SevenNetBlocks', 'rotate_features', 'batch_orbits', 'self_products', 'even',
+           'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'fast_convolution', 'sevennet_graph', 'batch_graphs',
+           'orbit_edges', 'from_orbits', 'SevenNetBlocks', 'rotate_features', 'batch_orbits', 'self_products', 'even',
            'crystal_scalars', 'BackboneHead', 'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead',
            'inverted_features', 'blocks_dtype', 'node_features', 'replica', 'BackboneModel', 'invariant_summary']
 
@@ -107,6 +107,7 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
     backbone_spec(name)  # a name, before the cached checkpoint is looked up by it
     import sevenn._keys as KEY
     from sevenn.model_build import build_E3_equivariant_model
+    from sevenn.nn.convolution import IrrepsConvolution
     from sevenn.scripts.backward_compatibility import patch_state_dict_if_old
 
     cp = _checkpoint(name)
@@ -116,6 +117,9 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
     state = patch_state_dict_if_old(cp.model_state_dict, cp.config, model)  # old checkpoints to the current layout
     model.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()})
     keep = {}
+    for module in model._modules.values():
+        if isinstance(module, IrrepsConvolution):
+            fast_convolution(module, dtype)
     for key, module in model._modules.items():
         if key == "force_output":  # forces and stress by autograd: not needed here
             break
@@ -123,6 +127,51 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
         if key == f"{last}_equivariant_gate" and not energy:
             break
     return nn.ModuleDict(keep), dict(model.type_map)
+
+# %% ../nbs/07a_backbone.ipynb
+def _conv_plan(tp: o3.TensorProduct, dtype: torch.dtype) -> tuple[list, list[torch.Tensor]]:
+    """Per path of a SevenNet convolution's tensor product, in output order: (slice of x1, mul, d1, d3, first
+    weight), and alpha C_ijk as a (d2_all, d1 * d3) matrix over all the harmonics. SettingError for any
+    other kind of tensor product."""
+    ins = tp.instructions
+    if (tp.shared_weights or any(i.connection_mode != "uvu" or not i.has_weight for i in ins)
+            or any(mul != 1 for mul, _ in tp.irreps_in2)
+            or sorted(i.i_out for i in ins) != list(range(len(tp.irreps_out)))):
+        raise SettingError("fast_convolution takes a 'uvu' tensor product with per-edge weights, harmonics of one "
+                           "channel per l and one path per output block (a SevenNet convolution)")
+    s1, s2 = tp.irreps_in1.slices(), tp.irreps_in2.slices()
+    first = np.cumsum([0] + [i.path_shape[0] * i.path_shape[1] for i in ins]).tolist()
+    plan, mats = [None] * len(ins), [None] * len(ins)
+    for k, i in enumerate(ins):
+        (mul, ir1), ir2, ir3 = tp.irreps_in1[i.i_in1], tp.irreps_in2[i.i_in2].ir, tp.irreps_out[i.i_out].ir
+        C = torch.zeros(tp.irreps_in2.dim, ir1.dim, ir3.dim, dtype=torch.float64)
+        C[s2[i.i_in2]] = i.path_weight * o3.wigner_3j(ir1.l, ir2.l, ir3.l, dtype=torch.float64).transpose(0, 1)
+        plan[i.i_out] = (s1[i.i_in1], mul, ir1.dim, ir3.dim, first[k])
+        mats[i.i_out] = C.reshape(tp.irreps_in2.dim, -1).to(dtype)
+    return plan, mats
+
+def _fast_forward(self, data: dict) -> dict:
+    "SevenNet's convolution (sevenn.nn.convolution.IrrepsConvolution.forward, one process), path by path."
+    weight = self.weight_nn(data[self.key_weight_input])
+    x, harmonics = data[self.key_x], data[self.key_filter]
+    dst, src = data[self.key_edge_idx]
+    x_src, n = x[src], len(src)
+    out = []
+    for (sl, mul, d1, d3, w0), C in zip(self._plan, self._mats):
+        M = (harmonics @ C).reshape(n, d1, d3)                                        # alpha sum_j C_ijk Y_j
+        message = torch.bmm(x_src[:, sl].reshape(n, mul, d1) * weight[:, w0:w0 + mul, None], M)
+        out.append(x.new_zeros(len(x), mul * d3).index_add_(0, dst, message.reshape(n, mul * d3)))
+    data[self.key_x] = torch.cat(out, 1).div(self.denominator)
+    return data
+
+def fast_convolution(conv: nn.Module, dtype: torch.dtype) -> nn.Module:
+    """A SevenNet convolution (`IrrepsConvolution` built in `dtype`, not run across processes) given the faster
+    forward pass described above, in place (its parameters and state dict unchanged); returns it."""
+    if conv.is_parallel:
+        raise SettingError("fast_convolution: a convolution split across processes is not supported")
+    conv._plan, conv._mats = _conv_plan(conv.convolution, dtype)
+    conv.forward = _fast_forward.__get__(conv)
+    return conv
 
 # %% ../nbs/07a_backbone.ipynb
 def sevennet_graph(structure, type_map: dict, cutoff: float, inverted: bool = False) -> dict:
