@@ -284,8 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="predict tensors for crystals (CIF/POSCAR files or example names)",
         description="Predict a tensor for each structure with the shipped model of KIND (or "
-        "--model-path). About 1 s to load, then 9-22 structures per second on 2 cores (15-32 with --float32), by "
-        "task; elastic: about 3 per second for crystals not seen before (11 with --no-bulk-prior).",
+        "--model-path). About 1 s to load, then 15-34 structures per second on 2 cores (24-41 with --float32), by "
+        "task; elastic: about 4 per second for crystals not seen before (16-21 with --no-bulk-prior).",
     )
     p.add_argument(
         "files", nargs="+",
