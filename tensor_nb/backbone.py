@@ -130,23 +130,22 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
 
 # %% ../nbs/07a_backbone.ipynb
 def _conv_plan(tp: o3.TensorProduct, dtype: torch.dtype) -> tuple[list, list[torch.Tensor]]:
-    """Per path of a SevenNet convolution's tensor product, in output order: (slice of x1, mul, d1, d3, first
-    weight), and alpha C_ijk as a (d2_all, d1 * d3) matrix over all the harmonics. SettingError for any
-    other kind of tensor product."""
+    """Per path of a SevenNet convolution's tensor product, in output order: (block of x1, d3, index of its
+    weights among the paths'), and alpha C_ijk as a (d2_all, d1 * d3) matrix over all the harmonics.
+    SettingError for any other kind of tensor product."""
     ins = tp.instructions
     if (tp.shared_weights or any(i.connection_mode != "uvu" or not i.has_weight for i in ins)
             or any(mul != 1 for mul, _ in tp.irreps_in2)
             or sorted(i.i_out for i in ins) != list(range(len(tp.irreps_out)))):
         raise SettingError("fast_convolution takes a 'uvu' tensor product with per-edge weights, harmonics of one "
                            "channel per l and one path per output block (a SevenNet convolution)")
-    s1, s2 = tp.irreps_in1.slices(), tp.irreps_in2.slices()
-    first = np.cumsum([0] + [i.path_shape[0] * i.path_shape[1] for i in ins]).tolist()
+    s2 = tp.irreps_in2.slices()
     plan, mats = [None] * len(ins), [None] * len(ins)
     for k, i in enumerate(ins):
         (mul, ir1), ir2, ir3 = tp.irreps_in1[i.i_in1], tp.irreps_in2[i.i_in2].ir, tp.irreps_out[i.i_out].ir
         C = torch.zeros(tp.irreps_in2.dim, ir1.dim, ir3.dim, dtype=torch.float64)
         C[s2[i.i_in2]] = i.path_weight * o3.wigner_3j(ir1.l, ir2.l, ir3.l, dtype=torch.float64).transpose(0, 1)
-        plan[i.i_out] = (s1[i.i_in1], mul, ir1.dim, ir3.dim, first[k])
+        plan[i.i_out] = (i.i_in1, ir3.dim, k)
         mats[i.i_out] = C.reshape(tp.irreps_in2.dim, -1).to(dtype)
     return plan, mats
 
@@ -155,11 +154,15 @@ def _fast_forward(self, data: dict) -> dict:
     weight = self.weight_nn(data[self.key_weight_input])
     x, harmonics = data[self.key_x], data[self.key_filter]
     dst, src = data[self.key_edge_idx]
-    x_src, n = x[src], len(src)
+    n = len(src)
+    # split once, not sliced per path: a slice's gradient is a zero tensor of the whole input, per path
+    blocks = [b.reshape(n, mul, ir.dim) for b, (mul, ir) in zip(x[src].split(self._block_dims, 1), self._irreps_in1)]
+    weights = weight.split(self._weight_dims, 1)
     out = []
-    for (sl, mul, d1, d3, w0), C in zip(self._plan, self._mats):
+    for (b, d3, k), C in zip(self._plan, self._mats):
+        _, mul, d1 = blocks[b].shape
         M = (harmonics @ C).reshape(n, d1, d3)                                        # alpha sum_j C_ijk Y_j
-        message = torch.bmm(x_src[:, sl].reshape(n, mul, d1) * weight[:, w0:w0 + mul, None], M)
+        message = torch.bmm(blocks[b] * weights[k][:, :, None], M)
         out.append(x.new_zeros(len(x), mul * d3).index_add_(0, dst, message.reshape(n, mul * d3)))
     data[self.key_x] = torch.cat(out, 1).div(self.denominator)
     return data
@@ -169,7 +172,10 @@ def fast_convolution(conv: nn.Module, dtype: torch.dtype) -> nn.Module:
     forward pass described above, in place (its parameters and state dict unchanged); returns it."""
     if conv.is_parallel:
         raise SettingError("fast_convolution: a convolution split across processes is not supported")
-    conv._plan, conv._mats = _conv_plan(conv.convolution, dtype)
+    tp = conv.convolution
+    conv._plan, conv._mats = _conv_plan(tp, dtype)
+    conv._irreps_in1, conv._block_dims = tp.irreps_in1, [mul * ir.dim for mul, ir in tp.irreps_in1]
+    conv._weight_dims = [i.path_shape[0] * i.path_shape[1] for i in tp.instructions]
     conv.forward = _fast_forward.__get__(conv)
     return conv
 
