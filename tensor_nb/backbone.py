@@ -142,7 +142,8 @@ def _conv_plan(tp: o3.TensorProduct, dtype: torch.dtype) -> tuple[list, list[tor
     s2 = tp.irreps_in2.slices()
     plan, mats = [None] * len(ins), [None] * len(ins)
     for k, i in enumerate(ins):
-        (mul, ir1), ir2, ir3 = tp.irreps_in1[i.i_in1], tp.irreps_in2[i.i_in2].ir, tp.irreps_out[i.i_out].ir
+        ir1, ir2, ir3 = (irreps[j].ir for irreps, j in ((tp.irreps_in1, i.i_in1), (tp.irreps_in2, i.i_in2),
+                                                          (tp.irreps_out, i.i_out)))
         C = torch.zeros(tp.irreps_in2.dim, ir1.dim, ir3.dim, dtype=torch.float64)
         C[s2[i.i_in2]] = i.path_weight * o3.wigner_3j(ir1.l, ir2.l, ir3.l, dtype=torch.float64).transpose(0, 1)
         plan[i.i_out] = (i.i_in1, ir3.dim, k)
