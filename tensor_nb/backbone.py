@@ -129,10 +129,10 @@ def sevennet_modules(name: str, dtype: torch.dtype = torch.float64,
     return nn.ModuleDict(keep), dict(model.type_map)
 
 # %% ../nbs/07a_backbone.ipynb
-def _conv_plan(tp: o3.TensorProduct, dtype: torch.dtype) -> tuple[list, list[torch.Tensor]]:
+def _conv_plan(tp: o3.TensorProduct, dtype: torch.dtype) -> tuple[list, torch.Tensor]:
     """Per path of a SevenNet convolution's tensor product, in output order: (block of x1, d3, index of its
-    weights among the paths'), and alpha C_ijk as a (d2_all, d1 * d3) matrix over all the harmonics.
-    SettingError for any other kind of tensor product."""
+    weights among the paths'), and every path's alpha C_ijk side by side as one (d2_all, sum of d1 * d3) matrix over
+    all the harmonics. SettingError for any other kind of tensor product."""
     ins = tp.instructions
     if (tp.shared_weights or any(i.connection_mode != "uvu" or not i.has_weight for i in ins)
             or any(mul != 1 for mul, _ in tp.irreps_in2)
@@ -147,8 +147,8 @@ def _conv_plan(tp: o3.TensorProduct, dtype: torch.dtype) -> tuple[list, list[tor
         C = torch.zeros(tp.irreps_in2.dim, ir1.dim, ir3.dim, dtype=torch.float64)
         C[s2[i.i_in2]] = i.path_weight * o3.wigner_3j(ir1.l, ir2.l, ir3.l, dtype=torch.float64).transpose(0, 1)
         plan[i.i_out] = (i.i_in1, ir3.dim, k)
-        mats[i.i_out] = C.reshape(tp.irreps_in2.dim, -1).to(dtype)
-    return plan, mats
+        mats[i.i_out] = C.reshape(tp.irreps_in2.dim, -1)
+    return plan, torch.cat(mats, 1).to(dtype)
 
 def _fast_forward(self, data: dict) -> dict:
     "SevenNet's convolution (sevenn.nn.convolution.IrrepsConvolution.forward, one process), path by path."
@@ -157,12 +157,14 @@ def _fast_forward(self, data: dict) -> dict:
     dst, src = data[self.key_edge_idx]
     n = len(src)
     # split once, not sliced per path: a slice's gradient is a zero tensor of the whole input, per path
-    blocks = [b.reshape(n, mul, ir.dim) for b, (mul, ir) in zip(x[src].split(self._block_dims, 1), self._irreps_in1)]
+    xs = x[src].split([mul * d for mul, d in self._blocks], 1)
+    blocks = [b.reshape(n, mul, d) for b, (mul, d) in zip(xs, self._blocks)]
     weights = weight.split(self._weight_dims, 1)
+    Ms = (harmonics @ self._C).split(self._C_dims, 1)  # every path's alpha sum_j C_ijk Y_j, one product
     out = []
-    for (b, d3, k), C in zip(self._plan, self._mats):
+    for (b, d3, k), M in zip(self._plan, Ms):
         _, mul, d1 = blocks[b].shape
-        M = (harmonics @ C).reshape(n, d1, d3)                                        # alpha sum_j C_ijk Y_j
+        M = M.reshape(n, d1, d3)
         message = torch.bmm(blocks[b] * weights[k][:, :, None], M)
         out.append(x.new_zeros(len(x), mul * d3).index_add_(0, dst, message.reshape(n, mul * d3)))
     data[self.key_x] = torch.cat(out, 1).div(self.denominator)
@@ -174,9 +176,10 @@ def fast_convolution(conv: nn.Module, dtype: torch.dtype) -> nn.Module:
     if conv.is_parallel:
         raise SettingError("fast_convolution: a convolution split across processes is not supported")
     tp = conv.convolution
-    conv._plan, conv._mats = _conv_plan(tp, dtype)
-    conv._irreps_in1, conv._block_dims = tp.irreps_in1, [mul * ir.dim for mul, ir in tp.irreps_in1]
+    conv._plan, conv._C = _conv_plan(tp, dtype)
+    conv._blocks = [(mul, ir.dim) for mul, ir in tp.irreps_in1]
     conv._weight_dims = [i.path_shape[0] * i.path_shape[1] for i in tp.instructions]
+    conv._C_dims = [conv._blocks[b][1] * d3 for b, d3, _ in conv._plan]
     conv.forward = _fast_forward.__get__(conv)
     return conv
 
