@@ -28,7 +28,8 @@ from .potential import apply_bulk_prior, ionic_dielectric
 from .spd import SPD_FLOOR
 from .structures import (
     VACUUM_GAP, _structure_items, as_structures, is_structure_text, structure_label, vacuum_gap)
-from .symmetry import independent_components, polar_optical_modes, symmetrize_many, symmetrize_sites
+from .symmetry import _primitive_cell, independent_components, polar_optical_modes
+from .symmetry import symmetrize_many, symmetrize_sites
 
 # %% auto 0
 __all__ = ['BATCH_ATOMS', 'OUTPUTS', 'NONPOLAR_TASKS', 'get_model', 'read_inputs', 'mahalanobis', 'predict']
@@ -187,11 +188,13 @@ def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, blend
            dtype: torch.dtype, progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Dielectric tensors blended with the potential's eps_inf + eps_ion (`ionic_dielectric` of 07c_potential) on
     the crystals it finds stable, which are returned too; the others are named in a warning. `blend` is the shipped
-    dielectric card's `ionic` entry (weight and floor chosen on validation by benchmarks/ionic_response.py)."""
+    dielectric card's `ionic` entry (weight and floor chosen on validation by benchmarks/ionic_response.py).
+    The ionic part, intensive, is that of each crystal's primitive cell (a supercell's folded modes carry no charge)."""
     eps_inf = _helper_predict(structures, "electronic_dielectric", dtype=dtype)
-    born = _helper_predict(structures, "born_charges", dtype=dtype)
-    T, stable = ionic_dielectric(T, eps_inf, born, structures, blend["weight"], blend["floor_eV_per_A2"],
-                                 blend["potential"], progress=progress)
+    cells = [_primitive_cell(s) for s in structures]  # in the structures' own orientation
+    born = _helper_predict(cells, "born_charges", dtype=dtype)
+    T, stable = ionic_dielectric(T, eps_inf, born, cells, blend["weight"], blend["floor_eV_per_A2"], blend["potential"],
+                                 progress=progress)
     if not stable.all():
         bad = [labels[i] for i in np.flatnonzero(~stable)]
         warnings.warn(f"{len(bad)} of {len(T)} structures are dynamically unstable under {blend['potential']} (an "

@@ -61,6 +61,14 @@ def test_ionic_dielectric_is_equivariant(det):
     assert np.abs(rotate_tensor(a, Q, 2) - b).max() < 1e-6 * np.abs(a).max()  # 4.5e-5 for det -1 before the mean
 
 
+@pytest.mark.parametrize("task, kw", [(t, {}) for t in GRAPH_TASKS] + [("dielectric", {"ionic": True})])
+def test_a_supercell_gets_the_answer_of_its_cell(task, kw):
+    "The tensors are intensive: the same answer for ZnO's 4-atom cell and a 16-atom supercell of it."
+    s = example_structures()["ZnO"]
+    a, b = tensor_nb.predict(s, task, **kw), tensor_nb.predict(s * (2, 2, 1), task, **kw)
+    assert np.abs(a - b).max() < 1e-8 * max(np.abs(a).max(), CARDS[task]["test"]["mean_component_mae"])
+
+
 @pytest.mark.parametrize("det", [1, -1])
 def test_elastic_without_bulk_prior(det, monkeypatch):
     """bulk_prior=False never calls the potential, moves only the isotropic (l = 0) part of the answer, stays
