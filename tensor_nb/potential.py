@@ -97,11 +97,17 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     check_flag(use_cache, "use_cache")
     check_flag(progress, "progress")
     check_flag(relaxed, "relaxed")
-    structures = structure_list(structures, "bulk_modulus")
-    # a supercell's basis hides rotations from spglib, and with them constraints on the relaxation: primitive cells
-    cells = [canonical_cell(exact_symmetric(_primitive_cell(validate_structure(s)))) for s in structures]
-    keys = [cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, relaxed, structure_key(c)) for c in cells]
-    out = np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan for k in keys])
+    structures = [validate_structure(s) for s in structure_list(structures, "bulk_modulus")]
+    lookup = lambda keys: np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan
+                                    for k in keys])
+    key = lambda s: cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, relaxed, structure_key(s))
+    given = [key(s) for s in structures]  # K is also kept under the structure as given: a second call looks it up
+    out, cells, keys = lookup(given), {}, {}  # without building its canonical cell again
+    for i in np.flatnonzero(np.isnan(out)):
+        # a supercell's basis hides rotations from spglib, and with them constraints on the relaxation: primitive cells
+        cells[i] = canonical_cell(exact_symmetric(_primitive_cell(structures[i])))
+        keys[i] = key(cells[i])
+        out[i] = lookup([keys[i]])[0]
     todo = np.flatnonzero(np.isnan(out)).tolist()
     # (structure, cell) pairs: a chiral crystal is evaluated with its inversion too, and K is their mean
     jobs = [(i, c) for i in todo
@@ -126,8 +132,9 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
         found[i].append(k - drop)
     for i in todo:
         out[i] = float(np.mean(found[i]))
-        if use_cache:
-            cache_put(keys[i], {"k": out[i]}, "bulk")
+    for i in cells if use_cache else ():
+        for k in {keys[i], given[i]}:
+            cache_put(k, {"k": out[i]}, "bulk")
     return out
 
 # %% ../nbs/07c_potential.ipynb
