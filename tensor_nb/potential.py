@@ -101,8 +101,8 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     lookup = lambda keys: np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan
                                     for k in keys])
     key = lambda s: cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, relaxed, structure_key(s))
-    given = [key(s) for s in structures]  # K is also kept under the structure as given: a second call looks it up
-    out, cells, keys = lookup(given), {}, {}  # without building its canonical cell again
+    given = [key(s) for s in structures]  # K is kept under the structure as given too: no canonical cell next time
+    out, cells, keys = lookup(given), {}, {}
     for i in np.flatnonzero(np.isnan(out)):
         # a supercell's basis hides rotations from spglib, and with them constraints on the relaxation: primitive cells
         cells[i] = canonical_cell(exact_symmetric(_primitive_cell(structures[i])))
