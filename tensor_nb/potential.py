@@ -98,16 +98,15 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
     check_flag(progress, "progress")
     check_flag(relaxed, "relaxed")
     structures = [validate_structure(s) for s in structure_list(structures, "bulk_modulus")]
-    lookup = lambda keys: np.array([(cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan
-                                    for k in keys])
+    lookup = lambda k: (cache_get(k, "bulk") or {}).get("k", np.nan) if use_cache else np.nan
     key = lambda s: cache_key("bulk", _BULK_VERSION, potential, STRAIN_STEP, relaxed, structure_key(s))
     given = [key(s) for s in structures]  # K is kept under the structure as given too: no canonical cell next time
-    out, cells, keys = lookup(given), {}, {}
+    out, cells, keys = np.array([lookup(k) for k in given]), {}, {}
     for i in np.flatnonzero(np.isnan(out)):
         # a supercell's basis hides rotations from spglib, and with them constraints on the relaxation: primitive cells
         cells[i] = canonical_cell(exact_symmetric(_primitive_cell(structures[i])))
         keys[i] = key(cells[i])
-        out[i] = lookup([keys[i]])[0]
+        out[i] = lookup(keys[i])
     todo = np.flatnonzero(np.isnan(out)).tolist()
     # (structure, cell) pairs: a chiral crystal is evaluated with its inversion too, and K is their mean
     jobs = [(i, c) for i in todo
@@ -132,8 +131,9 @@ def bulk_modulus(structures: list, potential: str = POTENTIAL, use_cache: bool =
         found[i].append(k - drop)
     for i in todo:
         out[i] = float(np.mean(found[i]))
-    for i in cells if use_cache else ():
-        for k in {keys[i], given[i]}:
+    new = set(todo)
+    for i in cells if use_cache else ():  # the canonical cell's entry where K is new; the given structure's always
+        for k in {given[i]} | ({keys[i]} if i in new else set()):
             cache_put(k, {"k": out[i]}, "bulk")
     return out
 
