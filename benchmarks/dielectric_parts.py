@@ -3,19 +3,27 @@
 The MP dielectric set gives both parts (`dielectric_tensor.electronic` and the total). Trains two heads with the
 shipped dielectric model's settings (sevennet-l3i5 features, 10 members, L1 loss, matrix-logarithm target): one on
 the electronic part eps_inf (log(eps_inf - 1)) and one on the ionic part eps_ion = total - electronic, which is
-positive semi-definite, through log(eps_ion + 1) (stored as eps_ion + 2 so that the dielectric floor of 1 applies).
+positive semi-definite, through log(eps_ion + 1) (stored as eps_ion + 2 so that the dielectric floor of 1 applies;
+predicted parts are made positive semi-definite, `_part_tensors`).
 The two tasks are derived snapshots in a temporary data folder, registered for this process only. Reports, on the
 validation and test splits of the dielectric task, the mean component MAE of the shipped model, of the sum of the
 two heads, of the shipped phonondb eps_inf model plus the ionic head, of the equal mean of the shipped model and
 the two heads, of the shipped model and that mean each blended with the SevenNet-0 ionic estimate as
 `predict(..., ionic=True)` does (the shipped card's weight), and of the trivial predictors; and the parts predicted
-for the example crystals. Appends a row to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun
-the same command.
+for the example crystals. "shipped" is the shipped model file alone, without parts shipped beside it. Appends a row
+to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun the same command.
 
-    python benchmarks/dielectric_parts.py [--runs ../runs/dielectric_parts]   # ~15 min on 2 cores, features cached
+With --ship, the two heads go into the package beside the shipped dielectric model as its parts, with the weight w
+of (1 - w) model + w (eps_inf + eps_ion) from PART_WEIGHTS with the lowest validation MAE, and the dielectric card
+gets them (`parts`) and their test metrics; `predict` then answers with the mix, reading all three from one backbone
+run (11_prediction). Run it after benchmarks/ship_models.py (which writes a new card) and before
+benchmarks/ionic_response.py --task dielectric --ship (whose blend is chosen for the mix).
+
+    python benchmarks/dielectric_parts.py [--runs ../runs/dielectric_parts] [--ship]   # ~25 min on 2 cores
 """
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -23,11 +31,12 @@ import numpy as np
 
 from backbone import HEAD
 from record import append_row, derived_data, experiment_args, git_commit, split_records
+from ship_models import TEST_KEYS
 from tensor_nb import data as tensor_data
-from tensor_nb.cards import ionic_blend
+from tensor_nb.cards import ASSETS, ionic_blend
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.potential import ionic_dielectric
-from tensor_nb.prediction import predict
+from tensor_nb.prediction import _part_tensors, predict
 from tensor_nb.train import TrainConfig, train
 
 PARTS = {"electronic": lambda total, el: el, "ionic": lambda total, el: total - el}
@@ -35,6 +44,8 @@ PARTS = {"electronic": lambda total, el: el, "ionic": lambda total, el: total - 
 SHIFT = {"electronic": 0.0, "ionic": 2.0}
 "What each stored part adds to the diagonal (the ionic part: 2, see above); predictions take it off again."
 EXAMPLES = ("Si", "NaCl", "ZnO", "alpha-quartz", "BaTiO3")
+PART_WEIGHTS = (0.0, 0.5, 1.0)
+"Candidate weights w of the parts' sum beside the model (0: the model alone; 0.5: their equal mean)."
 
 
 def part_records(records: list, part: str) -> list[dict]:
@@ -46,7 +57,7 @@ def part_records(records: list, part: str) -> list[dict]:
 
 
 def main() -> None:
-    args = experiment_args(__doc__, "dielectric_parts")
+    args = experiment_args(__doc__, "dielectric_parts", {"ship": "ship the heads as the dielectric model's parts"})
     records = list(tensor_data.read_records(next(tensor_data.data_dir().glob("mp_dielectric.jsonl*"))))
     derived_data("dielectric_parts_", {f"mp_dielectric_{p}.jsonl.gz": part_records(records, p) for p in PARTS},
                  [tensor_data.Task(f"dielectric_{p}_part", f"mp_dielectric_{p}", "dielectric_tensor.total",
@@ -59,8 +70,8 @@ def main() -> None:
         res = train(cfg, run, progress=True)
         models[part] = run / "model.pt"
         print(f"{part}: val {res['val']['mean_component_mae']:.4g}, test {res['test']['mean_component_mae']:.4g}")
-    part_of = {p: lambda s, p=p: predict(s, f"dielectric_{p}_part", model_path=models[p], progress=False)
-               - SHIFT[p] * np.eye(3) for p in PARTS}
+    part_of = {p: lambda s, p=p: _part_tensors(predict(s, f"dielectric_{p}_part", model_path=models[p], progress=False),
+                                              SHIFT[p], "dielectric") for p in PARTS}
     row = {"commit": git_commit(), "date": time.strftime("%Y-%m-%d"), "wall_s": time.time() - t0}
     blend = ionic_blend("dielectric")  # the shipped dielectric card's weight and soft-mode floor
     train_mean = np.stack([r.tensor for r in split_records("dielectric", "train")]).mean(0)
@@ -68,7 +79,8 @@ def main() -> None:
         records = split_records("dielectric", split)
         S, truth = [r.structure for r in records], np.stack([r.tensor for r in records])
         ion = part_of["ionic"](S)
-        shipped, parts = predict(S, "dielectric", progress=False), part_of["electronic"](S) + ion
+        shipped = predict(S, "dielectric", model_path=ASSETS / "dielectric.pt", progress=False)  # without parts
+        parts = part_of["electronic"](S) + ion
         candidates = {"shipped": shipped, "eps_inf + eps_ion heads": parts,
                       "phonondb eps_inf + eps_ion head": predict(S, "electronic_dielectric", progress=False) + ion,
                       "mean of shipped and eps_inf + eps_ion heads": (shipped + parts) / 2,
@@ -78,11 +90,38 @@ def main() -> None:
         for name in ("shipped", "mean of shipped and eps_inf + eps_ion heads"):
             candidates[f"{name}, ionic blend"] = ionic_dielectric(candidates[name], *physics)[0]
         row[split] = {k: tensor_metrics(v, truth, "dielectric")["mean_component_mae"] for k, v in candidates.items()}
-        print(split, {k: round(v, 4) for k, v in row[split].items()}, flush=True)
+        row[split]["weights"] = {str(w): tensor_metrics((1 - w) * shipped + w * parts, truth, "dielectric")
+                                 for w in PART_WEIGHTS}
+        print(split, {k: round(v, 4) for k, v in row[split].items() if k != "weights"}, flush=True)
     row["examples"] = {name: {"shipped": float(np.trace(predict(name, "dielectric"))) / 3,
                               **{p: float(np.trace(f(name))) / 3 for p, f in part_of.items()}} for name in EXAMPLES}
     print(json.dumps(row["examples"]))
+    weight = min(PART_WEIGHTS, key=lambda w: row["val"]["weights"][str(w)]["mean_component_mae"])
+    row["weight_chosen_on_val"] = weight
     append_row("dielectric_parts.jsonl", row)
+    if args.ship:
+        ship(models, weight, row)
+
+
+def ship(models: dict, weight: float, row: dict) -> None:
+    "Copy the part models beside the shipped dielectric model and write them, `weight` and the mix's test metrics."
+    path = ASSETS / "dielectric.json"
+    card = json.loads(path.read_text())
+    for part, model in models.items():
+        shutil.copyfile(model, ASSETS / f"dielectric_{part}_part.pt")
+    metric = lambda split: row[split]["weights"][str(weight)]["mean_component_mae"]
+    card["parts"] = {
+        "weight": weight, "commit": row["commit"],
+        "models": [{"part": part, "file": f"dielectric_{part}_part.pt", "shift": SHIFT[part],
+                    "trained_on": f"mp_dielectric, {'electronic' if part == 'electronic' else 'total - electronic'}"}
+                   for part in models],
+        "selected_by": f"lowest validation mean component MAE of (1 - w) model + w (eps_inf + eps_ion heads), w in "
+                       f"{PART_WEIGHTS} (benchmarks/dielectric_parts.py)",
+        **{split: {"mix": metric(split), "model_alone": row[split]["shipped"]} for split in ("val", "test")}}
+    test = row["test"]["weights"][str(weight)]
+    card["test"] = {k: test[k] for k in TEST_KEYS if k in test}
+    path.write_text(json.dumps(card, indent=1) + "\n")
+    print(f"shipped the parts, weight {weight}: test {metric('test'):.4g} (model alone {row['test']['shipped']:.4g})")
 
 
 if __name__ == "__main__":

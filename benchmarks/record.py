@@ -85,12 +85,15 @@ def derived_data(prefix: str, snapshots: dict, tasks: list) -> Path:
     return folder
 
 
-def experiment_args(doc: str, name: str) -> argparse.Namespace:
-    """The --runs (default ../runs/<name>) and --threads options of an experiment that trains, parsed; torch set to
-    those threads and warnings off (the out-of-domain notes of the experiment's helper predictions)."""
+def experiment_args(doc: str, name: str, switches: dict[str, str] | None = None) -> argparse.Namespace:
+    """The --runs (default ../runs/<name>) and --threads options of an experiment that trains, and its on/off
+    `switches` (name -> help), parsed; torch set to those threads and warnings off (the out-of-domain notes of the
+    experiment's helper predictions)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / name))
     parser.add_argument("--threads", type=int, default=2)
+    for switch, text in (switches or {}).items():
+        parser.add_argument(f"--{switch}", action="store_true", help=text)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")

@@ -628,20 +628,26 @@ class BackboneModel(nn.Module):
         return self._copies[dtype]
 
     def forward_structures(self, structures: list, dtype: torch.dtype = torch.float64, invariants: bool = False,
-                           members: bool = False) -> torch.Tensor | tuple[torch.Tensor, np.ndarray]:
+                           members: bool = False, also: tuple = ()) -> torch.Tensor | list | tuple:
         """Normalised coefficients of structures, the whole backbone run in `dtype` (float64: equivariant to ~1e-9);
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
         mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`). Each structure is
-        first moved onto its exact symmetry (`exact_symmetric`), so that the orbit and inversion shortcuts apply."""
+        first moved onto its exact symmetry (`exact_symmetric`), so that the orbit and inversion shortcuts apply.
+        `also`: more models on the same frozen backbone, read from the same features (run once): then the first
+        result is a list, this model's coefficients followed by theirs."""
+        if also and any(m.spec.name != self.spec.name or m.shells != self.shells or m.blocks is not None
+                        for m in (self, *also)):
+            raise SettingError("models read from one backbone run must share its frozen backbone and shell setting")
         structures = [exact_symmetric(s) for s in structures]
         blocks = self._blocks_in(dtype)
         g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
         g["edge_vec"] = g["edge_vec"].to(dtype)
         x = blocks(g, orbits=batch_orbits(structures))
         x_inv = inverted_features(blocks, structures, x)
-        run = self.to(dtype).members if members else self.to(dtype).forward
-        y = run(*(with_shells(x, x_inv, structures) if self.shells else (x, x_inv)), g["batch"], len(structures),
-                crystal_scalars(structures))
+        inputs = (*(with_shells(x, x_inv, structures) if self.shells else (x, x_inv)), g["batch"], len(structures),
+                  crystal_scalars(structures))
+        ys = [(m.to(dtype).members if members else m.to(dtype).forward)(*inputs) for m in (self, *also)]
+        y = ys if also else ys[0]
         if not invariants:
             return y
         return y, invariant_summary(x, x_inv, g["batch"], len(structures), self.spec.feature_irreps, norms=True)

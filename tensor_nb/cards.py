@@ -80,6 +80,8 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         model += log if c.get("log_target") else ""
         shells = c.get("training", {}).get("config", {}).get("model_kw", {}).get("shells")
         model += ", + shell harmonics" if shells else ""
+        if parts := c.get("parts"):  # predict's mix with the sum of part models (11_prediction)
+            model += f", mixed with {' + '.join(p['part'] for p in parts['models'])} heads (weight {parts['weight']:g})"
         kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
               else "-")
         lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")

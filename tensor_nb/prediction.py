@@ -20,12 +20,12 @@ from .checkpoint import LoadedModel, load_model, model_file, model_tensors
 from .conventions import full_to_voigt
 from .decompose import change_of_basis, from_irreps, to_irreps
 from .errors import (
-    PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
+    ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
 from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .moduli import blend_moduli
 from .potential import apply_bulk_prior, ionic_dielectric
-from .spd import SPD_FLOOR
+from .spd import SPD_FLOOR, spd_map
 from .structures import (
     VACUUM_GAP, _structure_items, as_structures, is_structure_text, structure_label, vacuum_gap)
 from .symmetry import _primitive_cell, independent_components, polar_optical_modes
@@ -51,6 +51,19 @@ def get_model(task: str, model_path: str | os.PathLike | None = None) -> LoadedM
     if model_path is not None and task != meta["task"] and wanted != meta["kind"]:
         raise SettingError(f"{path}: a model of {meta['task']} ({meta['kind']} tensors), not of {task!r}")
     return loaded
+
+def _parts(loaded: LoadedModel, task: str, model_path) -> dict | None:
+    """The card's `parts` entry of a shipped model with each part's model loaded (`models`: [(LoadedModel, shift)]);
+    None for model files and for shipped models without one (see 'The permittivity as a mean of two models')."""
+    if model_path is not None or not (entry := shipped_models()[task].get("parts")):
+        return None
+    models = []
+    for part in entry["models"]:
+        path = model_file(ASSETS / part["file"])
+        models.append((_load(str(path), path.stat().st_mtime), part["shift"]))
+    if any(len(m.model.heads) != len(loaded.model.heads) or m.meta["kind"] != loaded.meta["kind"] for m, _ in models):
+        raise ModelFileError(f"the parts of the shipped {task} model do not match it: reinstall tensor_nb")
+    return {"weight": entry["weight"], "models": models}
 
 # %% ../nbs/11_prediction.ipynb
 def read_inputs(items) -> tuple[list, list[str], bool]:
@@ -93,19 +106,23 @@ def _batches(sizes: list[int], batch_size: int) -> list[slice]:
     return out + [slice(start, len(sizes))] if sizes else out
 
 def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progress: bool, dtype: torch.dtype,
-                  members: bool = False, bulk_prior: bool = True) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """(harmonic coefficients in physical units of every structure or atom, (members, ...) with `members`;
-    invariant summaries of backbone models; which structures a model with a bulk prior got none for), in batches,
-    with a progress bar. A bulk prior (unless `bulk_prior` is False) is computed for all the structures at once: their
-    relaxations side by side on the cores (07c_potential)."""
+                  members: bool = False, bulk_prior: bool = True,
+                  parts: dict | None = None) -> tuple[list[np.ndarray], np.ndarray | None, np.ndarray]:
+    """([harmonic coefficients in physical units of every structure or atom, (members, ...) with `members`, then
+    those of each of the `parts` models (`_parts`), read from the same backbone run]; invariant summaries of backbone
+    models; which structures a model with a bulk prior got none for), in batches, with a progress bar. A bulk prior
+    (unless `bulk_prior` is False) is computed for all the structures at once: their relaxations side by side on the
+    cores (07c_potential)."""
     model, meta = loaded.model, loaded.meta
+    extra = [m for m, _ in parts["models"]] if parts else []
     out, summaries, no_prior = [], [], np.zeros(len(structures), dtype=bool)
     for part in tqdm(_batches([len(s) for s in structures], batch_size), desc=f"predict {meta['task']}", unit="batch",
                      disable=not progress):
         chunk = structures[part]
         with torch.no_grad():
             if meta.get("backbone"):
-                y, z = model.forward_structures(chunk, dtype, invariants=True, members=members)
+                y, z = model.forward_structures(chunk, dtype, invariants=True, members=members,
+                                                also=tuple(m.model for m in extra))
                 summaries.append(z)
             elif model.hypergraph:
                 batch = collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings, validated=True)
@@ -114,14 +131,14 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
             else:
                 batch = collate([crystal_graph(s, loaded.graph_settings, dtype, validated=True) for s in chunk])
                 y = model.to(dtype)(batch.to_dtype(dtype))
-        out.append(loaded.scaler.inverse(y).double().numpy())
-    coeffs, z = np.concatenate(out, axis=-2), (np.concatenate(summaries) if summaries else None)
+        out.append([m.scaler.inverse(v).double().numpy() for m, v in zip([loaded, *extra], y if extra else [y])])
+    coeffs, z = [np.concatenate(c, axis=-2) for c in zip(*out)], (np.concatenate(summaries) if summaries else None)
     if bulk_prior and (prior := meta.get("bulk_prior")):
-        coeffs, got = apply_bulk_prior(coeffs, structures, prior, progress)
+        coeffs[0], got = apply_bulk_prior(coeffs[0], structures, prior, progress)
         no_prior = ~got
     if (head := loaded.moduli_head) is not None:  # a backbone model's: its head reads the summaries z; every
-        mean = coeffs.mean(0) if members else coeffs  # member moves as their mean does (the mean is the prediction)
-        coeffs = coeffs + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)
+        mean = coeffs[0].mean(0) if members else coeffs[0]  # member moves as their mean does (the mean is the answer)
+        coeffs[0] = coeffs[0] + (blend_moduli(mean, *head.moduli(z), meta["moduli_prior"]["weights"]) - mean)
     return coeffs, z, no_prior
 
 # %% ../nbs/11_prediction.ipynb
@@ -172,16 +189,27 @@ def mahalanobis(z: np.ndarray, domain: dict) -> np.ndarray:
 OUTPUTS = ("full", "voigt", "irreps")
 "What `predict` returns: full Cartesian tensors, Voigt arrays, or harmonic coefficients (e3nn basis)."
 
-def _tensors(coeffs: np.ndarray, structures: list, meta: dict, symmetrize: bool):
-    """Cartesian tensors from coefficients (..., N or n_atoms, dim): an array (..., N, 3, ..., 3), or for per-atom
-    tasks a list of (..., n_sites, 3, ..., 3) arrays, one per structure. Models of the matrix logarithm
-    (`log_target`, see `03b_spd`) are exponentiated here, after the heads are averaged in log space."""
+def _part_tensors(T: np.ndarray, shift: float, kind: str) -> np.ndarray:
+    """The tensors of one part of a permittivity (eps_inf, eps_ion) from its model's tensors T (..., 3, 3), which hold
+    the part plus `shift` times the identity: T - shift, with eigenvalues below zero raised to zero (every part is
+    positive semi-definite). Rotations and the crystal's symmetry commute with this, so the answer stays equivariant."""
+    return spd_map(np.asarray(T) - shift * np.eye(3), kind, lambda w: np.maximum(w, 0.0))
+
+def _tensors(coeffs: list[np.ndarray], structures: list, meta: dict, symmetrize: bool, parts: dict | None = None):
+    """Cartesian tensors from the coefficients (..., N or n_atoms, dim) of a model (and of its `parts`, see `_parts`):
+    an array (..., N, 3, ..., 3), or for per-atom tasks a list of (..., n_sites, 3, ..., 3) arrays, one per
+    structure. Models of the matrix logarithm (`log_target`, see `03b_spd`) are exponentiated here, after the heads
+    are averaged in log space."""
     kind = meta["kind"]
     if meta.get("per_atom"):
         sizes = np.cumsum([0] + [len(s) for s in structures])
-        T = [from_irreps(coeffs[..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
+        T = [from_irreps(coeffs[0][..., a:b, :], kind) for a, b in zip(sizes[:-1], sizes[1:])]
         return [symmetrize_sites(t, s, kind, meta["symprec"]) for t, s in zip(T, structures)] if symmetrize else T
-    T = model_tensors(coeffs, meta)
+    T = model_tensors(coeffs[0], meta)
+    if parts:  # the model's answer and the sum of its parts', mixed
+        total = sum(_part_tensors(model_tensors(c, m.meta), shift, kind)
+                    for c, (m, shift) in zip(coeffs[1:], parts["models"]))
+        T = (1 - parts["weight"]) * T + parts["weight"] * total
     return symmetrize_many(T, structures, kind, meta["symprec"]) if symmetrize else T
 
 def _ionic(T: np.ndarray, structures: list, labels: list[str], meta: dict, blend: dict, symmetrize: bool,
@@ -227,8 +255,9 @@ def _helper_predict(structures: list, task: str, **kw):
         return predict(structures, task, progress=False, **kw)
 
 def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size: int, progress: bool,
-            dtype: torch.dtype, symmetrize: bool, spread: bool, bulk_prior: bool) -> tuple:
-    """(tensors, with `spread` every head's tensors, whether the model ran) of one model for the structures; warns,
+            dtype: torch.dtype, symmetrize: bool, spread: bool, bulk_prior: bool, parts: dict | None = None) -> tuple:
+    """(tensors, with `spread` every head's tensors, whether the model ran) of one model (and its `parts`, read from
+    the same backbone run) for the structures; warns,
     naming them, where they lie outside its training domain or get no bulk-modulus prior. Where symmetrisation fixes
     the tensor at zero (no independent component, as for the piezoelectric tensor of a centrosymmetric crystal), the
     model does not run and nothing is said: the answer is exact."""
@@ -236,14 +265,18 @@ def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size
     judged = [i for i, s in enumerate(structures) if not symmetrize or meta.get("per_atom")
               or independent_components(s, meta["kind"], meta["symprec"]) > 0]
     if len(judged) == len(structures):  # (always for per-atom models, whose rows are atoms)
-        coeffs, summaries, no_prior = _coefficients(loaded, structures, batch_size, progress, dtype, spread, bulk_prior)
+        coeffs, summaries, no_prior = _coefficients(loaded, structures, batch_size, progress, dtype, spread, bulk_prior,
+                                                    parts)
     else:
         heads = (len(loaded.model.heads),) if spread else ()
-        coeffs = np.zeros(heads + (len(structures), change_of_basis(meta["kind"]).shape[0]))
+        coeffs = [np.zeros(heads + (len(structures), change_of_basis(meta["kind"]).shape[0]))
+                  for _ in range(1 + len(parts["models"] if parts else []))]
         no_prior, summaries = np.zeros(len(structures), dtype=bool), None
         if judged:
-            coeffs[..., judged, :], summaries, no_prior[judged] = _coefficients(
-                loaded, [structures[i] for i in judged], batch_size, progress, dtype, spread, bulk_prior)
+            found, summaries, no_prior[judged] = _coefficients(
+                loaded, [structures[i] for i in judged], batch_size, progress, dtype, spread, bulk_prior, parts)
+            for c, f in zip(coeffs, found):
+                c[..., judged, :] = f
     for message in _domain_warnings(loaded, [structures[i] for i in judged], [labels[i] for i in judged], summaries):
         warnings.warn(message, PredictionWarning, stacklevel=3)
     if no_prior.any():
@@ -251,8 +284,8 @@ def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size
                       "finds an internal coordinate unstable, or there are too many to relax): their bulk modulus is "
                       "the model's own, less accurate (see 11_prediction): "
                       + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=3)
-    T = _tensors(coeffs.mean(0) if spread else coeffs, structures, meta, symmetrize)
-    return T, (_tensors(coeffs, structures, meta, symmetrize) if spread else None), bool(judged)
+    T = _tensors([c.mean(0) for c in coeffs] if spread else coeffs, structures, meta, symmetrize, parts)
+    return T, (_tensors(coeffs, structures, meta, symmetrize, parts) if spread else None), bool(judged)
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
             batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
@@ -301,8 +334,10 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     polar = [i for i in range(len(structs)) if i not in set(nonpolar)]
     models = [(loaded, polar)] + ([(get_model(NONPOLAR_TASKS[meta["task"]]), nonpolar)] if nonpolar else [])
     parts = [part for _, part in models if part]
+    mixed = _parts(loaded, meta["task"], model_path)  # the shipped model's parts, not the helper's
     answers = [_answer(model, [structs[i] for i in part], [labels[i] for i in part], batch_size, progress, dtype,
-                       symmetrize, spread, bulk_prior) for model, part in models if part]
+                       symmetrize, spread, bulk_prior, mixed if model is loaded else None) for model, part in models
+               if part]
     Ts = [T for T, _, _ in answers]
     ran = bool(polar) and answers[0][2]  # the caveat concerns the model's answers, not symmetry's exact zeros
     if model_path is None and ran and (caveat := trivial_caveat(meta["task"], shipped_models()[meta["task"]])):

@@ -357,7 +357,7 @@ def test_predict_matches_the_evaluation_behind_the_card(task):
     """`predict` (float64 backbone, unsymmetrised) gives what the training pipeline's evaluation (cached float32
     features, bulk prior, moduli head, log target) gives, here on the example crystals: the card's test errors come
     from there. Crystals that `predict` hands to another model (no polar optical modes, NONPOLAR_TASKS; none in any
-    validation or test split) are left out."""
+    validation or test split) are left out. A model with parts is checked with its mix."""
     from tensor_nb.checkpoint import model_tensors
     from tensor_nb.symmetry import polar_optical_modes
     from tensor_nb.train import BackboneInputs, evaluated_coefficients
@@ -369,6 +369,12 @@ def test_predict_matches_the_evaluation_behind_the_card(task):
     coeffs = evaluated_coefficients(loaded.model, inputs, structures, loaded.scaler, list(range(len(structures))),
                                     loaded.meta.get("bulk_prior"), loaded.meta.get("moduli_prior"))
     expected = model_tensors(coeffs, loaded.meta)
+    if parts := prediction._parts(loaded, task, None):  # predict's mix with the part models (11_prediction)
+        rows = list(range(len(structures)))
+        total = sum(prediction._part_tensors(model_tensors(evaluated_coefficients(m.model, inputs, structures, m.scaler,
+                                                                                 rows), m.meta), shift, task)
+                    for m, shift in parts["models"])
+        expected = (1 - parts["weight"]) * expected + parts["weight"] * total
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         got = prediction.predict(structures, task, symmetrize=False, progress=False)
