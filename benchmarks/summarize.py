@@ -294,8 +294,10 @@ def main() -> None:
         "",
         "Two heads with the shipped dielectric model's settings, one on the electronic part and one on the ionic part",
         "of the MP labels (`benchmarks/dielectric_parts.py`): mean component MAE of the total, newest run; the",
-        "ionic blend is `predict(..., ionic=True)`'s (the shipped card's weight, on crystals SevenNet-0 finds stable).",
-        "And the trace / 3 of the parts for the example crystals.",
+        "ionic blend is `predict(..., ionic=True)`'s (the shipped card's weight, on crystals SevenNet-0 finds stable);",
+        "'shipped' is the shipped model file alone. Since `--ship`, `predict` answers with the model and the heads mixed",
+        "at the weight chosen on validation (below; 0.5: their mean). And the trace / 3 of the parts for the example",
+        "crystals.",
         "",
         "| split | " + " | ".join(HEADERS.get(key, key) for key in DIELECTRIC_PARTS) + " | commit |",
         "|---|" + "---|" * len(DIELECTRIC_PARTS) + "---|",
@@ -305,6 +307,8 @@ def main() -> None:
             m = r[split]
             lines.append(f"| {split} | " + " | ".join(f"{m[key]:.4g}" for key in DIELECTRIC_PARTS)
                          + f" | {r['commit']} |")
+        if "weight_chosen_on_val" in r:
+            lines += ["", f"Weight of the heads chosen on validation: {r['weight_chosen_on_val']:g}."]
         lines += ["", "| example | shipped | eps_inf head | eps_ion head |", "|---|---|---|---|"]
         lines += [f"| {name} | {e['shipped']:.3g} | {e['electronic']:.3g} | {e['ionic']:.3g} |"
                   for name, e in r["examples"].items()]
