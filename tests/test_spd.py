@@ -1,4 +1,4 @@
-"""Property tests of the log-Euclidean maps of positive-definite tensors (03b_spd)."""
+"""Property tests of the log-Euclidean maps of positive-definite tensors (03b_spd) and of the permittivity parts."""
 
 import numpy as np
 import pytest
@@ -76,3 +76,19 @@ def test_log_target_only_for_positive_definite_tasks():
             TrainConfig(task=task, log_target=True).check()
     with pytest.raises(SettingError, match="cannot be combined"):
         TrainConfig(task="elastic", log_target=True, bulk_prior=True).check()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.floats(0, 3), st.sampled_from([0.0, 2.0]), st.booleans())
+def test_permittivity_parts_are_positive_semidefinite_and_equivariant(seed, spread, shift, improper):
+    "A part model's answer minus its shift (11_prediction's `_part_tensors`), any eigenvalue below zero raised to it."
+    from tensor_nb.prediction import _part_tensors
+
+    T = spd("dielectric", seed, spread) - 1.5 * np.eye(3)  # eigenvalues from -0.5 up: some below zero
+    R = Rotation.random(random_state=seed).as_matrix() * (-1 if improper else 1)
+    P = _part_tensors(T + shift * np.eye(3), shift, "dielectric")
+    w, V = np.linalg.eigh(T)
+    np.testing.assert_allclose(P, V @ np.diag(np.maximum(w, 0)) @ V.T, atol=1e-12 * max(1, np.abs(T).max()))
+    assert np.linalg.eigvalsh(P).min() >= -1e-12 * max(1, np.abs(T).max())
+    np.testing.assert_allclose(_part_tensors(act(T, R) + shift * np.eye(3), shift, "dielectric"), act(P, R),
+                               atol=1e-9 * max(1, np.abs(T).max()))
