@@ -34,6 +34,7 @@ from record import append_row, derived_data, experiment_args, git_commit, split_
 from ship_models import TEST_KEYS
 from tensor_nb import data as tensor_data
 from tensor_nb.cards import ASSETS, ionic_blend
+from tensor_nb.checkpoint import load_model
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.potential import ionic_dielectric
 from tensor_nb.prediction import _part_tensors, predict
@@ -104,7 +105,8 @@ def main() -> None:
 
 
 def ship(models: dict, weight: float, row: dict) -> None:
-    "Copy the part models beside the shipped dielectric model and write them, `weight` and the mix's test metrics."
+    """Copy the part models beside the shipped dielectric model and write them, `weight`, the mix's test metrics and
+    the parameters of all three into its card."""
     path = ASSETS / "dielectric.json"
     card = json.loads(path.read_text())
     for part, model in models.items():
@@ -120,6 +122,9 @@ def ship(models: dict, weight: float, row: dict) -> None:
         **{split: {"mix": metric(split), "model_alone": row[split]["shipped"]} for split in ("val", "test")}}
     test = row["test"]["weights"][str(weight)]
     card["test"] = {k: test[k] for k in TEST_KEYS if k in test}
+    count = lambda path: sum(p.numel() for p in load_model(path).model.parameters())
+    card["parts"]["parameters"] = {part: count(m) for part, m in models.items()}
+    card["parameters"] = count(ASSETS / "dielectric.pt") + sum(card["parts"]["parameters"].values())  # all three
     path.write_text(json.dumps(card, indent=1) + "\n")
     print(f"shipped the parts, weight {weight}: test {metric('test'):.4g} (model alone {row['test']['shipped']:.4g})")
 
