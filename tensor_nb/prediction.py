@@ -257,10 +257,10 @@ def _helper_predict(structures: list, task: str, **kw):
 def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size: int, progress: bool,
             dtype: torch.dtype, symmetrize: bool, spread: bool, bulk_prior: bool, parts: dict | None = None) -> tuple:
     """(tensors, with `spread` every head's tensors, whether the model ran) of one model (and its `parts`, read from
-    the same backbone run) for the structures; warns,
-    naming them, where they lie outside its training domain or get no bulk-modulus prior. Where symmetrisation fixes
-    the tensor at zero (no independent component, as for the piezoelectric tensor of a centrosymmetric crystal), the
-    model does not run and nothing is said: the answer is exact."""
+    the same backbone run) for the structures; warns, naming them, where they lie outside its training domain or get
+    no bulk-modulus prior. Where symmetrisation fixes the tensor at zero (no independent component, as for the
+    piezoelectric tensor of a centrosymmetric crystal), the model does not run and nothing is said: the answer is
+    exact."""
     meta = loaded.meta
     judged = [i for i, s in enumerate(structures) if not symmetrize or meta.get("per_atom")
               or independent_components(s, meta["kind"], meta["symprec"]) > 0]
@@ -307,7 +307,8 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     bulk_prior=False (elastic): skips the potential's relaxed-ion bulk modulus, most of the time a new crystal takes:
     4-5x as fast, but a K_VRH MAE of 10.1 instead of 7.3 GPa on the test split (see 'Elastic without the bulk prior').
     The shipped dielectric model gives crystals without polar optical modes the electronic permittivity (exact: their
-    ionic part vanishes; see NONPOLAR_TASKS)."""
+    ionic part vanishes; see NONPOLAR_TASKS), and the others the mean of its answer and of its eps_inf and eps_ion
+    heads' sum (the card's `parts`)."""
     check_name(output, "output", OUTPUTS)
     check_flag(symmetrize, "symmetrize")
     check_flag(spread, "spread")

@@ -1476,3 +1476,24 @@ def test_cli_predict_reads_standard_input(tmp_path):
     proc = run(cif, "-", "NaCl")
     assert proc.returncode == 0 and "ZnO: dielectric" in proc.stdout and "NaCl: dielectric" in proc.stdout, proc.stderr
     assert_user_error(run("", "-"), "standard input holds no structure")
+
+
+def test_missing_or_mismatched_model_parts_are_named(tmp_path, monkeypatch):
+    "A shipped model's parts (the dielectric card's `parts`) that are missing or do not fit it: ModelFileError."
+    import json
+    import shutil
+
+    import tensor_nb.cards as cards
+    import tensor_nb.prediction as prediction
+    from tensor_nb.examples import example_structure
+
+    for f in ("dielectric.pt", "dielectric.json", "elastic.pt"):
+        shutil.copyfile(cards.ASSETS / f, tmp_path / f)
+    card = json.loads((tmp_path / "dielectric.json").read_text())
+    monkeypatch.setattr(cards, "ASSETS", tmp_path)
+    monkeypatch.setattr(prediction, "ASSETS", tmp_path)
+    for file, message in (("nothing_here.pt", "no such model file"), ("elastic.pt", "do not match it")):
+        card["parts"] = {"weight": 0.5, "models": [{"part": "ionic", "file": file, "shift": 2.0}]}
+        (tmp_path / "dielectric.json").write_text(json.dumps(card))
+        with pytest.raises(ModelFileError, match=message):
+            prediction.predict(example_structure("NaCl"), "dielectric")
