@@ -12,7 +12,8 @@ from pathlib import Path
 from .errors import ModelFileError, SettingError
 
 # %% auto 0
-__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'best_trivial', 'trivial_caveat', 'models_table']
+__all__ = ['ASSETS', 'shipped_models', 'ionic_blend', 'ionic_label', 'parts_label', 'best_trivial', 'trivial_caveat',
+           'models_table']
 
 # %% ../nbs/11a_cards.ipynb
 ASSETS = Path(str(files("tensor_nb"))) / "assets"
@@ -42,6 +43,10 @@ def ionic_blend(task: str, model_path: str | None = None) -> dict:
 def ionic_label(blend: dict) -> str:
     "How a model description names the ionic blend, e.g. 'sevennet-0 ionic response (weight 0.2)'."
     return f"{blend['potential']} ionic response (weight {blend['weight']:g})"
+
+def parts_label(parts: dict) -> str:
+    "How a model description names a card's `parts`, e.g. 'mixed with electronic + ionic heads (weight 0.5)'."
+    return f"mixed with {' + '.join(p['part'] for p in parts['models'])} heads (weight {parts['weight']:g})"
 
 # %% ../nbs/11a_cards.ipynb
 def best_trivial(card: dict) -> tuple[str, float]:
@@ -80,8 +85,7 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         model += log if c.get("log_target") else ""
         shells = c.get("training", {}).get("config", {}).get("model_kw", {}).get("shells")
         model += ", + shell harmonics" if shells else ""
-        if parts := c.get("parts"):  # predict's mix with the sum of part models (11_prediction)
-            model += f", mixed with {' + '.join(p['part'] for p in parts['models'])} heads (weight {parts['weight']:g})"
+        model += f", {parts_label(c['parts'])}" if c.get("parts") else ""  # predict's mix (11_prediction)
         kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
               else "-")
         lines.append(f"| {task} | {model} | {mae:.3g}{unit} | {base:.3g} ({name}) | {mae / base:.2f} | {kg} |")

@@ -163,7 +163,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     ionic=True: the dielectric section blends in the potential's ionic response (`predict(..., ionic=True)`)."""
     from dash import html
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    from tensor_nb.cards import ionic_label, shipped_models
+    from tensor_nb.cards import ionic_label, parts_label, shipped_models
     from tensor_nb.prediction import predict
     from tensor_nb.structures import validate_structure
     from tensor_nb.symmetry import SYMPREC
@@ -193,6 +193,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
         kind = card["kind"]
         base = card.get("baselines", {})
         model = f"{card['model']} on {card.get('backbone', 'graphs')}"
+        model += f", {parts_label(card['parts'])}" if card.get("parts") else ""
         if blend is not None:
             model += f", + {ionic_label(blend)} where stable at Gamma"
         section = [
