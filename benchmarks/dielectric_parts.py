@@ -10,8 +10,9 @@ validation and test splits of the dielectric task, the mean component MAE of the
 two heads, of the shipped phonondb eps_inf model plus the ionic head, of the equal mean of the shipped model and
 the two heads, of the shipped model and that mean each blended with the SevenNet-0 ionic estimate as
 `predict(..., ionic=True)` does (the shipped card's weight), and of the trivial predictors; and the parts predicted
-for the example crystals. "shipped" is the shipped model file alone, without parts shipped beside it. Appends a row
-to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun the same command.
+for the example crystals. On the splits, "shipped" is the shipped model file alone, without parts shipped beside it;
+for the examples, `predict`'s answer. Appends a row to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun
+the same command.
 
 With --ship, the two heads go into the package beside the shipped dielectric model as its parts, with the weight w
 of (1 - w) model + w (eps_inf + eps_ion) from PART_WEIGHTS with the lowest validation MAE, and the dielectric card

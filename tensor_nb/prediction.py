@@ -307,8 +307,8 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     bulk_prior=False (elastic): skips the potential's relaxed-ion bulk modulus, most of the time a new crystal takes:
     4-5x as fast, but a K_VRH MAE of 10.1 instead of 7.3 GPa on the test split (see 'Elastic without the bulk prior').
     The shipped dielectric model gives crystals without polar optical modes the electronic permittivity (exact: their
-    ionic part vanishes; see NONPOLAR_TASKS), and the others the mean of its answer and of its eps_inf and eps_ion
-    heads' sum (the card's `parts`)."""
+    ionic part vanishes; see NONPOLAR_TASKS), and the others its answer mixed with the sum of its eps_inf and eps_ion
+    heads (the card's `parts`, with the weight chosen on validation: 0.5, their mean)."""
     check_name(output, "output", OUTPUTS)
     check_flag(symmetrize, "symmetrize")
     check_flag(spread, "spread")
