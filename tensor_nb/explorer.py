@@ -192,7 +192,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
                          else (predict(structure, task, ionic=blend is not None), None))
         kind = card["kind"]
         base = card.get("baselines", {})
-        model = f"{card['model']} on {card.get('backbone', 'graphs')}"
+        model = card["model"] if card.get("backbone") else f"{card['model']} on graphs"  # 'head on <backbone> (...)'
         model += f", {parts_label(card['parts'])}" if card.get("parts") else ""
         if blend is not None:
             model += f", + {ionic_label(blend)} where stable at Gamma"
