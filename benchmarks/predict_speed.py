@@ -7,9 +7,12 @@ from an empty disk cache (TENSOR_NB_CACHE), so that what `predict` caches (the e
 computed as for crystals never seen before; `per_s_cached` repeats the float64 timing with the cache kept. Also
 records the largest deviation of the float32 answer from the float64 one, relative to each crystal's largest
 component (at least 1 % of the largest in the set). For a model with a bulk-modulus prior (elastic), also the cold
-timings with `bulk_prior=False`. Appends a row per model to benchmarks/results/predict_speed.jsonl.
+timings with `bulk_prior=False`; with --ionic, for a shipped model with an ionic blend (dielectric), the cold timing
+of `predict(..., ionic=True)` on the first IONIC_N structures (the force constants take seconds per crystal).
+Appends a row per model to benchmarks/results/predict_speed.jsonl.
 
     python benchmarks/predict_speed.py [--n 200] [--shipped elastic,dielectric] [--model-path ../runs/x/model.pt ...]
+                                       [--ionic]
 """
 
 import argparse
@@ -29,6 +32,9 @@ from tensor_nb.data import dataset_splits, load_task
 from tensor_nb.cards import shipped_models
 from tensor_nb.prediction import predict
 from tensor_nb.symmetry import _CELL_OPERATIONS
+
+IONIC_N = 30
+"Structures timed with `ionic=True` (--ionic)."
 
 
 @contextmanager
@@ -61,6 +67,7 @@ def main() -> None:
     parser.add_argument("--model-path", nargs="*", default=[])
     parser.add_argument("--shipped", default="", help="comma-separated shipped models to time (default: all)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ionic", action="store_true", help="also time ionic=True (models with an ionic blend)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     commit = git_commit()
@@ -101,6 +108,10 @@ def main() -> None:
                 with empty_cache():
                     row["per_s_no_bulk_prior" + suffix] = rate(structures, task, model_path=path, dtype=dtype,
                                                                bulk_prior=False)[0]
+        if args.ionic and path is None and shipped_models()[task].get("ionic"):
+            with empty_cache():
+                row["per_s_ionic"] = rate(structures[:IONIC_N], task, ionic=True)[0]
+                row["n_ionic"] = min(IONIC_N, len(structures))
         pairs = list(zip(answers[torch.float64, True], answers[torch.float32, True]))
         floor = 0.01 * max(np.abs(a64).max() for a64, _ in pairs)  # tensors (nearly) zero by symmetry: rounding
         row["float32_deviation"] = max(  # largest |float32 - float64| over a crystal's largest float64 component

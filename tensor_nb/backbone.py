@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,19 +76,23 @@ class _OneHot(nn.Module):
         return data
 
 
+_BUILD_LOCK = threading.RLock()
+"Held while modules are built: `_building` changes process-wide defaults, so threads build one at a time."
+
 @contextmanager
 def _building(dtype: torch.dtype):
     "Build e3nn modules in `dtype` (e3nn bakes constants in at construction), without the einsum optimisation."
     import e3nn
 
-    default, optimize = torch.get_default_dtype(), e3nn.get_optimization_defaults()["optimize_einsums"]
-    torch.set_default_dtype(dtype)
-    e3nn.set_optimization_defaults(optimize_einsums=False)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(default)
-        e3nn.set_optimization_defaults(optimize_einsums=optimize)
+    with _BUILD_LOCK:
+        default, optimize = torch.get_default_dtype(), e3nn.get_optimization_defaults()["optimize_einsums"]
+        torch.set_default_dtype(dtype)
+        e3nn.set_optimization_defaults(optimize_einsums=False)
+        try:
+            yield
+        finally:
+            torch.set_default_dtype(default)
+            e3nn.set_optimization_defaults(optimize_einsums=optimize)
 
 
 @lru_cache(maxsize=None)

@@ -14,7 +14,7 @@ from scipy.constants import electron_volt, elementary_charge, epsilon_0
 from torch import nn
 from tqdm.auto import tqdm
 
-from .backbone import _checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits, orbit_edges
+from .backbone import _BUILD_LOCK, _checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits, orbit_edges
 from .backbone import sevennet_graph, sevennet_modules
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
@@ -62,12 +62,17 @@ class SevenNetEnergy(nn.Module):
         return data[KEY.PRED_TOTAL_ENERGY]
 
 @lru_cache(maxsize=None)
-def _energy_model(name: str) -> SevenNetEnergy:
-    "One frozen potential per process."
+def _potential(name: str) -> SevenNetEnergy:
+    "The frozen potential `name`, built once per process."
     model = SevenNetEnergy(name).eval()
     for p in model.parameters():
         p.requires_grad_(False)
     return model
+
+def _energy_model(name: str) -> SevenNetEnergy:
+    "The frozen potential `name`, built once also when threads ask for it together (`_on_each_core`)."
+    with _BUILD_LOCK:
+        return _potential(name)
 
 # %% ../nbs/07c_potential.ipynb
 STRAIN_STEP = 1e-4
@@ -332,8 +337,8 @@ def ionic_dielectric(eps, eps_inf, born: list, structures: list, weight: float, 
                                f"structures, got {eps.shape}, {eps_inf.shape} and {len(born)}")
     check_range(weight, "ionic weight", 0, 1)
     out, stable = eps.copy(), np.zeros(n, dtype=bool)
-    for i, s in enumerate(tqdm(structures, desc=f"{potential} force constants", unit="crystal", disable=not progress)):
-        phi, lam = force_constants(s, potential)
+    found = _on_each_core(lambda s: force_constants(s, potential), structures, f"{potential} force constants", progress)
+    for i, (s, (phi, lam)) in enumerate(zip(structures, found)):
         stable[i] = not (optical_modes(phi)[0] <= 0).any()  # a one-atom cell has no optical mode: stable
         if stable[i]:
             physics = eps_inf[i] + ionic_response(born[i], phi, lam, s.volume, floor)[0]

@@ -137,13 +137,38 @@ def test_relaxations_side_by_side_give_the_serial_values():
 
 def test_cached_bulk_moduli_load_no_potential(tmp_path, monkeypatch):
     "A crystal whose relaxed-ion K is cached costs no potential (loading one takes a second)."
-    from tensor_nb.potential import _energy_model
+    from tensor_nb.potential import _potential
 
     monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path))
     zno = example_structures()["ZnO"]
     k = bulk_modulus([zno], relaxed=True)
-    _energy_model.cache_clear()
-    assert bulk_modulus([zno], relaxed=True) == k and _energy_model.cache_info().currsize == 0
+    _potential.cache_clear()
+    assert bulk_modulus([zno], relaxed=True) == k and _potential.cache_info().currsize == 0
+
+
+def test_force_constants_side_by_side_build_one_potential(tmp_path, monkeypatch):
+    """`ionic_dielectric` computes several crystals' force constants in 2 Python threads, each of which may be the
+    first to ask for the potential: it is built once, under a lock (two threads building it at once failed with
+    'Float did not match Double': `_building` changes torch's default dtype), and the answers are the serial ones."""
+    import torch
+
+    from tensor_nb.potential import _on_each_core, _potential, force_constants
+
+    monkeypatch.setenv("TENSOR_NB_CACHE", str(tmp_path))
+    ex = example_structures()
+    crystals = [ex["NaCl"], ex["ZnO"], ex["BaTiO3"]]
+    serial = [force_constants(s, use_cache=False) for s in crystals]
+    before, dtype = torch.get_num_threads(), torch.get_default_dtype()
+    _potential.cache_clear()
+    try:
+        torch.set_num_threads(2)
+        found = _on_each_core(force_constants, crystals, "force constants", False)
+    finally:
+        torch.set_num_threads(before)
+    assert _potential.cache_info().misses == 1 and torch.get_default_dtype() == dtype
+    for got, want in zip(found, serial):
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def test_relaxed_bulk_modulus_of_a_supercell_is_the_crystals(data_dir):
