@@ -308,7 +308,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     4-5x as fast, but a K_VRH MAE of 10.1 instead of 7.3 GPa on the test split (see 'Elastic without the bulk prior').
     The shipped dielectric model gives crystals without polar optical modes the electronic permittivity (exact: their
     ionic part vanishes; see NONPOLAR_TASKS), and the others its answer mixed with the sum of its eps_inf and eps_ion
-    heads (the card's `parts`, with the weight chosen on validation: 0.5, their mean)."""
+    heads (the card's `parts`, at the weight chosen on validation that the card keeps)."""
     check_name(output, "output", OUTPUTS)
     check_flag(symmetrize, "symmetrize")
     check_flag(spread, "spread")
