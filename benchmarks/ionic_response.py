@@ -26,12 +26,12 @@ import warnings
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from record import append_row, data_hash, git_commit, split_records
 from tensor_nb.cards import ASSETS
 from tensor_nb.metrics import tensor_metrics
-from tensor_nb.potential import POTENTIAL, MODE_FLOOR, force_constants, ionic_dielectric, ionic_response, optical_modes
+from tensor_nb.potential import POTENTIAL, MODE_FLOOR, _on_each_core, force_constants, ionic_dielectric, ionic_response
+from tensor_nb.potential import optical_modes
 from tensor_nb.prediction import predict
 from tensor_nb.symmetry import is_polar
 
@@ -71,7 +71,7 @@ def estimates(task: str, split: str, floor: float) -> tuple:
         model = np.stack(predict(structures, task, progress=False))
         electronic = (np.stack(predict(structures, "electronic_dielectric", progress=False)) if task == "dielectric"
                       else 0.0)
-    fcs = [force_constants(s) for s in tqdm(structures, desc=f"{split} force constants")]
+    fcs = _on_each_core(force_constants, structures, f"{split} force constants", True)  # one crystal per core
     part = 0 if task == "dielectric" else 1
     est = electronic + np.stack([ionic_response(z, *fc, s.volume, floor)[part]
                                  for s, z, fc in zip(structures, born, fcs)])
