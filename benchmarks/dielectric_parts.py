@@ -9,8 +9,8 @@ The two tasks are derived snapshots in a temporary data folder, registered for t
 validation and test splits of the dielectric task, the mean component MAE of the shipped model, of the sum of the
 two heads, of the shipped phonondb eps_inf model plus the ionic head, of the equal mean of the shipped model and
 the two heads, of the shipped model and that mean each blended with the SevenNet-0 ionic estimate as
-`predict(..., ionic=True)` does (the shipped card's weight), and of the trivial predictors; and the parts predicted
-for the example crystals. On the splits, "shipped" is the shipped model file alone, without parts shipped beside it;
+`predict(..., ionic=True)` does (the shipped card's weight, if it has one), and of the trivial predictors; and the
+parts predicted for the example crystals. On the splits, "shipped" is the shipped model file alone, without parts shipped beside it;
 for the examples, `predict`'s answer. Appends a row to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun
 the same command.
 
@@ -35,6 +35,7 @@ from ship_models import TEST_KEYS
 from tensor_nb import data as tensor_data
 from tensor_nb.cards import ASSETS, ionic_blend
 from tensor_nb.checkpoint import load_model
+from tensor_nb.errors import SettingError
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.potential import ionic_dielectric
 from tensor_nb.prediction import _part_tensors, predict
@@ -74,7 +75,10 @@ def main() -> None:
     part_of = {p: lambda s, p=p: _part_tensors(predict(s, f"dielectric_{p}_part", model_path=models[p], progress=False),
                                               SHIFT[p], "dielectric") for p in PARTS}
     row = {"commit": git_commit(), "date": time.strftime("%Y-%m-%d"), "wall_s": time.time() - t0}
-    blend = ionic_blend("dielectric")  # the shipped dielectric card's weight and soft-mode floor
+    try:  # the shipped dielectric card's weight and soft-mode floor; none on a card that ship_models.py just wrote
+        blend = ionic_blend("dielectric")
+    except SettingError:
+        blend = None
     train_mean = np.stack([r.tensor for r in split_records("dielectric", "train")]).mean(0)
     for split in ("val", "test"):
         records = split_records("dielectric", split)
@@ -88,9 +92,9 @@ def main() -> None:
                       "phonondb eps_inf + eps_ion head": eps_inf + ion,
                       "mean of shipped and eps_inf + eps_ion heads": mixes[0.5],
                       "mean": np.broadcast_to(train_mean, truth.shape), "zero": np.zeros_like(truth)}
-        physics = (eps_inf, predict(S, "born_charges", progress=False), S, blend["weight"], blend["floor_eV_per_A2"],
-                   blend["potential"])
-        for name in ("shipped", "mean of shipped and eps_inf + eps_ion heads"):
+        for name in ("shipped", "mean of shipped and eps_inf + eps_ion heads") if blend else ():
+            physics = (eps_inf, predict(S, "born_charges", progress=False), S, blend["weight"],
+                       blend["floor_eV_per_A2"], blend["potential"])
             candidates[f"{name}, ionic blend"] = ionic_dielectric(candidates[name], *physics)[0]
         row[split] = {k: tensor_metrics(v, truth, "dielectric")["mean_component_mae"] for k, v in candidates.items()}
         row[split]["weights"] = {str(w): tensor_metrics(mix, truth, "dielectric") for w, mix in mixes.items()}
