@@ -638,24 +638,29 @@ class BackboneModel(nn.Module):
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
         mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`). Each structure is
         first moved onto its exact symmetry (`exact_symmetric`), so that the orbit and inversion shortcuts apply.
-        `also`: more models on the same frozen backbone, read from the same features (run once): then the first
-        result is a list, this model's coefficients followed by theirs."""
-        if also and any(m.spec.name != self.spec.name or m.shells != self.shells or m.blocks is not None
-                        for m in (self, *also)):
-            raise SettingError("models read from one backbone run must share its frozen backbone and shell setting")
+        `also`: more models with frozen backbones, each distinct backbone run once for all the models on it (the
+        models on this model's backbone read its run): then the first result is a list, this model's coefficients
+        followed by theirs."""
+        if also and any(m.blocks is not None for m in (self, *also)):
+            raise SettingError("models read from shared backbone runs must have frozen backbones")
         structures = [exact_symmetric(s) for s in structures]
-        blocks = self._blocks_in(dtype)
-        g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
-        g["edge_vec"] = g["edge_vec"].to(dtype)
-        x = blocks(g, orbits=batch_orbits(structures))
-        x_inv = inverted_features(blocks, structures, x)
-        inputs = (*(with_shells(x, x_inv, structures) if self.shells else (x, x_inv)), g["batch"], len(structures),
-                  crystal_scalars(structures))
-        ys = [(m.to(dtype).members if members else m.to(dtype).forward)(*inputs) for m in (self, *also)]
+        runs = {}  # (backbone, shell setting) -> the inputs of the heads on it, and its features
+        for m in (self, *also):
+            if (key := (m.spec.name, m.shells)) not in runs:
+                blocks = m._blocks_in(dtype)
+                g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
+                g["edge_vec"] = g["edge_vec"].to(dtype)
+                x = blocks(g, orbits=batch_orbits(structures))
+                x_inv = inverted_features(blocks, structures, x)
+                runs[key] = ((*(with_shells(x, x_inv, structures) if m.shells else (x, x_inv)), g["batch"],
+                              len(structures), crystal_scalars(structures)), x, x_inv, g["batch"])
+        ys = [(m.to(dtype).members if members else m.to(dtype).forward)(*runs[m.spec.name, m.shells][0])
+              for m in (self, *also)]
         y = ys if also else ys[0]
         if not invariants:
             return y
-        return y, invariant_summary(x, x_inv, g["batch"], len(structures), self.spec.feature_irreps, norms=True)
+        _, x, x_inv, batch = runs[self.spec.name, self.shells]
+        return y, invariant_summary(x, x_inv, batch, len(structures), self.spec.feature_irreps, norms=True)
 
 # %% ../nbs/07a_backbone.ipynb
 def invariant_summary(x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
