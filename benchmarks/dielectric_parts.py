@@ -10,14 +10,14 @@ validation and test splits of the dielectric task, the mean component MAE of the
 two heads, of the shipped phonondb eps_inf model plus the ionic head, of the equal mean of the shipped model and
 the two heads, of the shipped model and that mean each blended with the SevenNet-0 ionic estimate as
 `predict(..., ionic=True)` does (the shipped card's weight, if it has one), and of the trivial predictors; and the
-parts predicted for the example crystals. On the splits, "shipped" is the shipped model file alone, without parts shipped beside it;
-for the examples, `predict`'s answer. Appends a row to benchmarks/results/dielectric_parts.jsonl. Resumable: rerun
-the same command.
+parts predicted for the example crystals. On the splits, "shipped" is the shipped model file alone, without parts
+shipped beside it; for the examples, `predict`'s answer. Appends a row to benchmarks/results/dielectric_parts.jsonl.
+Resumable: rerun the same command.
 
-With --ship, the two heads go into the package beside the shipped dielectric model as its parts, with the weight w
-of (1 - w) model + w (eps_inf + eps_ion) from PART_WEIGHTS with the lowest validation MAE, and the dielectric card
-gets them (`parts`) and their test metrics; `predict` then answers with the mix, reading all three from one backbone
-run (11_prediction). Run it after benchmarks/ship_models.py (which writes a new card) and before
+With --ship, the parts go into the package beside the shipped dielectric model, with the eps_inf source
+(EPS_INF) and the weight w of (1 - w) model + w (eps_inf + eps_ion) from PART_WEIGHTS with the lowest validation
+MAE, and the dielectric card gets them (`parts`) and their test metrics; `predict` then answers with the mix
+(11_prediction). Run it after benchmarks/ship_models.py (which writes a new card) and before
 benchmarks/ionic_response.py --task dielectric --ship (whose blend is chosen for the mix).
 
     python benchmarks/dielectric_parts.py [--runs ../runs/dielectric_parts] [--ship]   # ~25 min on 2 cores
@@ -48,6 +48,9 @@ SHIFT = {"electronic": 0.0, "ionic": 2.0}
 EXAMPLES = ("Si", "NaCl", "ZnO", "alpha-quartz", "BaTiO3")
 PART_WEIGHTS = (0.0, 0.5, 1.0)
 "Candidate weights w of the parts' sum beside the model (0: the model alone; 0.5: their equal mean)."
+EPS_INF = {"head": None, "phonondb": "electronic_dielectric"}
+"""Where the sum's eps_inf comes from: the eps_inf head trained here, or the shipped model of that task (phonondb),
+read from its own backbone run (`forward_structures(also=...)`, 07a_backbone)."""
 
 
 def part_records(records: list, part: str) -> list[dict]:
@@ -86,52 +89,70 @@ def main() -> None:
         ion = part_of["ionic"](S)
         shipped = predict(S, "dielectric", model_path=ASSETS / "dielectric.pt", progress=False)  # without parts
         parts = part_of["electronic"](S) + ion
-        mixes = {w: (1 - w) * shipped + w * parts for w in PART_WEIGHTS}  # 0.5: the mean of the model and the heads
-        eps_inf = predict(S, "electronic_dielectric", progress=False)  # the shipped phonondb model
+        eps_inf = predict(S, EPS_INF["phonondb"], progress=False)
+        sums = {"head": parts, "phonondb": eps_inf + ion}
+        mixes = {(src, w): (1 - w) * shipped + w * total for src, total in sums.items() for w in PART_WEIGHTS}
         candidates = {"shipped": shipped, "eps_inf + eps_ion heads": parts,
                       "phonondb eps_inf + eps_ion head": eps_inf + ion,
-                      "mean of shipped and eps_inf + eps_ion heads": mixes[0.5],
+                      "mean of shipped and eps_inf + eps_ion heads": mixes["head", 0.5],
                       "mean": np.broadcast_to(train_mean, truth.shape), "zero": np.zeros_like(truth)}
         for name in ("shipped", "mean of shipped and eps_inf + eps_ion heads") if blend else ():
             physics = (eps_inf, predict(S, "born_charges", progress=False), S, blend["weight"],
                        blend["floor_eV_per_A2"], blend["potential"])
             candidates[f"{name}, ionic blend"] = ionic_dielectric(candidates[name], *physics)[0]
         row[split] = {k: tensor_metrics(v, truth, "dielectric")["mean_component_mae"] for k, v in candidates.items()}
-        row[split]["weights"] = {str(w): tensor_metrics(mix, truth, "dielectric") for w, mix in mixes.items()}
-        print(split, {k: round(v, 4) for k, v in row[split].items() if k != "weights"}, flush=True)
+        for src in EPS_INF:  # "weights": with the eps_inf head, as before the phonondb model was a candidate
+            row[split]["weights" + ("" if src == "head" else f"_{src}")] = {
+                str(w): tensor_metrics(mixes[src, w], truth, "dielectric") for w in PART_WEIGHTS}
+        print(split, {k: round(v, 4) for k, v in row[split].items() if not k.startswith("weights")}, flush=True)
     row["examples"] = {name: {"shipped": float(np.trace(predict(name, "dielectric"))) / 3,
                               **{p: float(np.trace(f(name))) / 3 for p, f in part_of.items()}} for name in EXAMPLES}
     print(json.dumps(row["examples"]))
-    weight = min(PART_WEIGHTS, key=lambda w: row["val"]["weights"][str(w)]["mean_component_mae"])
-    row["weight_chosen_on_val"] = weight
+    src, weight = min(((src, w) for src in EPS_INF for w in PART_WEIGHTS), key=lambda c: weights(row, "val", *c)[
+        "mean_component_mae"])
+    row["weight_chosen_on_val"], row["eps_inf_chosen_on_val"] = weight, src
     append_row("dielectric_parts.jsonl", row)
     if args.ship:
-        ship(models, weight, row)
+        ship(models, src, weight, row)
 
 
-def ship(models: dict, weight: float, row: dict) -> None:
-    """Copy the part models beside the shipped dielectric model and write them, `weight`, the mix's test metrics and
-    the parameters of all three into its card."""
+def weights(row: dict, split: str, src: str, weight: float) -> dict:
+    "The metrics of (1 - weight) model + weight (eps_inf from `src` + eps_ion head) on `split` in a result row."
+    return row[split]["weights" + ("" if src == "head" else f"_{src}")][str(weight)]
+
+
+def ship(models: dict, src: str, weight: float, row: dict) -> None:
+    """Copy the part models beside the shipped dielectric model (the eps_inf head only if `src` is "head"; else the
+    shipped model EPS_INF[src] is the part) and write them, `weight`, the mix's test metrics and the parameters of
+    all three into its card."""
     path = ASSETS / "dielectric.json"
     card = json.loads(path.read_text())
+    files = {part: f"dielectric_{part}_part.pt" for part in models}
+    if src != "head":
+        (ASSETS / files["electronic"]).unlink(missing_ok=True)
+        files["electronic"] = f"{EPS_INF[src]}.pt"
     for part, model in models.items():
-        shutil.copyfile(model, ASSETS / f"dielectric_{part}_part.pt")
-    metric = lambda split: row[split]["weights"][str(weight)]["mean_component_mae"]
+        if files[part].startswith("dielectric_"):
+            shutil.copyfile(model, ASSETS / files[part])
+    metric = lambda split: weights(row, split, src, weight)["mean_component_mae"]
+    trained_on = {"electronic": "mp_dielectric, electronic" if src == "head" else f"the shipped {EPS_INF[src]} model",
+                  "ionic": "mp_dielectric, total - electronic"}
     card["parts"] = {
         "weight": weight, "commit": row["commit"],
-        "models": [{"part": part, "file": f"dielectric_{part}_part.pt", "shift": SHIFT[part],
-                    "trained_on": f"mp_dielectric, {'electronic' if part == 'electronic' else 'total - electronic'}"}
+        "models": [{"part": part, "file": files[part], "shift": SHIFT[part], "trained_on": trained_on[part]}
                    for part in models],
-        "selected_by": f"lowest validation mean component MAE of (1 - w) model + w (eps_inf + eps_ion heads), w in "
-                       f"{PART_WEIGHTS} (benchmarks/dielectric_parts.py)",
+        "selected_by": "lowest validation mean component MAE of (1 - w) model + w (eps_inf + eps_ion head), eps_inf "
+                       f"from a head or the shipped {EPS_INF['phonondb']} model, w in {PART_WEIGHTS} "
+                       "(benchmarks/dielectric_parts.py)",
         **{split: {"mix": metric(split), "model_alone": row[split]["shipped"]} for split in ("val", "test")}}
-    test = row["test"]["weights"][str(weight)]
+    test = weights(row, "test", src, weight)
     card["test"] = {k: test[k] for k in TEST_KEYS if k in test}
     count = lambda path: sum(p.numel() for p in load_model(path).model.parameters())
-    card["parts"]["parameters"] = {part: count(m) for part, m in models.items()}
+    card["parts"]["parameters"] = {part: count(ASSETS / files[part]) for part in models}
     card["parameters"] = count(ASSETS / "dielectric.pt") + sum(card["parts"]["parameters"].values())  # all three
     path.write_text(json.dumps(card, indent=1) + "\n")
-    print(f"shipped the parts, weight {weight}: test {metric('test'):.4g} (model alone {row['test']['shipped']:.4g})")
+    print(f"shipped the parts (eps_inf: {src}), weight {weight}: test {metric('test'):.4g} (model alone "
+          f"{row['test']['shipped']:.4g})")
 
 
 if __name__ == "__main__":
