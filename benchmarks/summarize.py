@@ -296,7 +296,7 @@ def main() -> None:
         "of the MP labels (`benchmarks/dielectric_parts.py`): mean component MAE of the total, newest run; the",
         "ionic blend is `predict(..., ionic=True)`'s (the shipped card's weight, on crystals SevenNet-0 finds",
         "stable); 'shipped' is the shipped model file alone. Since `--ship`, `predict` answers with the model and the",
-        "heads mixed at the weight chosen on validation (below; 0.5: their mean). And the trace / 3 of the parts for",
+        "parts mixed as chosen on validation (below; 0.5: their mean). And the trace / 3 of the parts' heads for",
         "the example crystals (there 'shipped' is `predict`'s answer).",
         "",
         "| split | " + " | ".join(HEADERS.get(key, key) for key in DIELECTRIC_PARTS) + " | commit |",
@@ -305,10 +305,15 @@ def main() -> None:
     for r in rows("dielectric_parts.jsonl")[-1:]:
         for split in ("val", "test"):
             m = r[split]
-            lines.append(f"| {split} | " + " | ".join(f"{m[key]:.4g}" for key in DIELECTRIC_PARTS)
+            lines.append(f"| {split} | " + " | ".join(f"{m[key]:.4g}" if key in m else "-" for key in DIELECTRIC_PARTS)
                          + f" | {r['commit']} |")
         if "weight_chosen_on_val" in r:
-            lines += ["", f"Weight of the heads chosen on validation: {r['weight_chosen_on_val']:g}."]
+            src, w = r.get("eps_inf_chosen_on_val", "head"), r["weight_chosen_on_val"]
+            mix = {split: r[split]["weights" + ("" if src == "head" else f"_{src}")][str(w)]["mean_component_mae"]
+                   for split in ("val", "test")}
+            source = {"head": "its head", "phonondb": "the electronic_dielectric model"}[src]
+            lines += ["", f"Weight of the parts chosen on validation: {w:g}, eps_inf from {source}: validation "
+                          f"{mix['val']:.4g}, test {mix['test']:.4g}."]
         lines += ["", "| example | shipped | eps_inf head | eps_ion head |", "|---|---|---|---|"]
         lines += [f"| {name} | {e['shipped']:.3g} | {e['electronic']:.3g} | {e['ionic']:.3g} |"
                   for name, e in r["examples"].items()]
