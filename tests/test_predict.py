@@ -371,9 +371,10 @@ def test_predict_matches_the_evaluation_behind_the_card(task):
     expected = model_tensors(coeffs, loaded.meta)
     if parts := prediction._parts(loaded, task, None):  # predict's mix with the part models (11_prediction)
         rows = list(range(len(structures)))
-        total = sum(prediction._part_tensors(model_tensors(evaluated_coefficients(m.model, inputs, structures, m.scaler,
-                                                                                 rows), m.meta), shift, task)
-                    for m, shift in parts["models"])
+        own = lambda m: BackboneInputs(structures, m.meta["backbone"], progress=False, shells=m.model.shells)
+        total = sum(prediction._part_tensors(model_tensors(evaluated_coefficients(m.model, own(m), structures,
+                                                                                 m.scaler, rows), m.meta), shift, task)
+                    for m, shift in parts["models"])  # each part on its own backbone's features
         expected = (1 - parts["weight"]) * expected + parts["weight"] * total
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
