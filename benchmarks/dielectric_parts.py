@@ -101,9 +101,9 @@ def main() -> None:
                        blend["floor_eV_per_A2"], blend["potential"])
             candidates[f"{name}, ionic blend"] = ionic_dielectric(candidates[name], *physics)[0]
         row[split] = {k: tensor_metrics(v, truth, "dielectric")["mean_component_mae"] for k, v in candidates.items()}
-        for src in EPS_INF:  # "weights": with the eps_inf head, as before the phonondb model was a candidate
-            row[split]["weights" + ("" if src == "head" else f"_{src}")] = {
-                str(w): tensor_metrics(mixes[src, w], truth, "dielectric") for w in PART_WEIGHTS}
+        for src in EPS_INF:
+            row[split][_weights_key(src)] = {str(w): tensor_metrics(mixes[src, w], truth, "dielectric")
+                                             for w in PART_WEIGHTS}
         print(split, {k: round(v, 4) for k, v in row[split].items() if not k.startswith("weights")}, flush=True)
     row["examples"] = {name: {"shipped": float(np.trace(predict(name, "dielectric"))) / 3,
                               **{p: float(np.trace(f(name))) / 3 for p, f in part_of.items()}} for name in EXAMPLES}
@@ -111,14 +111,20 @@ def main() -> None:
     src, weight = min(((src, w) for src in EPS_INF for w in PART_WEIGHTS), key=lambda c: weights(row, "val", *c)[
         "mean_component_mae"])
     row["weight_chosen_on_val"], row["eps_inf_chosen_on_val"] = weight, src
+    row["mix"] = {split: weights(row, split, src, weight)["mean_component_mae"] for split in ("val", "test")}
     append_row("dielectric_parts.jsonl", row)
     if args.ship:
         ship(models, src, weight, row)
 
 
+def _weights_key(src: str) -> str:
+    "Where a result row keeps the mixes with eps_inf from `src` (`weights`: the head's, as in older rows)."
+    return "weights" if src == "head" else f"weights_{src}"
+
+
 def weights(row: dict, split: str, src: str, weight: float) -> dict:
     "The metrics of (1 - weight) model + weight (eps_inf from `src` + eps_ion head) on `split` in a result row."
-    return row[split]["weights" + ("" if src == "head" else f"_{src}")][str(weight)]
+    return row[split][_weights_key(src)][str(weight)]
 
 
 def ship(models: dict, src: str, weight: float, row: dict) -> None:
@@ -134,7 +140,6 @@ def ship(models: dict, src: str, weight: float, row: dict) -> None:
     for part, model in models.items():
         if files[part].startswith("dielectric_"):
             shutil.copyfile(model, ASSETS / files[part])
-    metric = lambda split: weights(row, split, src, weight)["mean_component_mae"]
     trained_on = {"electronic": "mp_dielectric, electronic" if src == "head" else f"the shipped {EPS_INF[src]} model",
                   "ionic": "mp_dielectric, total - electronic"}
     card["parts"] = {
@@ -144,14 +149,14 @@ def ship(models: dict, src: str, weight: float, row: dict) -> None:
         "selected_by": "lowest validation mean component MAE of (1 - w) model + w (eps_inf + eps_ion head), eps_inf "
                        f"from a head or the shipped {EPS_INF['phonondb']} model, w in {PART_WEIGHTS} "
                        "(benchmarks/dielectric_parts.py)",
-        **{split: {"mix": metric(split), "model_alone": row[split]["shipped"]} for split in ("val", "test")}}
+        **{split: {"mix": row["mix"][split], "model_alone": row[split]["shipped"]} for split in ("val", "test")}}
     test = weights(row, "test", src, weight)
     card["test"] = {k: test[k] for k in TEST_KEYS if k in test}
     count = lambda path: sum(p.numel() for p in load_model(path).model.parameters())
     card["parts"]["parameters"] = {part: count(ASSETS / files[part]) for part in models}
     card["parameters"] = count(ASSETS / "dielectric.pt") + sum(card["parts"]["parameters"].values())  # all three
     path.write_text(json.dumps(card, indent=1) + "\n")
-    print(f"shipped the parts (eps_inf: {src}), weight {weight}: test {metric('test'):.4g} (model alone "
+    print(f"shipped the parts (eps_inf: {src}), weight {weight}: test {row['mix']['test']:.4g} (model alone "
           f"{row['test']['shipped']:.4g})")
 
 

@@ -308,12 +308,11 @@ def main() -> None:
             lines.append(f"| {split} | " + " | ".join(f"{m[key]:.4g}" if key in m else "-" for key in DIELECTRIC_PARTS)
                          + f" | {r['commit']} |")
         if "weight_chosen_on_val" in r:
-            src, w = r.get("eps_inf_chosen_on_val", "head"), r["weight_chosen_on_val"]
-            mix = {split: r[split]["weights" + ("" if src == "head" else f"_{src}")][str(w)]["mean_component_mae"]
-                   for split in ("val", "test")}
-            source = {"head": "its head", "phonondb": "the electronic_dielectric model"}[src]
-            lines += ["", f"Weight of the parts chosen on validation: {w:g}, eps_inf from {source}: validation "
-                          f"{mix['val']:.4g}, test {mix['test']:.4g}."]
+            src = r.get("eps_inf_chosen_on_val", "head")
+            source = "its head" if src == "head" else "the electronic_dielectric model"
+            figures = f": validation {r['mix']['val']:.4g}, test {r['mix']['test']:.4g}" if "mix" in r else ""
+            lines += ["", f"Weight of the parts chosen on validation: {r['weight_chosen_on_val']:g}, eps_inf from "
+                          f"{source}{figures}."]
         lines += ["", "| example | shipped | eps_inf head | eps_ion head |", "|---|---|---|---|"]
         lines += [f"| {name} | {e['shipped']:.3g} | {e['electronic']:.3g} | {e['ionic']:.3g} |"
                   for name, e in r["examples"].items()]
