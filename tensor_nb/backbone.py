@@ -638,28 +638,31 @@ class BackboneModel(nn.Module):
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
         mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`). Each structure is
         first moved onto its exact symmetry (`exact_symmetric`), so that the orbit and inversion shortcuts apply.
-        `also`: more models with frozen backbones, each distinct backbone run once for all the models on it (the
-        models on this model's backbone read its run): then the first result is a list, this model's coefficients
-        followed by theirs."""
+        `also`: more models with frozen backbones, each distinct backbone run once for all the models on it (shell
+        harmonics, where asked for, added once per backbone): then the first result is a list, this model's
+        coefficients followed by theirs."""
         if also and any(m.blocks is not None for m in (self, *also)):
             raise SettingError("models read from shared backbone runs must have frozen backbones")
         structures = [exact_symmetric(s) for s in structures]
-        runs = {}  # (backbone, shell setting) -> the inputs of the heads on it, and its features
+        features, inputs = {}, {}  # backbone -> (x, x_inv, batch); (backbone, shell setting) -> the heads' inputs
         for m in (self, *also):
-            if (key := (m.spec.name, m.shells)) not in runs:
+            name = m.spec.name
+            if name not in features:
                 blocks = m._blocks_in(dtype)
                 g = batch_graphs([sevennet_graph(s, blocks.type_map, blocks.cutoff) for s in structures])
                 g["edge_vec"] = g["edge_vec"].to(dtype)
                 x = blocks(g, orbits=batch_orbits(structures))
-                x_inv = inverted_features(blocks, structures, x)
-                runs[key] = ((*(with_shells(x, x_inv, structures) if m.shells else (x, x_inv)), g["batch"],
-                              len(structures), crystal_scalars(structures)), x, x_inv, g["batch"])
-        ys = [(m.to(dtype).members if members else m.to(dtype).forward)(*runs[m.spec.name, m.shells][0])
+                features[name] = (x, inverted_features(blocks, structures, x), g["batch"])
+            if (name, m.shells) not in inputs:
+                x, x_inv, batch = features[name]
+                inputs[name, m.shells] = (*(with_shells(x, x_inv, structures) if m.shells else (x, x_inv)), batch,
+                                          len(structures), crystal_scalars(structures))
+        ys = [(m.to(dtype).members if members else m.to(dtype).forward)(*inputs[m.spec.name, m.shells])
               for m in (self, *also)]
         y = ys if also else ys[0]
         if not invariants:
             return y
-        _, x, x_inv, batch = runs[self.spec.name, self.shells]
+        x, x_inv, batch = features[self.spec.name]
         return y, invariant_summary(x, x_inv, batch, len(structures), self.spec.feature_irreps, norms=True)
 
 # %% ../nbs/07a_backbone.ipynb
