@@ -61,17 +61,27 @@ def part_records(records: list, part: str) -> list[dict]:
         for r in records]
 
 
-def main() -> None:
-    args = experiment_args(__doc__, "dielectric_parts", {"ship": "ship the heads as the dielectric model's parts"})
+def register_parts() -> None:
+    "Register the parts' tasks (dielectric_<part>_part) and their derived snapshots for this process."
     records = list(tensor_data.read_records(next(tensor_data.data_dir().glob("mp_dielectric.jsonl*"))))
     derived_data("dielectric_parts_", {f"mp_dielectric_{p}.jsonl.gz": part_records(records, p) for p in PARTS},
                  [tensor_data.Task(f"dielectric_{p}_part", f"mp_dielectric_{p}", "dielectric_tensor.total",
                                    "dielectric", "structure") for p in PARTS])
-    t0, models = time.time(), {}
+
+
+def part_run(runs: str, part: str) -> tuple[TrainConfig, Path]:
+    "The training config of a part (the shipped dielectric model's settings) and its run folder under `runs`."
     shipped_config = json.loads((ASSETS / "dielectric.json").read_text())["training"]["config"]
+    cfg = TrainConfig(**{**shipped_config, "task": f"dielectric_{part}_part"})
+    return cfg, Path(runs) / f"{cfg.model}_{part}_{cfg.seed}"
+
+
+def main() -> None:
+    args = experiment_args(__doc__, "dielectric_parts", {"ship": "ship the heads as the dielectric model's parts"})
+    register_parts()
+    t0, models = time.time(), {}
     for part in PARTS:  # the shipped model's settings: its backbone, heads, seed, target and loss
-        cfg = TrainConfig(**{**shipped_config, "task": f"dielectric_{part}_part"})
-        run = Path(args.runs) / f"{cfg.model}_{part}_{cfg.seed}"
+        cfg, run = part_run(args.runs, part)
         res = train(cfg, run, progress=True)
         models[part] = run / "model.pt"
         print(f"{part}: val {res['val']['mean_component_mae']:.4g}, test {res['test']['mean_component_mae']:.4g}")

@@ -91,12 +91,17 @@ def reship(path: str, loaded, meta: dict, test: dict, **card_fields) -> None:
     print(f"shipped: {path} and {card_path.name}")
 
 
+def card_baselines(baselines: dict) -> dict:
+    "A model card's trivial predictors from a run's `baselines` (results.json): test MAE of each, per component too."
+    return {**{name: m["mean_component_mae"] for name, m in baselines.items()},
+            "mean_component_mae": baselines["mean"]["component_mae"]}
+
+
 def card_for(task: str, best: dict, candidates: list) -> dict:
     "The model card of a shipped run (see the keys below); read with `tensor_nb.prediction.shipped_models`."
     t = get_task(task)
     meta = load_model(Path(best["run_dir"]) / "model.pt").meta
     domain = meta.get("domain", {})
-    b = best["baselines"]
     card = {
         "task": task,
         "kind": t.kind,
@@ -123,10 +128,7 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
             "split": "70/15/15 by material id, stratified by crystal system, hashed order",
         },
         "test": {k: best["test"][k] for k in TEST_KEYS if k in best["test"]},
-        "baselines": {
-            **{name: m["mean_component_mae"] for name, m in b.items()},
-            "mean_component_mae": b["mean"]["component_mae"],
-        },
+        "baselines": card_baselines(best["baselines"]),
         "domain": {
             "elements": len(domain.get("elements", [])),
             "decision": "warns for elements absent from the training crystals; for cells with a vacuum gap wider than "

@@ -88,6 +88,7 @@ def models_table(cards: dict[str, dict] | None = None) -> str:
         model += log if c.get("log_target") else ""
         shells = c.get("training", {}).get("config", {}).get("model_kw", {}).get("shells")
         model += ", + shell harmonics" if shells else ""
+        model += ", refit on train + val" if c.get("training", {}).get("refit") else ""  # benchmarks/refit.py
         model += f", {parts_label(c['parts'])}" if c.get("parts") else ""  # predict's mix (11_prediction)
         kg = (f"{c['test']['k_vrh_mae']:.1f} / {c['test']['g_vrh_mae']:.1f}{unit}" if "k_vrh_mae" in c["test"]
               else "-")

@@ -76,6 +76,7 @@ class TrainConfig:
     moduli_weight: float = 0.0    # elastic: weight of the auxiliary K_VRH/G_VRH loss on extra crystals (see below)
     bulk_prior: bool = False      # elastic: blend K_V with a potential's bulk modulus after training (07c_potential)
     log_target: bool = False      # dielectric, elastic: learn log(eps - 1) or log(C) (03b_spd)
+    refit_epochs: int = 0         # > 0: train on training + validation crystals for this many epochs (see below)
 
     def key(self) -> str:
         """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
@@ -101,6 +102,7 @@ class TrainConfig:
         check_range(self.patience, "patience", 1, integer=True)
         check_range(self.grad_clip, "gradient clip", 0, low_open=True)
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
+        check_range(self.refit_epochs, "refit epochs", 0, self.epochs, integer=True)
         check_seed(self.seed)
         for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target"):
             check_flag(getattr(self, flag), flag)
@@ -115,6 +117,8 @@ class TrainConfig:
             raise SettingError(f"log_target applies to {', '.join(SPD_KINDS)} tasks only, not {self.task!r}")
         if self.log_target and self.bulk_prior:
             raise SettingError("bulk_prior blends linear predictions: it cannot be combined with log_target")
+        if self.refit_epochs and self.bulk_prior:
+            raise SettingError("bulk_prior chooses its weight on the validation crystals: a refit trains on them")
         fields = GraphSettings().as_dict()
         if not isinstance(self.graph, dict) or set(self.graph) - set(fields):
             raise SettingError(f"graph must be a dict of GraphSettings fields ({', '.join(fields)}), "
@@ -147,7 +151,7 @@ class TrainConfig:
                 "log_floor": SPD_FLOOR[kind] if self.log_target else 0.0}
 
 _LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0,
-                  "log_target": False}
+                  "log_target": False, "refit_epochs": 0}
 _EVALUATION_OPTIONS = ("bulk_prior",)
 
 # %% ../nbs/08_train.ipynb
@@ -493,6 +497,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
     tr, va, te = ([idx[m] for m in ids] for ids in (train_ids, data.splits["val"], data.splits["test"]))
     if not (tr and va and te):
         raise SettingError(f"{config.task}: empty split (train {len(tr)}, val {len(va)}, test {len(te)})")
+    fit = tr + va if config.refit_epochs else tr  # the crystals the weights learn from (a refit: validation too)
     torch.manual_seed(config.seed)
     meta = config.meta(data.kind, data.per_atom)
     model = build_from_meta(meta)
@@ -500,9 +505,9 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         load_encoder(model, config.init_encoder, config.freeze_encoder)
     inputs = model_inputs(config, data, model, progress and rank == 0)
     if config.backbone:  # input normalisation of the head, from the training crystals
-        model.fit_normalisation(torch.cat([inputs.feats[i]["x"] for i in tr]), inputs.scalars[tr])
+        model.fit_normalisation(torch.cat([inputs.feats[i]["x"] for i in fit]), inputs.scalars[fit])
     targets = log_targets(data) if config.log_target else data.targets
-    scaler = IrrepScaler.fit(targets[data.rows(tr)], data.kind, config.target_scale, center=not data.per_atom)
+    scaler = IrrepScaler.fit(targets[data.rows(fit)], data.kind, config.target_scale, center=not data.per_atom)
     y = scaler.transform(targets)
     extra = moduli_data(config, data, model, progress and rank == 0) if config.moduli_weight else None
     out.mkdir(parents=True, exist_ok=True)
@@ -510,7 +515,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
-    steps_per_epoch = math.ceil(len(tr) / config.batch_size)
+    steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
     loss_fn = LOSSES[config.loss]()
@@ -524,7 +529,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         best_weights = copy.deepcopy(model.state_dict())
     t_start = time.time()
     bar = tqdm(
-        range(state["epoch"], config.epochs),
+        range(state["epoch"], config.refit_epochs or config.epochs),
         desc=f"{config.model}/{config.task}",
         disable=not progress or state["done"] or rank > 0,
     )
@@ -533,7 +538,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
             break
         model.train()
         t_epoch = time.time()
-        order = torch.randperm(len(tr), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        order = torch.randperm(len(fit), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
         if extra is not None:
             extra_order = torch.randperm(len(extra.ids), generator=torch.Generator().manual_seed(config.seed + epoch))
         total = 0.0
@@ -542,7 +547,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
                 g["lr"] = config.lr * lr_factor(
                     epoch * steps_per_epoch + b, config.warmup_epochs * steps_per_epoch, total_steps
                 )
-            batch = [tr[i] for i in order[b * config.batch_size : (b + 1) * config.batch_size].tolist()]
+            batch = [fit[i] for i in order[b * config.batch_size : (b + 1) * config.batch_size].tolist()]
             if len(batch) < world:  # a last batch too small to split across processes
                 continue
             mine = batch[rank::world]
@@ -560,16 +565,17 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
             total += float(loss.detach()) * len(mine) * world
         val = float(loss_fn(predict_coefficients(model, inputs, va), y[data.rows(va)]))
         _check_finite(val, "validation loss", config, epoch)
-        state["history"].append({"epoch": epoch, "train_loss": total / len(tr), "val_loss": val,
+        state["history"].append({"epoch": epoch, "train_loss": total / len(fit), "val_loss": val,
                                  "seconds": round(time.time() - t_epoch, 2)})
-        if val < state["best_val"]:
+        if val < state["best_val"] or config.refit_epochs:  # a refit keeps its last epoch
             state.update(best_val=val, best_epoch=epoch, bad_epochs=0)
             best_weights = copy.deepcopy(model.state_dict())
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch + 1
-        state["done"] = state["bad_epochs"] >= config.patience or state["epoch"] >= config.epochs
-        bar.set_postfix(train=f"{total / len(tr):.3f}", val=f"{val:.3f}")
+        state["done"] = state["epoch"] >= (config.refit_epochs or config.epochs) or (
+            not config.refit_epochs and state["bad_epochs"] >= config.patience)
+        bar.set_postfix(train=f"{total / len(fit):.3f}", val=f"{val:.3f}")
         if rank == 0:
             _save(
                 ckpt_path,
@@ -586,11 +592,12 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
     model.load_state_dict(best_weights)
     prior = fit_bulk_prior(model, inputs, data, scaler, va, progress and rank == 0) if config.bulk_prior else None
     (val_metrics, _), (test_metrics, baselines) = (
-        evaluate(model, inputs, data, scaler, rows, tr, prior, meta) for rows in (va, te))
+        evaluate(model, inputs, data, scaler, rows, fit, prior, meta) for rows in (va, te))
     results = {
         "config": asdict(config),
         "parameters": count_parameters(model),
-        "n_train": len(tr),
+        "n_train": len(fit),
+        "validation_in_training": bool(config.refit_epochs),
         "n_moduli": len(extra.ids) if extra is not None else 0,
         "n_val": len(va),
         "n_test": len(te),
