@@ -463,6 +463,9 @@ def test_task_names_never_become_paths(task):
         (["train", "--task", "dielectric", "--model-kw", '{"width": 3}'], "do not fit model"),
         (["train", "--task", "dielectric", "--model", "cgcnn", "--model-kw", '{"hidden": 1000000000}'], "<= 1024"),
         (["train", "--task", "nope"], "task 'nope'"),
+        (["train", "--task", "dielectric", "--epochs", "5", "--refit-epochs", "6"],
+         "refit epochs must be >= 0 and <= 5"),
+        (["train", "--task", "dielectric", "--refit-epochs", "-1"], "refit epochs must be >= 0"),
         (["transfer", "elastic", "foo"], "task 'foo'"),
         (["transfer", "elastic", "dielectric", "--mode", "thaw"], "transfer mode"),
         (["transfer", "elastic", "elastic"], "names each task once"),
@@ -698,6 +701,7 @@ def test_kind_names(kind):
     ({"model_kw": {"cutoff": "x"}}, "cutoff"),  # failed in the first batch
     ({"model": "seconv", "model_kw": {"cutoff": -1}}, "cutoff"),  # trained with a radial basis of zeros
     ({"model": "chgcnn", "model_kw": {"num_gaussians": 1}}, "num_gaussians"),  # failed in the first batch
+    ({"refit_epochs": 2.5}, "refit epochs must be an integer"), ({"refit_epochs": True}, "refit epochs"),
 ])
 def test_train_settings(fields, message):
     from tensor_nb.train import TrainConfig
