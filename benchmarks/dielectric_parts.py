@@ -18,7 +18,8 @@ With --ship, the parts go into the package beside the shipped dielectric model, 
 (EPS_INF) and the weight w of (1 - w) model + w (eps_inf + eps_ion) from PART_WEIGHTS with the lowest validation
 MAE, and the dielectric card gets them (`parts`) and their test metrics; `predict` then answers with the mix
 (11_prediction). Run it after benchmarks/ship_models.py (which writes a new card) and before
-benchmarks/ionic_response.py --task dielectric --ship (whose blend is chosen for the mix).
+benchmarks/ionic_response.py --task dielectric --ship (whose blend is chosen for the mix); benchmarks/refit.py comes
+last.
 
     python benchmarks/dielectric_parts.py [--runs ../runs/dielectric_parts] [--ship]   # ~25 min on 2 cores
 """
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from record import append_row, derived_data, experiment_args, git_commit, split_records
-from ship_models import TEST_KEYS
+from ship_models import TEST_KEYS, refuse_refit
 from tensor_nb import data as tensor_data
 from tensor_nb.cards import ASSETS, ionic_blend
 from tensor_nb.checkpoint import load_model
@@ -78,6 +79,7 @@ def part_run(runs: str, part: str) -> tuple[TrainConfig, Path]:
 
 def main() -> None:
     args = experiment_args(__doc__, "dielectric_parts", {"ship": "ship the heads as the dielectric model's parts"})
+    refuse_refit("dielectric")
     register_parts()
     t0, models = time.time(), {}
     for part in PARTS:  # the shipped model's settings: its backbone, heads, seed, target and loss

@@ -173,6 +173,15 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
     return card
 
 
+def refuse_refit(task: str) -> None:
+    """Exit with one line if the shipped `task` model was refit on the validation crystals (benchmarks/refit.py): a
+    choice on validation figures needs the model before that."""
+    card = json.loads((ROOT / "tensor_nb" / "assets" / f"{task}.json").read_text())
+    if card.get("training", {}).get("refit"):
+        sys.exit(f"error: the shipped {task} model was refit on the validation crystals (benchmarks/refit.py); "
+                 f"ship the chosen run again first: benchmarks/ship_models.py --tasks {task}")
+
+
 def loadable(run: dict) -> bool:
     "Whether a run's model file exists and is in this version's format."
     try:
