@@ -31,6 +31,7 @@ from record import append_row, git_commit, split_records
 from ship_models import TEST_KEYS, card_baselines
 from summarize import latest_per_run, rows as result_rows
 from tensor_nb.cards import ASSETS, shipped_models
+from tensor_nb.checkpoint import load_model
 from tensor_nb.errors import SettingError, check_name
 from tensor_nb.metrics import tensor_metrics
 from tensor_nb.potential import ionic_dielectric
@@ -132,6 +133,7 @@ def ship(card: dict, files: dict, test: dict, row: dict, n_train: int, baselines
     card["test"] = {k: test[k] for k in TEST_KEYS if k in test}
     card["baselines"] = card_baselines(baselines)  # the training mean now of the training + validation crystals
     card["data"]["n_train"] = n_train
+    card["domain"]["elements"] = len(load_model(files["model"][0]).meta["domain"]["elements"])  # train + val now
     card["training"]["refit"] = {
         "what": "the chosen settings trained again on the training and validation crystals together for the chosen "
                 "run's best epoch + 1 (08_train); every choice was made before, on validation figures of the runs "

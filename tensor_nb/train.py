@@ -615,6 +615,8 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
     }
     if rank == 0:
         domain = training_domain(config.backbone, data, inputs, tr, va, progress)
+        if config.refit_epochs:  # the features' reference stays the training split's (see below); the elements grow
+            domain["elements"] = training_domain("", data, inputs, fit, va)["elements"]
         prior_meta = {"bulk_prior": prior} if prior else {}
         save_model(out / "model.pt", model, scaler, {**meta, "domain": domain, **prior_meta})
         atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())
