@@ -9,10 +9,11 @@ benchmarks/results/refit.jsonl. With --ship, the refit files replace the shipped
 figures and a `refit` entry (`training`); run the pipeline again from ship_models.py before choosing anything new,
 since a refit model has seen the validation crystals. Resumable: rerun the same command.
 
-    python benchmarks/refit.py --task electronic_dielectric --ship   # ~20 min on 2 cores
+    python benchmarks/refit.py --task electronic_dielectric --ship   # ~8 min on 2 cores; born_charges ~20 min
     python benchmarks/refit.py --task dielectric [--runs ../runs/dielectric_parts] [--ship]   # ~15 min
 
-Refit a model's parts' sources first (electronic_dielectric before dielectric): the mix's test figures read them.
+Refit the models that dielectric reads first (electronic_dielectric, born_charges): its test figures use them.
+Elastic is refused: its bulk prior's weight is chosen on the validation crystals.
 --runs is where dielectric_parts.py trained the parts; each refit goes into its source run's folder + "_refit".
 """
 
