@@ -87,7 +87,8 @@ def main() -> None:
                 a, o = refit(b)
                 files[p["part"]], epochs[p["part"]] = (o / "model.pt", p["file"]), a["config"]["refit_epochs"]
                 row["test"][f"{p['part']} part"] = {"before": b["test"]["mean_component_mae"],
-                                                    "refit": a["test"]["mean_component_mae"]}
+                                                    "refit": a["test"]["mean_component_mae"],
+                                                    "n_train": {"before": b["n_train"], "refit": a["n_train"]}}
         test = mixed_test(card, files, row)
     row["epochs"] = epochs
     append_row("refit.jsonl", row)
