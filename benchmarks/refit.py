@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dielectric_parts import EPS_INF, part_run, register_parts
+from dielectric_parts import part_run, register_parts
 from record import append_row, git_commit, split_records
 from ship_models import TEST_KEYS, card_baselines
 from summarize import latest_per_run, rows as result_rows
@@ -108,8 +108,8 @@ def mixed_test(card: dict, files: dict, row: dict) -> dict:
     for p in card["parts"]["models"]:
         if p["part"] in refit_of:
             tensors = predict(S, f"{card['task']}_{p['part']}_part", model_path=refit_of[p["part"]], progress=False)
-        else:
-            tensors = predict(S, EPS_INF["phonondb"], progress=False)
+        else:  # another shipped model, named by its file
+            tensors = predict(S, p["file"].removesuffix(".pt"), progress=False)
         if p["part"] == "electronic":
             eps_inf = tensors
         total = total + _part_tensors(tensors, p["shift"], card["kind"])

@@ -48,7 +48,7 @@ def parts_label(parts: dict) -> str:
     """How a model description names a card's `parts`, e.g. 'mixed with electronic_dielectric model + ionic head
     (weight 0.5)': a part that is another shipped model by its task, the others as heads."""
     task = lambda p: p["file"].removesuffix(".pt")
-    name = lambda p: f"{task(p)} model" if task(p) in shipped_models() else f"{p['part']} head"
+    name = lambda p: f"{task(p)} model" if (ASSETS / f"{task(p)}.json").exists() else f"{p['part']} head"
     return f"mixed with {' + '.join(map(name, parts['models']))} (weight {parts['weight']:g})"
 
 # %% ../nbs/11a_cards.ipynb

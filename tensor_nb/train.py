@@ -396,10 +396,12 @@ DOMAIN_SHRINKAGE = 0.1
 "Shrinkage of the summaries' covariance toward its mean variance (256 features, hundreds of training crystals)."
 
 def training_domain(backbone: str, data: TaskData, inputs, indices: list, held_out: list,
-                    progress: bool = True) -> dict:
+                    progress: bool = True, seen: list | None = None) -> dict:
     """What the training crystals (`indices`) cover, for a model file (see above); the distance threshold is the 99th
-    percentile of the held-out crystals `held_out` (the validation split)."""
-    domain = {"elements": sorted({e.symbol for i in indices for e in data.structures[i].composition})}
+    percentile of the held-out crystals `held_out` (the validation split). The elements are those of `seen` (default:
+    `indices`; a refit also learned from `held_out`, see below)."""
+    domain = {"elements": sorted({e.symbol for i in (indices if seen is None else seen)
+                                  for e in data.structures[i].composition})}
     if backbone:
         Z, Z_held = feature_summaries(inputs, indices), feature_summaries(inputs, held_out)
         mean = Z.mean(0)
@@ -614,9 +616,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         "log_floor": meta["log_floor"],
     }
     if rank == 0:
-        domain = training_domain(config.backbone, data, inputs, tr, va, progress)
-        if config.refit_epochs:  # the features' reference stays the training split's (see below); the elements grow
-            domain["elements"] = training_domain("", data, inputs, fit, va)["elements"]
+        domain = training_domain(config.backbone, data, inputs, tr, va, progress, seen=fit)
         prior_meta = {"bulk_prior": prior} if prior else {}
         save_model(out / "model.pt", model, scaler, {**meta, "domain": domain, **prior_meta})
         atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())
