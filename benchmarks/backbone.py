@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--moduli-weight", type=float, default=0.0, help="elastic: auxiliary K/G loss on MP binaries")
     parser.add_argument("--bulk-prior", action="store_true", help="elastic: blend K_V with SevenNet-0's")
     parser.add_argument("--log-target", action="store_true", help="dielectric, elastic: learn the matrix logarithm")
+    parser.add_argument("--tensor-loss", action="store_true", help="with --log-target, dielectric: loss on exp")
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "backbone"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -56,12 +57,14 @@ def main() -> None:
                         moduli_weight=args.moduli_weight if task == "elastic" else 0.0,
                         bulk_prior=args.bulk_prior and task == "elastic",
                         log_target=args.log_target,
+                        tensor_loss=args.tensor_loss,
                         **settings,
                     )
                     kw = "".join(f"_{k}{v}" for k, v in sorted(cfg.model_kw.items()) if k != "mul" or v != 16)
                     kw += f"_moduli{cfg.moduli_weight:g}" if cfg.moduli_weight else ""
                     kw += "_bulk" if cfg.bulk_prior else ""
                     kw += "_log" if cfg.log_target else ""
+                    kw += "_tensorloss" if cfg.tensor_loss else ""
                     run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}{kw}"
                     t0 = time.time()
                     res = train(cfg, run_dir, data, progress=False)

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from .cache import atomic_write_bytes
 from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encoder, model_tensors, save_model
 from .data import TensorRecord, check_seed, dataset_splits, get_task, load_task, training_subset
 from .conventions import full_to_voigt
-from .decompose import from_irreps, to_irreps
+from .decompose import from_irreps, rank_of, to_irreps
 from .errors import (DataError, SettingError, TrainingError, UnknownNameError, check_flag, check_name,
                               check_out_dir, check_range, names_a_file)
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
@@ -43,9 +44,9 @@ from .symmetry import SYMPREC
 
 # %% auto 0
 __all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'log_targets',
-           'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data', 'moduli_loss', 'lr_factor',
-           'predict_coefficients', 'evaluated_coefficients', 'evaluate', 'feature_summaries', 'metal_classifier',
-           'training_domain', 'fit_bulk_prior', 'train']
+           'tensor_criterion', 'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data',
+           'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluated_coefficients', 'evaluate',
+           'feature_summaries', 'metal_classifier', 'training_domain', 'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
 LOSSES = {"mse": torch.nn.MSELoss, "huber": torch.nn.HuberLoss, "l1": torch.nn.L1Loss}
@@ -77,6 +78,7 @@ class TrainConfig:
     bulk_prior: bool = False      # elastic: blend K_V with a potential's bulk modulus after training (07c_potential)
     log_target: bool = False      # dielectric, elastic: learn log(eps - 1) or log(C) (03b_spd)
     refit_epochs: int = 0         # > 0: train on training + validation crystals for this many epochs (see below)
+    tensor_loss: bool = False     # log_target, rank 2: the loss on exp(prediction) in the tensor's units (see below)
 
     def key(self) -> str:
         """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
@@ -104,7 +106,7 @@ class TrainConfig:
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
         check_range(self.refit_epochs, "refit epochs", 0, self.epochs, integer=True)
         check_seed(self.seed)
-        for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target"):
+        for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target", "tensor_loss"):
             check_flag(getattr(self, flag), flag)
         check_name(self.loss, "loss", LOSSES)
         check_name(self.target_scale, "target scale", TARGET_SCALES)
@@ -115,6 +117,9 @@ class TrainConfig:
             raise SettingError(f"bulk_prior applies to elastic tasks only, not {self.task!r}")
         if self.log_target and (task.kind not in SPD_KINDS or task.per_atom):
             raise SettingError(f"log_target applies to {', '.join(SPD_KINDS)} tasks only, not {self.task!r}")
+        if self.tensor_loss and not (self.log_target and rank_of(task.kind) == 2):
+            raise SettingError("tensor_loss compares the exponential of a log_target prediction with a rank-2 tensor: "
+                               f"it needs log_target and a dielectric task, not {self.task!r}")
         if self.log_target and self.bulk_prior:
             raise SettingError("bulk_prior blends linear predictions: it cannot be combined with log_target")
         if self.refit_epochs and self.bulk_prior:
@@ -151,7 +156,7 @@ class TrainConfig:
                 "log_floor": SPD_FLOOR[kind] if self.log_target else 0.0}
 
 _LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0,
-                  "log_target": False, "refit_epochs": 0}
+                  "log_target": False, "refit_epochs": 0, "tensor_loss": False}
 _EVALUATION_OPTIONS = ("bulk_prior",)
 
 # %% ../nbs/08_train.ipynb
@@ -204,6 +209,19 @@ def log_targets(data: TaskData) -> torch.Tensor:
     log(eps - 1) and log(C)."""
     L = spd_log(np.stack(data.tensors), data.kind, floor=SPD_FLOOR[data.kind])
     return torch.from_numpy(to_irreps(L, data.kind)).float()
+
+# %% ../nbs/08_train.ipynb
+def tensor_criterion(data: TaskData, scaler: IrrepScaler, fit: list, loss_fn) -> Callable:
+    """loss(pred, materials) of `tensor_loss` (see above): `loss_fn` between exp of the log coefficients `pred`
+    (normalised, (..., N, dim)) and the materials' tensors minus the floor, both over the mean absolute training
+    component."""
+    floor = SPD_FLOOR[data.kind] * np.eye(3)
+    T = torch.from_numpy(np.stack([0.5 * (t + t.T) - floor for t in data.tensors])).float()
+    unit = float(T[fit].abs().mean())
+    def loss(pred: torch.Tensor, materials: list) -> torch.Tensor:
+        E = torch.linalg.matrix_exp(from_irreps(scaler.inverse(pred), data.kind))
+        return loss_fn(E / unit, (T[materials] / unit).expand_as(E))
+    return loss
 
 # %% ../nbs/08_train.ipynb
 class GraphInputs:
@@ -520,7 +538,8 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
     steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
-    loss_fn = LOSSES[config.loss]()
+    criterion = tensor_criterion(data, scaler, fit, LOSSES[config.loss]()) if config.tensor_loss else (
+        lambda pred, rows, loss_fn=LOSSES[config.loss](): loss_fn(pred, y[data.rows(rows)].expand_as(pred)))
     state = {"epoch": 0, "best_val": float("inf"), "best_epoch": -1, "bad_epochs": 0, "history": [], "done": False}
     if ck is not None:
         model.load_state_dict(ck["model"])
@@ -554,18 +573,18 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
                 continue
             mine = batch[rank::world]
             pred = inputs(net, mine)  # (members, N, dim) for an ensemble in training mode
-            loss = loss_fn(pred, y[data.rows(mine)].expand_as(pred))
+            loss = criterion(pred, mine)
             if extra is not None:
                 rows = extra_order[b * extra_batch:(b + 1) * extra_batch][rank::world].tolist()
                 loss = loss + config.moduli_weight * moduli_loss(extra.inputs(net, rows), scaler, extra.moduli[rows],
-                                                                 loss_fn)
+                                                                 LOSSES[config.loss]())
             _check_finite(float(loss.detach()), "training loss", config, epoch)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             opt.step()
             total += float(loss.detach()) * len(mine) * world
-        val = float(loss_fn(predict_coefficients(model, inputs, va), y[data.rows(va)]))
+        val = float(criterion(predict_coefficients(model, inputs, va), va))
         _check_finite(val, "validation loss", config, epoch)
         state["history"].append({"epoch": epoch, "train_loss": total / len(fit), "val_loss": val,
                                  "seconds": round(time.time() - t_epoch, 2)})
