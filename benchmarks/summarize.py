@@ -80,6 +80,7 @@ def head_label(r: dict) -> str:
             + (", log target" if r["config"].get("log_target") and not r.get("log_floor") else "")
             + (", log(eps - 1) target" if r.get("log_floor") else "")
             + (f", {r['config']['loss']} loss" if r["config"].get("loss", "huber") != "huber" else "")
+            + (" on the tensor" if r["config"].get("tensor_loss") else "")
             + (f", width {r['config']['model_kw']['mul']}" if r["config"]["model_kw"].get("mul", 16) != 16 else ""))
 
 

@@ -197,6 +197,7 @@ def _train(args: argparse.Namespace) -> int:
         moduli_weight=args.moduli_weight,
         bulk_prior=args.bulk_prior,
         log_target=args.log_target,
+        tensor_loss=args.tensor_loss,
         refit_epochs=args.refit_epochs,
     ).check()
     res = train(cfg, args.out)
@@ -382,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="elastic: blend the bulk modulus with SevenNet-0's, weight fit on validation (07c_potential)")
     p.add_argument("--log-target", action="store_true",
                    help="dielectric, elastic: learn the matrix logarithm (positive-definite predictions; 03b_spd)")
+    p.add_argument("--tensor-loss", action="store_true",
+                   help="with --log-target, dielectric: the loss on the tensor itself, not its logarithm (08_train)")
     p.add_argument("--refit-epochs", type=int, default=0,
                    help="after choosing settings on validation: train on training + validation crystals for this "
                         "many epochs (the chosen run's best epoch + 1; 08_train)")

@@ -117,9 +117,11 @@ class TrainConfig:
             raise SettingError(f"bulk_prior applies to elastic tasks only, not {self.task!r}")
         if self.log_target and (task.kind not in SPD_KINDS or task.per_atom):
             raise SettingError(f"log_target applies to {', '.join(SPD_KINDS)} tasks only, not {self.task!r}")
-        if self.tensor_loss and not (self.log_target and rank_of(task.kind) == 2):
-            raise SettingError("tensor_loss compares the exponential of a log_target prediction with a rank-2 tensor: "
-                               f"it needs log_target and a dielectric task, not {self.task!r}")
+        if self.tensor_loss and not self.log_target:
+            raise SettingError("tensor_loss compares the exponential of a log_target prediction with the tensor: it "
+                               "needs log_target")
+        if self.tensor_loss and rank_of(task.kind) != 2:
+            raise SettingError(f"tensor_loss takes the matrix exponential of a rank-2 tensor: not for {self.task!r}")
         if self.log_target and self.bulk_prior:
             raise SettingError("bulk_prior blends linear predictions: it cannot be combined with log_target")
         if self.refit_epochs and self.bulk_prior:

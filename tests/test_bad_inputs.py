@@ -702,6 +702,8 @@ def test_kind_names(kind):
     ({"model": "seconv", "model_kw": {"cutoff": -1}}, "cutoff"),  # trained with a radial basis of zeros
     ({"model": "chgcnn", "model_kw": {"num_gaussians": 1}}, "num_gaussians"),  # failed in the first batch
     ({"refit_epochs": 2.5}, "refit epochs must be an integer"), ({"refit_epochs": True}, "refit epochs"),
+    ({"tensor_loss": True}, "needs log_target"), ({"tensor_loss": 1}, "tensor_loss"),
+    ({"task": "elastic", "log_target": True, "tensor_loss": True}, "rank-2 tensor: not for"),
 ])
 def test_train_settings(fields, message):
     from tensor_nb.train import TrainConfig
