@@ -540,8 +540,9 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
     steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
-    criterion = tensor_criterion(data, scaler, fit, LOSSES[config.loss]()) if config.tensor_loss else (
-        lambda pred, rows, loss_fn=LOSSES[config.loss](): loss_fn(pred, y[data.rows(rows)].expand_as(pred)))
+    loss_fn = LOSSES[config.loss]()
+    criterion = tensor_criterion(data, scaler, fit, loss_fn) if config.tensor_loss else (
+        lambda pred, rows: loss_fn(pred, y[data.rows(rows)].expand_as(pred)))
     state = {"epoch": 0, "best_val": float("inf"), "best_epoch": -1, "bad_epochs": 0, "history": [], "done": False}
     if ck is not None:
         model.load_state_dict(ck["model"])
@@ -579,7 +580,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
             if extra is not None:
                 rows = extra_order[b * extra_batch:(b + 1) * extra_batch][rank::world].tolist()
                 loss = loss + config.moduli_weight * moduli_loss(extra.inputs(net, rows), scaler, extra.moduli[rows],
-                                                                 LOSSES[config.loss]())
+                                                                 loss_fn)
             _check_finite(float(loss.detach()), "training loss", config, epoch)
             opt.zero_grad()
             loss.backward()
