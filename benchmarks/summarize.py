@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from backbone import HEAD
+
 RESULTS = Path(__file__).parent / "results"
 DIELECTRIC_PARTS = ("shipped", "eps_inf + eps_ion heads", "phonondb eps_inf + eps_ion head",
                     "mean of shipped and eps_inf + eps_ion heads", "shipped, ionic blend",
@@ -70,7 +72,8 @@ def learning_curves(all_rows: list) -> list:
 
 
 def head_label(r: dict) -> str:
-    "A backbone run's variant: mode, members, auxiliary moduli, bulk prior, shells, mid_lmax, log target, loss, width."
+    """A backbone run's variant: mode, members, auxiliary moduli, bulk prior, shells, mid_lmax, log target, loss, width,
+    weight decay."""
     members = r["config"]["model_kw"].get("members", 1)
     return (f"{r['model']} head, {r['mode']}" + (f", {members} members" if members > 1 else "")
             + (", + binary moduli" if r["config"].get("moduli_weight") else "")
@@ -81,7 +84,9 @@ def head_label(r: dict) -> str:
             + (", log(eps - 1) target" if r.get("log_floor") else "")
             + (f", {r['config']['loss']} loss" if r["config"].get("loss", "huber") != "huber" else "")
             + (" on the tensor" if r["config"].get("tensor_loss") else "")
-            + (f", width {r['config']['model_kw']['mul']}" if r["config"]["model_kw"].get("mul", 16) != 16 else ""))
+            + (f", width {r['config']['model_kw']['mul']}" if r["config"]["model_kw"].get("mul", 16) != 16 else "")
+            + (f", weight decay {wd:g}" if (wd := r["config"].get("weight_decay", HEAD["weight_decay"])) != HEAD[
+                "weight_decay"] else ""))
 
 
 def full_data(r: dict) -> bool:
