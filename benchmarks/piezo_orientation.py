@@ -27,6 +27,7 @@ import numpy as np
 from backbone import HEAD
 from ionic_response import cosines, estimates
 from record import append_row, derived_data, experiment_args, git_commit
+from ship_models import refuse_refit
 from tensor_nb import data as tensor_data
 from tensor_nb.conventions import full_to_voigt
 from tensor_nb.metrics import tensor_metrics
@@ -70,6 +71,7 @@ def polar_e33(tensor: np.ndarray, structure) -> float:
 
 def main() -> None:
     args = experiment_args(__doc__, "piezo_orientation")
+    refuse_refit("piezoelectric")  # its validation figures beside the oriented model's
 
     t0, signs, given = time.time(), {}, {}
     for split in ("train", "val", "test"):

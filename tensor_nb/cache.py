@@ -12,13 +12,16 @@ import json
 import os
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock
 
 from .errors import SettingError, UnknownNameError, as_path, check_name
 
 # %% auto 0
 __all__ = ['cache_dir', 'writable_dir', 'atomic_write_bytes', 'file_hash', 'cache_put', 'cache_get', 'cache_key',
-           'cache_put_torch', 'cache_get_torch']
+           'cache_put_torch', 'cache_get_torch', 'cache_lock']
 
 # %% ../nbs/00b_cache.ipynb
 def cache_dir() -> Path:
@@ -141,3 +144,15 @@ def cache_get_torch(key: str, sub: str = ""):
     import torch
     raw = cache_get_bytes(f"{key}.pt", sub)
     return None if raw is None else torch.load(io.BytesIO(raw), weights_only=True)
+
+# %% ../nbs/00b_cache.ipynb
+@contextmanager
+def cache_lock(key: str, sub: str = ""):
+    """Hold the lock `key` (in subfolder `sub`) while the body runs: processes sharing the cache compute an entry
+    once if each looks it up and stores it inside the lock. No lock when the cache cannot be written."""
+    path = _inside(sub, f"{key}.lock")
+    if writable_dir(sub) is None:
+        yield
+        return
+    with FileLock(path):
+        yield

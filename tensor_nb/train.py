@@ -388,12 +388,18 @@ def _logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> tuple[np.ndarra
     return w.detach().numpy(), b.item()
 
 def metal_classifier(backbone: str, n: int = 3000, progress: bool = True) -> dict:
-    "A logistic metal classifier on invariant summaries of `backbone` (see above), with its held-out accuracy; cached."
-    from tensor_nb.cache import cache_get, cache_key, cache_put
+    """A logistic metal classifier on invariant summaries of `backbone` (see above), with its held-out accuracy; cached,
+    and fitted once by processes that share the cache (`cache_lock`)."""
+    from tensor_nb.cache import cache_get, cache_key, cache_lock, cache_put
     key = cache_key("metal-classifier", 1, backbone, n)
-    cached = cache_get(key, "domain")
-    if cached is not None:
-        return cached
+    with cache_lock(key, "domain"):
+        if (cached := cache_get(key, "domain")) is None:
+            cached = _fit_metal_classifier(backbone, n, progress)
+            cache_put(key, cached, "domain")
+    return cached
+
+def _fit_metal_classifier(backbone: str, n: int, progress: bool) -> dict:
+    "The classifier of `metal_classifier`, fitted on the first `n` usable mp_scalar crystals in hashed order."
     from tensor_nb.backbone import _blocks
     blocks = _blocks(backbone, torch.float32)
     records = load_task("band_gap", progress=progress).records
@@ -407,10 +413,8 @@ def metal_classifier(backbone: str, n: int = 3000, progress: bool = True) -> dic
     shift, scale = Z[fit].mean(0), Z[fit].std(0) + 1e-9
     w, b = _logistic((Z[fit] - shift) / scale, metal[fit])
     accuracy = float((((((Z[held] - shift) / scale) @ w + b) > 0) == metal[held].astype(bool)).mean())
-    out = {"metal_w": w.tolist(), "metal_b": b, "metal_shift": shift.tolist(), "metal_scale": scale.tolist(),
-           "metal_accuracy": accuracy, "metal_training": f"{int(fit.sum())} mp_scalar crystals, band gap 0 = metal"}
-    cache_put(key, out, "domain")
-    return out
+    return {"metal_w": w.tolist(), "metal_b": b, "metal_shift": shift.tolist(), "metal_scale": scale.tolist(),
+            "metal_accuracy": accuracy, "metal_training": f"{int(fit.sum())} mp_scalar crystals, band gap 0 = metal"}
 
 DOMAIN_SHRINKAGE = 0.1
 "Shrinkage of the summaries' covariance toward its mean variance (256 features, hundreds of training crystals)."
