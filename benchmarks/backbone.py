@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--bulk-prior", action="store_true", help="elastic: blend K_V with SevenNet-0's")
     parser.add_argument("--log-target", action="store_true", help="dielectric, elastic: learn the matrix logarithm")
     parser.add_argument("--tensor-loss", action="store_true", help="with --log-target, dielectric: loss on exp")
+    parser.add_argument("--lr", type=float, default=HEAD["lr"], help="peak learning rate of a frozen-backbone head")
     parser.add_argument("--weight-decay", type=float, default=HEAD["weight_decay"], help="AdamW's weight decay")
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "backbone"))
     parser.add_argument("--threads", type=int, default=2)
@@ -46,7 +47,9 @@ def main() -> None:
         for mode in args.modes.split(","):
             for fraction in map(float, args.fractions.split(",")):
                 for seed in map(int, args.seeds.split(",")):
-                    settings = {**HEAD, "weight_decay": args.weight_decay, **(FINETUNE if mode == "finetune" else {})}
+                    defaults = {**HEAD, **(FINETUNE if mode == "finetune" else {})}
+                    settings = {**defaults, "weight_decay": args.weight_decay,
+                                **({"lr": args.lr} if mode == "freeze" else {})}
                     cfg = TrainConfig(
                         task=task,
                         model=args.backbone,
@@ -66,6 +69,7 @@ def main() -> None:
                     kw += "_bulk" if cfg.bulk_prior else ""
                     kw += "_log" if cfg.log_target else ""
                     kw += "_tensorloss" if cfg.tensor_loss else ""
+                    kw += f"_lr{cfg.lr:g}" if cfg.lr != defaults["lr"] else ""
                     kw += f"_wd{cfg.weight_decay:g}" if cfg.weight_decay != HEAD["weight_decay"] else ""
                     run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}{kw}"
                     t0 = time.time()
