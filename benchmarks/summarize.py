@@ -73,7 +73,7 @@ def learning_curves(all_rows: list) -> list:
 
 def head_label(r: dict) -> str:
     """A backbone run's variant: mode, members, auxiliary moduli, bulk prior, shells, mid_lmax, log target, loss, width,
-    a frozen-backbone head's learning rate, weight decay."""
+    a frozen-backbone head's learning rate, weight decay, moving average of the weights."""
     members = r["config"]["model_kw"].get("members", 1)
     return (f"{r['model']} head, {r['mode']}" + (f", {members} members" if members > 1 else "")
             + (", + binary moduli" if r["config"].get("moduli_weight") else "")
@@ -87,7 +87,8 @@ def head_label(r: dict) -> str:
             + (f", width {r['config']['model_kw']['mul']}" if r["config"]["model_kw"].get("mul", 16) != 16 else "")
             + (f", learning rate {lr:g}" if (lr := r["config"]["lr"]) != HEAD["lr"] and r["mode"] == "freeze" else "")
             + (f", weight decay {wd:g}" if (wd := r["config"].get("weight_decay", HEAD["weight_decay"])) != HEAD[
-                "weight_decay"] else ""))
+                "weight_decay"] else "")
+            + (f", weights averaged (decay {r['config']['ema']:g})" if r["config"].get("ema") else ""))
 
 
 def full_data(r: dict) -> bool:

@@ -24,6 +24,7 @@ except ImportError:
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .backbone import (
     BACKBONES, BackboneModel, batch_graphs, crystal_scalars, node_features, sevennet_graph, with_shells)
@@ -79,6 +80,7 @@ class TrainConfig:
     log_target: bool = False      # dielectric, elastic: learn log(eps - 1) or log(C) (03b_spd)
     refit_epochs: int = 0         # > 0: train on training + validation crystals for this many epochs (see below)
     tensor_loss: bool = False     # log_target, rank 2: the loss on exp(prediction) in the tensor's units (see below)
+    ema: float = 0.0              # > 0: validate and keep a moving average of the weights, this decay per step
 
     def key(self) -> str:
         """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
@@ -105,6 +107,8 @@ class TrainConfig:
         check_range(self.grad_clip, "gradient clip", 0, low_open=True)
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
         check_range(self.refit_epochs, "refit epochs", 0, self.epochs, integer=True)
+        if check_range(self.ema, "EMA decay", 0, 1) == 1:
+            raise SettingError("an EMA decay of 1 would keep the initial weights: use 0 (off) up to below 1")
         check_seed(self.seed)
         for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target", "tensor_loss"):
             check_flag(getattr(self, flag), flag)
@@ -158,7 +162,7 @@ class TrainConfig:
                 "log_floor": SPD_FLOOR[kind] if self.log_target else 0.0}
 
 _LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0,
-                  "log_target": False, "refit_epochs": 0, "tensor_loss": False}
+                  "log_target": False, "refit_epochs": 0, "tensor_loss": False, "ema": 0.0}
 _EVALUATION_OPTIONS = ("bulk_prior",)
 
 # %% ../nbs/08_train.ipynb
@@ -541,6 +545,8 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True) if config.ema else None
+    kept = model if ema is None else ema.module  # the weights that are validated and kept
     steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
@@ -553,8 +559,10 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         best_weights = ck["best_model"]
+        if ema is not None:
+            ema.load_state_dict(ck["ema"])
     else:
-        best_weights = copy.deepcopy(model.state_dict())
+        best_weights = copy.deepcopy(kept.state_dict())
     t_start = time.time()
     bar = tqdm(
         range(state["epoch"], config.refit_epochs or config.epochs),
@@ -590,14 +598,16 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             opt.step()
+            if ema is not None:
+                ema.update_parameters(model)
             total += float(loss.detach()) * len(mine) * world
-        val = float(criterion(predict_coefficients(model, inputs, va), va))
+        val = float(criterion(predict_coefficients(kept, inputs, va), va))
         _check_finite(val, "validation loss", config, epoch)
         state["history"].append({"epoch": epoch, "train_loss": total / len(fit), "val_loss": val,
                                  "seconds": round(time.time() - t_epoch, 2)})
         if val < state["best_val"] or config.refit_epochs:  # a refit keeps its last epoch
             state.update(best_val=val, best_epoch=epoch, bad_epochs=0)
-            best_weights = copy.deepcopy(model.state_dict())
+            best_weights = copy.deepcopy(kept.state_dict())
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch + 1
@@ -612,6 +622,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
                     "model": model.state_dict(),
                     "optimizer": opt.state_dict(),
                     "best_model": best_weights,
+                    **({} if ema is None else {"ema": ema.state_dict()}),
                     "state": state,
                 },
             )
