@@ -545,7 +545,9 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True) if config.ema else None
+    # parameters only: buffers are constants set before this (input normalisation, e3nn's), and a copy lists them in
+    # another order
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema)) if config.ema else None
     kept = model if ema is None else ema.module  # the weights that are validated and kept
     steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
