@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,6 @@ except ImportError:
 
 import numpy as np
 import torch
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .backbone import (
     BACKBONES, BackboneModel, batch_graphs, crystal_scalars, node_features, sevennet_graph, with_shells)
@@ -45,8 +44,8 @@ from .symmetry import SYMPREC
 
 # %% auto 0
 __all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'log_targets',
-           'tensor_criterion', 'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data',
-           'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluated_coefficients', 'evaluate',
+           'tensor_criterion', 'WeightAverage', 'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData',
+           'moduli_data', 'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluated_coefficients', 'evaluate',
            'feature_summaries', 'metal_classifier', 'training_domain', 'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
@@ -228,6 +227,39 @@ def tensor_criterion(data: TaskData, scaler: IrrepScaler, fit: list, loss_fn) ->
         E = torch.linalg.matrix_exp(from_irreps(scaler.inverse(pred), data.kind))
         return loss_fn(E / unit, (T[materials] / unit).expand_as(E))
     return loss
+
+# %% ../nbs/08_train.ipynb
+class WeightAverage:
+    """Exponential moving average of a model's trainable parameters, from their initial values: `update()` after each
+    optimiser step, `applied()` swaps the average in for a `with` block. (torch's `AveragedModel` pairs the buffers of
+    a deep copy with the model's by order, which compiled e3nn modules do not keep.)"""
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay, self.params = decay, [p for p in model.parameters() if p.requires_grad]
+        self.average = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        "Move the average towards the current parameters by 1 - decay."
+        torch._foreach_lerp_(self.average, [p.detach() for p in self.params], 1 - self.decay)
+
+    @contextmanager
+    def applied(self):
+        "The model holds the average inside the block and its own parameters again after it."
+        saved = [p.detach().clone() for p in self.params]
+        with torch.no_grad():
+            torch._foreach_copy_([p.data for p in self.params], self.average)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                torch._foreach_copy_([p.data for p in self.params], saved)
+
+    def state_dict(self) -> dict:
+        return {"average": self.average}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.average = [a.clone() for a in state["average"]]
 
 # %% ../nbs/08_train.ipynb
 class GraphInputs:
@@ -545,10 +577,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
-    # parameters only: buffers are constants set before this (input normalisation, e3nn's), and a copy lists them in
-    # another order
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema)) if config.ema else None
-    kept = model if ema is None else ema.module  # the weights that are validated and kept
+    ema = WeightAverage(model, config.ema) if config.ema else None
     steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
@@ -564,7 +593,7 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         if ema is not None:
             ema.load_state_dict(ck["ema"])
     else:
-        best_weights = copy.deepcopy(kept.state_dict())
+        best_weights = copy.deepcopy(model.state_dict())
     t_start = time.time()
     bar = tqdm(
         range(state["epoch"], config.refit_epochs or config.epochs),
@@ -601,15 +630,18 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             opt.step()
             if ema is not None:
-                ema.update_parameters(model)
+                ema.update()
             total += float(loss.detach()) * len(mine) * world
-        val = float(criterion(predict_coefficients(kept, inputs, va), va))
-        _check_finite(val, "validation loss", config, epoch)
+        with nullcontext() if ema is None else ema.applied():  # with `ema`, the average is validated and kept
+            val = float(criterion(predict_coefficients(model, inputs, va), va))
+            _check_finite(val, "validation loss", config, epoch)
+            improved = val < state["best_val"] or config.refit_epochs  # a refit keeps its last epoch
+            if improved:
+                best_weights = copy.deepcopy(model.state_dict())
         state["history"].append({"epoch": epoch, "train_loss": total / len(fit), "val_loss": val,
                                  "seconds": round(time.time() - t_epoch, 2)})
-        if val < state["best_val"] or config.refit_epochs:  # a refit keeps its last epoch
+        if improved:
             state.update(best_val=val, best_epoch=epoch, bad_epochs=0)
-            best_weights = copy.deepcopy(kept.state_dict())
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch + 1
