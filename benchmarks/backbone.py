@@ -38,7 +38,6 @@ def main() -> None:
     parser.add_argument("--tensor-loss", action="store_true", help="with --log-target, dielectric: loss on exp")
     parser.add_argument("--lr", type=float, default=HEAD["lr"], help="peak learning rate of a frozen-backbone head")
     parser.add_argument("--weight-decay", type=float, default=HEAD["weight_decay"], help="AdamW's weight decay")
-    parser.add_argument("--ema", type=float, default=0.0, help="moving average of the weights, decay per step")
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "backbone"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -63,7 +62,6 @@ def main() -> None:
                         bulk_prior=args.bulk_prior and task == "elastic",
                         log_target=args.log_target,
                         tensor_loss=args.tensor_loss,
-                        ema=args.ema,
                         **settings,
                     )
                     kw = "".join(f"_{k}{v}" for k, v in sorted(cfg.model_kw.items()) if k != "mul" or v != 16)
@@ -73,7 +71,6 @@ def main() -> None:
                     kw += "_tensorloss" if cfg.tensor_loss else ""
                     kw += f"_lr{cfg.lr:g}" if cfg.lr != defaults["lr"] else ""
                     kw += f"_wd{cfg.weight_decay:g}" if cfg.weight_decay != HEAD["weight_decay"] else ""
-                    kw += f"_ema{cfg.ema:g}" if cfg.ema else ""
                     run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}{kw}"
                     t0 = time.time()
                     res = train(cfg, run_dir, data, progress=False)

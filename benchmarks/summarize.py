@@ -73,7 +73,8 @@ def learning_curves(all_rows: list) -> list:
 
 def head_label(r: dict) -> str:
     """A backbone run's variant: mode, members, auxiliary moduli, bulk prior, shells, mid_lmax, log target, loss, width,
-    a frozen-backbone head's learning rate, weight decay, moving average of the weights."""
+    a frozen-backbone head's learning rate, weight decay, moving average of the weights (rows of an option tried and
+    removed)."""
     members = r["config"]["model_kw"].get("members", 1)
     return (f"{r['model']} head, {r['mode']}" + (f", {members} members" if members > 1 else "")
             + (", + binary moduli" if r["config"].get("moduli_weight") else "")

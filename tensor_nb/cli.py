@@ -198,7 +198,6 @@ def _train(args: argparse.Namespace) -> int:
         bulk_prior=args.bulk_prior,
         log_target=args.log_target,
         tensor_loss=args.tensor_loss,
-        ema=args.ema,
         refit_epochs=args.refit_epochs,
     ).check()
     res = train(cfg, args.out)
@@ -386,9 +385,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dielectric, elastic: learn the matrix logarithm (positive-definite predictions; 03b_spd)")
     p.add_argument("--tensor-loss", action="store_true",
                    help="with --log-target, dielectric: the loss on the tensor itself, not its logarithm (08_train)")
-    p.add_argument("--ema", type=float, default=0.0,
-                   help="validate and keep a moving average of the weights with this decay per step, e.g. 0.99 "
-                        "(0: off; 08_train)")
     p.add_argument("--refit-epochs", type=int, default=0,
                    help="after choosing settings on validation: train on training + validation crystals for this "
                         "many epochs (the chosen run's best epoch + 1; 08_train)")

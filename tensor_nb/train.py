@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -44,8 +44,8 @@ from .symmetry import SYMPREC
 
 # %% auto 0
 __all__ = ['MODULI_TASKS', 'INSULATOR_KINDS', 'DOMAIN_SHRINKAGE', 'TrainConfig', 'TaskData', 'task_data', 'log_targets',
-           'tensor_criterion', 'WeightAverage', 'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData',
-           'moduli_data', 'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluated_coefficients', 'evaluate',
+           'tensor_criterion', 'GraphInputs', 'BackboneInputs', 'model_inputs', 'ModuliData', 'moduli_data',
+           'moduli_loss', 'lr_factor', 'predict_coefficients', 'evaluated_coefficients', 'evaluate',
            'feature_summaries', 'metal_classifier', 'training_domain', 'fit_bulk_prior', 'train']
 
 # %% ../nbs/08_train.ipynb
@@ -79,7 +79,6 @@ class TrainConfig:
     log_target: bool = False      # dielectric, elastic: learn log(eps - 1) or log(C) (03b_spd)
     refit_epochs: int = 0         # > 0: train on training + validation crystals for this many epochs (see below)
     tensor_loss: bool = False     # log_target, rank 2: the loss on exp(prediction) in the tensor's units (see below)
-    ema: float = 0.0              # > 0: validate and keep a moving average of the weights, this decay per step
 
     def key(self) -> str:
         """Hash of the settings; options added later count only when changed, so older checkpoints still resume;
@@ -106,8 +105,6 @@ class TrainConfig:
         check_range(self.grad_clip, "gradient clip", 0, low_open=True)
         check_range(self.train_fraction, "training fraction", 0, 1, low_open=True)
         check_range(self.refit_epochs, "refit epochs", 0, self.epochs, integer=True)
-        if check_range(self.ema, "EMA decay", 0, 1) == 1:
-            raise SettingError("an EMA decay of 1 would keep the initial weights: use 0 (off) up to below 1")
         check_seed(self.seed)
         for flag in ("finetune", "freeze_encoder", "bulk_prior", "log_target", "tensor_loss"):
             check_flag(getattr(self, flag), flag)
@@ -161,7 +158,7 @@ class TrainConfig:
                 "log_floor": SPD_FLOOR[kind] if self.log_target else 0.0}
 
 _LATER_OPTIONS = {"target_scale": "irrep", "finetune": False, "graph": GraphSettings().as_dict(), "moduli_weight": 0.0,
-                  "log_target": False, "refit_epochs": 0, "tensor_loss": False, "ema": 0.0}
+                  "log_target": False, "refit_epochs": 0, "tensor_loss": False}
 _EVALUATION_OPTIONS = ("bulk_prior",)
 
 # %% ../nbs/08_train.ipynb
@@ -227,39 +224,6 @@ def tensor_criterion(data: TaskData, scaler: IrrepScaler, fit: list, loss_fn) ->
         E = torch.linalg.matrix_exp(from_irreps(scaler.inverse(pred), data.kind))
         return loss_fn(E / unit, (T[materials] / unit).expand_as(E))
     return loss
-
-# %% ../nbs/08_train.ipynb
-class WeightAverage:
-    """Exponential moving average of a model's trainable parameters, from their initial values: `update()` after each
-    optimiser step, `applied()` swaps the average in for a `with` block. (torch's `AveragedModel` pairs the buffers of
-    a deep copy with the model's by order, which compiled e3nn modules do not keep.)"""
-
-    def __init__(self, model: torch.nn.Module, decay: float):
-        self.decay, self.params = decay, [p for p in model.parameters() if p.requires_grad]
-        self.average = [p.detach().clone() for p in self.params]
-
-    @torch.no_grad()
-    def update(self) -> None:
-        "Move the average towards the current parameters by 1 - decay."
-        torch._foreach_lerp_(self.average, [p.detach() for p in self.params], 1 - self.decay)
-
-    @contextmanager
-    def applied(self):
-        "The model holds the average inside the block and its own parameters again after it."
-        saved = [p.detach().clone() for p in self.params]
-        with torch.no_grad():
-            torch._foreach_copy_([p.data for p in self.params], self.average)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                torch._foreach_copy_([p.data for p in self.params], saved)
-
-    def state_dict(self) -> dict:
-        return {"average": self.average}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.average = [a.clone() for a in state["average"]]
 
 # %% ../nbs/08_train.ipynb
 class GraphInputs:
@@ -577,7 +541,6 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if world > 1 else model
-    ema = WeightAverage(model, config.ema) if config.ema else None
     steps_per_epoch = math.ceil(len(fit) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     extra_batch = math.ceil(len(extra.ids) / steps_per_epoch) if extra is not None else 0
@@ -590,8 +553,6 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         best_weights = ck["best_model"]
-        if ema is not None:
-            ema.load_state_dict(ck["ema"])
     else:
         best_weights = copy.deepcopy(model.state_dict())
     t_start = time.time()
@@ -629,19 +590,14 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             opt.step()
-            if ema is not None:
-                ema.update()
             total += float(loss.detach()) * len(mine) * world
-        with nullcontext() if ema is None else ema.applied():  # with `ema`, the average is validated and kept
-            val = float(criterion(predict_coefficients(model, inputs, va), va))
-            _check_finite(val, "validation loss", config, epoch)
-            improved = val < state["best_val"] or config.refit_epochs  # a refit keeps its last epoch
-            if improved:
-                best_weights = copy.deepcopy(model.state_dict())
+        val = float(criterion(predict_coefficients(model, inputs, va), va))
+        _check_finite(val, "validation loss", config, epoch)
         state["history"].append({"epoch": epoch, "train_loss": total / len(fit), "val_loss": val,
                                  "seconds": round(time.time() - t_epoch, 2)})
-        if improved:
+        if val < state["best_val"] or config.refit_epochs:  # a refit keeps its last epoch
             state.update(best_val=val, best_epoch=epoch, bad_epochs=0)
+            best_weights = copy.deepcopy(model.state_dict())
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch + 1
@@ -656,7 +612,6 @@ def _train(config: TrainConfig, out: Path, data: TaskData | None, progress: bool
                     "model": model.state_dict(),
                     "optimizer": opt.state_dict(),
                     "best_model": best_weights,
-                    **({} if ema is None else {"ema": ema.state_dict()}),
                     "state": state,
                 },
             )

@@ -704,7 +704,6 @@ def test_kind_names(kind):
     ({"refit_epochs": 2.5}, "refit epochs must be an integer"), ({"refit_epochs": True}, "refit epochs"),
     ({"tensor_loss": True}, "needs log_target"), ({"tensor_loss": 1}, "tensor_loss"),
     ({"task": "elastic", "log_target": True, "tensor_loss": True}, "rank-2 tensor: not for"),
-    ({"ema": 1.0}, "EMA decay of 1"), ({"ema": 1.5}, "EMA decay must be"), ({"ema": "0.9"}, "EMA decay"),
 ])
 def test_train_settings(fields, message):
     from tensor_nb.train import TrainConfig
