@@ -70,7 +70,7 @@ def main() -> None:
                     kw += "_log" if cfg.log_target else ""
                     kw += "_tensorloss" if cfg.tensor_loss else ""
                     kw += f"_lr{cfg.lr:g}" if cfg.lr != defaults["lr"] else ""
-                    kw += f"_wd{cfg.weight_decay:g}" if cfg.weight_decay != HEAD["weight_decay"] else ""
+                    kw += f"_wd{cfg.weight_decay:g}" if cfg.weight_decay != defaults["weight_decay"] else ""
                     run_dir = Path(args.runs) / f"{task}_{args.backbone}_{mode}_{args.loss}_{fraction:g}_{seed}{kw}"
                     t0 = time.time()
                     res = train(cfg, run_dir, data, progress=False)

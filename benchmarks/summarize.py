@@ -87,8 +87,7 @@ def head_label(r: dict) -> str:
             + (" on the tensor" if r["config"].get("tensor_loss") else "")
             + (f", width {r['config']['model_kw']['mul']}" if r["config"]["model_kw"].get("mul", 16) != 16 else "")
             + (f", learning rate {lr:g}" if (lr := r["config"]["lr"]) != HEAD["lr"] and r["mode"] == "freeze" else "")
-            + (f", weight decay {wd:g}" if (wd := r["config"].get("weight_decay", HEAD["weight_decay"])) != HEAD[
-                "weight_decay"] else "")
+            + (f", weight decay {wd:g}" if (wd := r["config"]["weight_decay"]) != HEAD["weight_decay"] else "")
             + (f", weights averaged (decay {r['config']['ema']:g})" if r["config"].get("ema") else ""))
 
 
