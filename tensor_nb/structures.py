@@ -185,9 +185,27 @@ def _from_ase(atoms, name: str | None):
                              reason="not periodic")
     return AseAtomsAdaptor.get_structure(atoms)
 
+_PARSE_ERRORS = (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError, AssertionError)
+"What pymatgen's readers raise for a file or text they cannot read."
+
+def _pymatgen_read(parse, what: str) -> list:
+    """The structures of `parse()` (a pymatgen reader), its warnings silenced; if it fails, StructureError `what`, with
+    pymatgen's error and the last reason it warned of (a CIF's, e.g. "Occupancy 2.0 exceeded tolerance.")."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return parse()
+        except _PARSE_ERRORS as e:
+            reasons = [line for w in caught for line in str(w.message).splitlines() if line.strip()]
+            why = f"; {reasons[-1][:120]}" if reasons else ""
+            raise StructureError(f"{what} ({type(e).__name__}: {str(e)[:120]}{why})",
+                                 reason="unreadable file") from None
+
 def read_structures(path: str | os.PathLike) -> list:
-    "Every structure in a file (all data blocks of a CIF), validated; StructureError if none can be read."
+    """Every structure in a file (all data blocks of a CIF), validated; StructureError if none can be read. A CIF is
+    pymatgen's to read: ASE would merge sites that share a position, dropping atoms without an error."""
     from pymatgen.core import Structure
+    from pymatgen.io.cif import CifParser
     path = as_path(path, "structure file", StructureError)
     try:
         is_file, exists = path.is_file(), path.exists()
@@ -196,19 +214,16 @@ def read_structures(path: str | os.PathLike) -> list:
     if not is_file:
         problem, reason = ("not a file", "not a file") if exists else ("no such file", "missing file")
         raise StructureError(f"{path}: {problem}", reason=reason)
-    try:
-        if path.suffix.lower() == ".cif" or path.name.lower().endswith(".cif.gz"):
-            from pymatgen.io.cif import CifParser
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                found = CifParser(path).parse_structures(primitive=False)
-        else:
-            found = [Structure.from_file(path)]
-    except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError, AssertionError) as e:
-        found = _ase_structures(path)  # formats pymatgen does not read (extxyz, ...)
-        if found is None:
-            raise StructureError(f"{path}: not a readable structure file ({type(e).__name__}: {str(e)[:120]})",
-                                 reason="unreadable file") from None
+    what = f"{path}: not a readable structure file"
+    if path.suffix.lower() == ".cif" or path.name.lower().endswith(".cif.gz"):
+        found = _pymatgen_read(lambda: CifParser(path).parse_structures(primitive=False), what)
+    else:
+        try:
+            found = _pymatgen_read(lambda: [Structure.from_file(path)], what)
+        except StructureError:
+            found = _ase_structures(path)  # formats pymatgen does not read (extxyz, ...)
+            if found is None:
+                raise
     if not found:
         raise StructureError(f"{path}: no structure in the file", reason="unreadable file")
     many = len(found) > 1
@@ -231,13 +246,8 @@ def as_structures(item, name: str | None = None) -> list:
     if is_structure_text(item):
         text = item.lstrip()
         fmt = "json" if text.startswith("{") else "cif" if "data_" in text else "poscar"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                found = Structure.from_str(item, fmt=fmt)
-        except (ValueError, KeyError, IndexError, TypeError, AssertionError) as e:
-            raise StructureError(f"{name or 'text'}: not a readable {fmt.upper()} text ({type(e).__name__}: "
-                                 f"{str(e)[:120]})", reason="unreadable file") from None
+        (found,) = _pymatgen_read(lambda: [Structure.from_str(item, fmt=fmt)],
+                                  f"{name or 'text'}: not a readable {fmt.upper()} text")
         return [validate_structure(found, name)]
     if isinstance(item, dict) and {"lattice", "sites"} <= set(item):
         try:

@@ -45,7 +45,7 @@ from tensor_nb.explorer import _picked, _read_upload, crystal_panel
 from tensor_nb.graphs import crystal_hypergraph, graph_symmetry_defects, neighbor_edges, structure_key
 from tensor_nb.harmonics import (cg_tensor, orthogonal_matrix, racah_cg, racah_sph_harm, real_cg, wigner_D,
                                  wigner_D_batch)
-from tensor_nb.structures import structure_label, vacuum_gap
+from tensor_nb.structures import as_structures, structure_label, vacuum_gap
 from tensor_nb.conventions import full_to_voigt, rotate_tensor, voigt_index, voigt_to_full
 from tensor_nb.metrics import is_stable, vrh_moduli
 from tensor_nb.spd import spd_map
@@ -552,6 +552,37 @@ def test_cli_predict_names_a_bad_file_and_predicts_the_rest(tmp_path):
     )
     assert proc.returncode == 1 and "bad.cif" in proc.stderr and "Traceback" not in proc.stderr
     assert [r["formula"] for r in json.loads(proc.stdout)] == ["ZnO"]
+
+
+SHARED_SITE_CIF = """data_shared
+_cell_length_a 4
+_cell_length_b 4
+_cell_length_c 4
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Na1 Na 0 0 0
+Cl1 Cl 0 0 0
+"""
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("shared.cif", SHARED_SITE_CIF, "Occupancy 2.0 exceeded tolerance"),  # ASE would read it as Na alone
+    ("POSCAR", "NaCl\n1.0\n4 0 0\n0 4 0\n0 0 4\nNa Cl\n1 1\ndirect\n0 0 0\n0 0 0\n", "overlapping sites"),
+])
+def test_a_file_with_two_atoms_on_one_site_is_refused(tmp_path, name, text, message):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(StructureError, match=message):
+        as_structures(tmp_path / name)
+    proc = cli("predict", str(tmp_path / name), "--kind", "dielectric")
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr and not proc.stdout
 
 
 # 9. one input step for every batch size and type
