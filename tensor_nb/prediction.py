@@ -77,13 +77,13 @@ def read_inputs(items) -> tuple[list, list[str], bool]:
         try:
             found = as_structures(item, name)
         except StructureError as e:
-            problems.append(str(e) if name else f"item {k}: {e}")
+            problems.append(str(e) if name or single else f"item {k}: {e}")
             continue
         structures += found
         labels += [structure_label(s, name if len(found) == 1 else f"{name}#{i + 1}") for i, s in enumerate(found)]
-    if problems:
-        raise StructureError(f"{len(problems)} of {len(problems) + len(structures)} inputs cannot be used: "
-                             + "; ".join(problems), reason="bad input")
+    if problems:  # a single input's problem as it is; in a collection, how many of its items
+        counted = "" if single else f"{len(problems)} of {len(collection)} inputs cannot be used: "
+        raise StructureError(counted + "; ".join(problems), reason="bad input")
     if not structures:
         raise StructureError("no structures given", reason="no structures")
     return structures, labels, single and len(structures) == 1

@@ -185,8 +185,8 @@ def _from_ase(atoms, name: str | None):
                              reason="not periodic")
     return AseAtomsAdaptor.get_structure(atoms)
 
-_PARSE_ERRORS = (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError, AssertionError)
-"What pymatgen's readers raise for a file or text they cannot read."
+_PARSE_ERRORS = (ValueError, KeyError, IndexError, TypeError, OSError, AssertionError)
+"What pymatgen's readers raise for a file or text they cannot read (a UnicodeDecodeError is a ValueError)."
 
 def _pymatgen_read(parse, what: str) -> list:
     """The structures of `parse()` (a pymatgen reader), its warnings silenced; if it fails, StructureError `what`, with
