@@ -17,7 +17,7 @@ import torch
 
 from record import append_row, data_hash, git_commit, machine, split_records
 from tensor_nb.checkpoint import load_model
-from tensor_nb.metrics import tensor_metrics
+from tensor_nb.metrics import baseline_metrics, tensor_metrics
 from tensor_nb.prediction import predict
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -35,13 +35,13 @@ def main() -> None:
     t0 = time.time()
     row = {"task": args.task, "commit": git_commit(), "data_sha256_16": data_hash(args.task),
            "models": [{"file": str(m), "backbone": load_model(m).meta["model_name"]} for m in args.models], **machine()}
-    train_mean = np.stack([r.tensor for r in split_records(args.task, "train")]).mean(0)
+    train = np.stack([r.tensor for r in split_records(args.task, "train")])
     for split in ("val", "test"):
         records = split_records(args.task, split)
         S, truth = [r.structure for r in records], np.stack([r.tensor for r in records])
         first, second = (predict(S, args.task, model_path=m, progress=False) for m in args.models)
         mae = lambda T: tensor_metrics(T, truth, args.task)["mean_component_mae"]  # noqa: E731
-        row[split] = {"n": len(S), "mean": mae(np.broadcast_to(train_mean, truth.shape)),
+        row[split] = {"n": len(S), "mean": baseline_metrics(train, truth, args.task)["mean"]["mean_component_mae"],
                       **{str(w): mae((1 - w) * first + w * second) for w in WEIGHTS}}
         print(split, {k: round(v, 4) for k, v in row[split].items()}, flush=True)
     row["wall_s"] = time.time() - t0
