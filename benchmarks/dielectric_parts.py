@@ -37,7 +37,7 @@ from tensor_nb import data as tensor_data
 from tensor_nb.cards import ASSETS, ionic_blend
 from tensor_nb.checkpoint import load_model
 from tensor_nb.errors import SettingError
-from tensor_nb.metrics import tensor_metrics
+from tensor_nb.metrics import baseline_metrics, tensor_metrics
 from tensor_nb.potential import ionic_dielectric
 from tensor_nb.prediction import _part_tensors, predict
 from tensor_nb.train import TrainConfig, train
@@ -94,7 +94,7 @@ def main() -> None:
         blend = ionic_blend("dielectric")
     except SettingError:
         blend = None
-    train_mean = np.stack([r.tensor for r in split_records("dielectric", "train")]).mean(0)
+    train = np.stack([r.tensor for r in split_records("dielectric", "train")])
     for split in ("val", "test"):
         records = split_records("dielectric", split)
         S, truth = [r.structure for r in records], np.stack([r.tensor for r in records])
@@ -106,13 +106,13 @@ def main() -> None:
         mixes = {(src, w): (1 - w) * shipped + w * total for src, total in sums.items() for w in PART_WEIGHTS}
         candidates = {"shipped": shipped, "eps_inf + eps_ion heads": parts,
                       "phonondb eps_inf + eps_ion head": eps_inf + ion,
-                      "mean of shipped and eps_inf + eps_ion heads": mixes["head", 0.5],
-                      "mean": np.broadcast_to(train_mean, truth.shape), "zero": np.zeros_like(truth)}
+                      "mean of shipped and eps_inf + eps_ion heads": mixes["head", 0.5]}
         for name in ("shipped", "mean of shipped and eps_inf + eps_ion heads") if blend else ():
             physics = (eps_inf, predict(S, "born_charges", progress=False), S, blend["weight"],
                        blend["floor_eV_per_A2"], blend["potential"])
             candidates[f"{name}, ionic blend"] = ionic_dielectric(candidates[name], *physics)[0]
         row[split] = {k: tensor_metrics(v, truth, "dielectric")["mean_component_mae"] for k, v in candidates.items()}
+        row[split].update({k: m["mean_component_mae"] for k, m in baseline_metrics(train, truth, "dielectric").items()})
         for src in EPS_INF:
             row[split][_weights_key(src)] = {str(w): tensor_metrics(mixes[src, w], truth, "dielectric")
                                              for w in PART_WEIGHTS}
