@@ -12,13 +12,11 @@ same command (each fold is a run folder under --runs).
     python benchmarks/cv.py --task dielectric [--change '{"lr": 0.004}'] [--folds 5]   # ~17 min on 2 cores
 """
 
-import argparse
 import hashlib
 import json
 import multiprocessing
 import re
 import time
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from record import append_row, data_hash, git_commit, machine
+from record import append_row, data_hash, experiment_args, git_commit, machine
 from tensor_nb.cards import ASSETS
 from tensor_nb.metrics import baseline_metrics
 from tensor_nb.train import TrainConfig, task_data, train
@@ -55,14 +53,10 @@ def run_fold(task: str, config: dict, fold: int, k: int, runs: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", default="dielectric", help="a shipped task")
-    parser.add_argument("--change", default="{}", help="JSON of training settings to change, e.g. '{\"lr\": 0.004}'")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / "cv"))
-    parser.add_argument("--threads", type=int, default=2, help="folds trained at once, one thread each")
-    args = parser.parse_args()
-    warnings.simplefilter("ignore")
+    args = experiment_args(__doc__, "cv", options={  # --threads: folds trained at once, one thread each
+        "task": {"default": "dielectric", "help": "a shipped task"},
+        "change": {"default": "{}", "help": "JSON of training settings to change, e.g. '{\"lr\": 0.004}'"},
+        "folds": {"type": int, "default": 5}})
     change = json.loads(args.change)
     card = json.loads((ASSETS / f"{args.task}.json").read_text())
     config = {**card["training"]["config"], **change}

@@ -85,15 +85,18 @@ def derived_data(prefix: str, snapshots: dict, tasks: list) -> Path:
     return folder
 
 
-def experiment_args(doc: str, name: str, switches: dict[str, str] | None = None) -> argparse.Namespace:
-    """The --runs (default ../runs/<name>) and --threads options of an experiment that trains, and its on/off
-    `switches` (name -> help), parsed; torch set to those threads and warnings off (the out-of-domain notes of the
-    experiment's helper predictions)."""
+def experiment_args(doc: str, name: str, switches: dict[str, str] | None = None,
+                    options: dict[str, dict] | None = None) -> argparse.Namespace:
+    """The --runs (default ../runs/<name>) and --threads options of an experiment that trains, its on/off
+    `switches` (name -> help) and its other `options` (name -> keywords of `add_argument`), parsed; torch set to
+    those threads and warnings off (the out-of-domain notes of the experiment's helper predictions)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--runs", default=str(Path(__file__).resolve().parents[2] / "runs" / name))
     parser.add_argument("--threads", type=int, default=2)
     for switch, text in (switches or {}).items():
         parser.add_argument(f"--{switch}", action="store_true", help=text)
+    for option, keywords in (options or {}).items():
+        parser.add_argument(f"--{option}", **keywords)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
