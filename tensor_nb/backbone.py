@@ -23,7 +23,7 @@ from .cache import cache_get_torch, cache_key, cache_put_torch
 from .conventions import is_scalar
 from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
-from .graphs import neighbor_edges, structure_key
+from .graphs import neighbor_edges, pool, structure_key
 from .harmonics import _MAX_L, as_irreps, wigner_D_batch
 from .models import _check_sizes
 from .structures import check_structure, structure_label, structure_list
@@ -332,7 +332,8 @@ def crystal_scalars(structures: list) -> torch.Tensor:
 
 class BackboneHead(nn.Module):
     "Equivariant readout of backbone node features onto target irreps (parity 'e'); see above."
-    def __init__(self, irreps_in: str, target: str, mul: int = 16, per_atom: bool = False, mid_lmax: int = 2):
+    def __init__(self, irreps_in: str, target: str, mul: int = 16, per_atom: bool = False, mid_lmax: int = 2,
+                 pool_late: bool = False):  # pool_late: pool after the first gate, the products taken per atom
         super().__init__()
         irreps_in, target = as_irreps(irreps_in), even(target)
         if not target:
@@ -340,7 +341,9 @@ class BackboneHead(nn.Module):
         _check_sizes(**{"mul (head width)": mul})
         check_range(mid_lmax, "mid_lmax", 0, 4, integer=True)
         lmax = max(ir.l for _, ir in target)
-        self.per_atom = check_flag(per_atom, "per_atom")
+        self.per_atom, self.pool_late = check_flag(per_atom, "per_atom"), check_flag(pool_late, "pool_late")
+        if per_atom and pool_late:
+            raise SettingError("pool_late is for crystal tensors: a per-atom head does not pool")
         self.register_buffer("shift", torch.zeros(irreps_in.dim))
         self.register_buffer("scale", torch.ones(irreps_in.dim))
         self.register_buffer("scalar_shift", torch.zeros(CRYSTAL_SCALARS))
@@ -373,11 +376,12 @@ class BackboneHead(nn.Module):
 
     def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int,
                 scalars: torch.Tensor | None = None) -> torch.Tensor:
-        if not self.per_atom:  # pool first, before the affine steps 1 and 2 (see above): the same mean, cheaper
-            pooled = x.new_zeros(num_graphs, x.shape[1]).index_add(0, batch, x)
-            x = pooled / torch.bincount(batch, minlength=num_graphs).clamp_min(1)[:, None].to(x.dtype)
+        if not (self.per_atom or self.pool_late):  # pool first, before the affine steps 1 and 2 (see above)
+            x = pool(x, batch, num_graphs)
         h = self.lin_in((x - self.shift) / self.scale)
         h = self.gate1(self.lin_products(self.products(h, h)) + self.lin_skip(h))
+        if self.pool_late:
+            h = pool(h, batch, num_graphs)
         if not self.per_atom:
             h = torch.cat([h, (scalars.to(h.dtype) - self.scalar_shift) / self.scalar_scale], 1)
         return self.lin_out(self.gate2(self.lin_mid(h)))
@@ -560,21 +564,21 @@ def replica(head: nn.Module) -> nn.Module:
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
-                 members: int = 1, shells: bool = False, mid_lmax: int | None = None):
+                 members: int = 1, shells: bool = False, mid_lmax: int | None = None, pool_late: bool = False):
         super().__init__()
         _check_sizes(**{"members (heads)": members})
         self.spec, self.kind = backbone_spec(backbone), kind
         self.per_atom, self.finetune = check_flag(per_atom, "per_atom"), check_flag(finetune, "finetune")
         self.shells = check_flag(shells, "shells")
-        if shells and (per_atom or finetune or is_scalar(kind)):
-            raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone")
+        if shells and (per_atom or finetune or is_scalar(kind) or pool_late):
+            raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone, pooled first")
         self.sign = 1 if is_scalar(kind) else (-1) ** rank_of(kind)
         target = "1x0e" if is_scalar(kind) else tensor_irreps(kind)
         if mid_lmax is None:  # every l the features and the target share (see above), at least 2
             mid_lmax = max(2, min(max(ir.l for _, ir in o3.Irreps(f)) for f in (self.spec.feature_irreps, target)))
         self.mid_lmax = mid_lmax  # checked by the head, as is mul
         first = (ShellHead(self.spec.feature_irreps, target, mul) if shells else
-                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom, self.mid_lmax))
+                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom, self.mid_lmax, pool_late))
         self.heads = nn.ModuleList([first] + [replica(first) for _ in range(members - 1)])
         self.blocks, self._copies = None, {}
         if finetune:  # the trainable blocks are part of this model (and of its file)
@@ -587,8 +591,7 @@ class BackboneModel(nn.Module):
         "Inversion average; per-atom outputs minus their crystal's mean (acoustic sum rule)."
         out = 0.5 * (y + self.sign * y_inv)
         if self.per_atom:
-            mean = out.new_zeros(num_graphs, out.shape[1]).index_add(0, batch, out)
-            out = out - (mean / torch.bincount(batch, minlength=num_graphs)[:, None].to(out.dtype))[batch]
+            out = out - pool(out, batch, num_graphs)[batch]
         return out
 
     def fit_normalisation(self, x: torch.Tensor, scalars: torch.Tensor | None = None) -> None:
@@ -678,5 +681,4 @@ def invariant_summary(x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor,
         size = lambda v, sl, mul, ir: v[:, sl].double().reshape(len(v), mul, ir.dim).norm(dim=-1)
         h = torch.cat([h] + [0.5 * (size(x, sl, mul, ir) + size(x_inv, sl, mul, ir))
                              for sl, (mul, ir) in blocks if ir.l > 0], 1)
-    pooled = h.new_zeros(num_graphs, h.shape[1]).index_add(0, batch, h)
-    return (pooled / torch.bincount(batch, minlength=num_graphs)[:, None].double()).numpy()
+    return pool(h, batch, num_graphs).numpy()

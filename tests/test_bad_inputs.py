@@ -1021,6 +1021,11 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: BackboneHead("8x0e", "1x0e", mul=None), SettingError, "mul"),  # 'Nonex0e' is not an irreps
         (lambda: BackboneHead("8x0e", "1x0e", mid_lmax=None), SettingError, "mid_lmax"),  # None + 1
         (lambda: BackboneModel("sevennet-0", "dielectric", per_atom="no"), SettingError, "per_atom"),  # read as True
+        (lambda: BackboneHead("8x0e", "1x0e", pool_late="no"), SettingError, "pool_late"),  # read as True
+        (lambda: BackboneModel("sevennet-0", "dielectric", per_atom=True, pool_late=True), SettingError,
+         "pool_late"),  # a per-atom head has nothing to pool
+        (lambda: BackboneModel("sevennet-0", "elastic", shells=True, pool_late=True), SettingError,
+         "pooled first"),  # ShellHead has no pool_late
         (lambda: BackboneModel("sevennet-0", "dielectric", members=10**30), SettingError, "members"),  # ran for minutes
         (lambda: ModuliHead(8, hidden=10**30), SettingError, "hidden"),  # torch's overflow
         (lambda: structure_figure(si, np.zeros(2)), SettingError, "title"),  # ambiguous truth
