@@ -10,12 +10,19 @@ benchmarks/results/cv.jsonl. Two settings are compared fold by fold: the same fo
 same command (each fold is a run folder under --runs).
 
     python benchmarks/cv.py --task dielectric [--change '{"lr": 0.004}'] [--folds 5]   # ~17 min on 2 cores
+
+With --combine, nothing trains: the fold models of settings already cross-validated (a JSON list of changes, {} for
+the card's own) predict their held folds (`predict`, symmetrised, float64), and the row reports each setting alone and
+the equal mean of their predictions, fold by fold: whether settings that tie alone gain as an ensemble.
+
+    python benchmarks/cv.py --task dielectric --combine '[{}, {"lr": 0.032}]'   # ~1 min per setting
 """
 
 import hashlib
 import json
 import multiprocessing
 import re
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -26,8 +33,9 @@ import torch
 
 from record import append_row, data_hash, experiment_args, git_commit, machine
 from tensor_nb.cards import ASSETS
-from tensor_nb.metrics import baseline_metrics
-from tensor_nb.train import TrainConfig, task_data, train
+from tensor_nb.metrics import baseline_metrics, tensor_metrics
+from tensor_nb.prediction import predict
+from tensor_nb.train import TaskData, TrainConfig, task_data, train
 
 
 def hashed(ids: list[str]) -> list[str]:
@@ -35,16 +43,27 @@ def hashed(ids: list[str]) -> list[str]:
     return sorted(ids, key=lambda m: hashlib.sha256(m.encode()).hexdigest())
 
 
-def run_fold(task: str, config: dict, fold: int, k: int, runs: str) -> dict:
-    "Train on every fold but `fold` of the task's training and validation crystals, validated on that one."
-    torch.set_num_threads(1)
+def fold_data(task: str, fold: int, k: int) -> TaskData:
+    "The task's data with fold `fold` of its training and validation crystals as validation (and test) split."
     data = task_data(task, progress=False)
     pool = hashed(data.splits["train"] + data.splits["val"])
     held = pool[fold::k]  # fold i: every k-th id from the i-th
     kept = set(held)
-    data = replace(data, splits={"train": [m for m in pool if m not in kept], "val": held, "test": held})
+    return replace(data, splits={"train": [m for m in pool if m not in kept], "val": held, "test": held})
+
+
+def run_folder(runs: str, task: str, change: dict) -> Path:
+    "The folder of a task's and change's fold runs."
+    return Path(runs) / re.sub(r"[^\w.-]", "", "_".join([task] + [f"{k}{v}" for k, v in sorted(change.items())]))
+
+
+def run_fold(task: str, config: dict, fold: int, k: int, runs: Path) -> dict:
+    "Train on every fold but `fold` of the task's training and validation crystals, validated on that one."
+    torch.set_num_threads(1)
+    data = fold_data(task, fold, k)
+    held = data.splits["val"]
     t0 = time.time()
-    res = train(TrainConfig(**config), Path(runs) / f"fold{fold}", data=data, progress=False)
+    res = train(TrainConfig(**config), runs / f"fold{fold}", data=data, progress=False)
     idx = {m: i for i, m in enumerate(data.ids)}
     tensors = lambda ids: np.stack([data.tensors[idx[m]] for m in ids])  # noqa: E731
     mean = baseline_metrics(tensors(data.splits["train"]), tensors(held), data.kind)["mean"]["mean_component_mae"]
@@ -52,17 +71,46 @@ def run_fold(task: str, config: dict, fold: int, k: int, runs: str) -> dict:
             "wall_s": time.time() - t0}
 
 
+def combine(task: str, changes: list[dict], k: int, runs: str) -> list[dict]:
+    "Per fold: each setting's fold model alone and the equal mean of their predictions, on the held fold."
+    folders = [run_folder(runs, task, change) for change in changes]
+    if missing := [f"{f}/fold{i}" for f in folders for i in range(k) if not (f / f"fold{i}" / "model.pt").exists()]:
+        sys.exit(f"error: no fold model in {missing[0]}: run cv.py --change for each setting first")
+    found = []
+    for i in range(k):
+        data = fold_data(task, i, k)
+        idx = {m: j for j, m in enumerate(data.ids)}
+        held = [idx[m] for m in data.splits["val"]]
+        S, truth = [data.structures[j] for j in held], np.stack([data.tensors[j] for j in held])
+        preds = [predict(S, task, model_path=f / f"fold{i}" / "model.pt", progress=False) for f in folders]
+        mae = lambda T: tensor_metrics(T, truth, task)["mean_component_mae"]  # noqa: E731
+        found.append({"fold": i, "n": len(S), "alone": [mae(T) for T in preds], "mae": mae(np.mean(preds, 0))})
+        print(f"fold {i}: alone {', '.join(f'{x:.4g}' for x in found[-1]['alone'])}; mean {found[-1]['mae']:.4g}")
+    return found
+
+
 def main() -> None:
     args = experiment_args(__doc__, "cv", options={  # --threads: folds trained at once, one thread each
         "task": {"default": "dielectric", "help": "a shipped task"},
         "change": {"default": "{}", "help": "JSON of training settings to change, e.g. '{\"lr\": 0.004}'"},
-        "folds": {"type": int, "default": 5}})
+        "folds": {"type": int, "default": 5},
+        "combine": {"default": "", "help": "JSON list of changes already cross-validated: their fold models' mean"}})
+    if args.combine:
+        changes, t0 = json.loads(args.combine), time.time()
+        found = combine(args.task, changes, args.folds, args.runs)
+        alone = np.mean([f["alone"] for f in found], 0).tolist()
+        print(f"mean over {args.folds} folds: alone {', '.join(f'{x:.4g}' for x in alone)}; "
+              f"mean of them {np.mean([f['mae'] for f in found]):.4g}")
+        append_row("cv.jsonl", {"task": args.task, "combine": changes, "folds": found, "k": args.folds,
+                                "mean_alone": alone, "mean_mae": float(np.mean([f["mae"] for f in found])),
+                                "commit": git_commit(), "data_sha256_16": data_hash(args.task),
+                                "wall_s": time.time() - t0, **machine()})
+        return
     change = json.loads(args.change)
     card = json.loads((ASSETS / f"{args.task}.json").read_text())
     config = {**card["training"]["config"], **change}
     TrainConfig(**config).check()  # a bad change is refused before any fold trains
-    name = "_".join([args.task] + [f"{k}{v}" for k, v in sorted(change.items())])
-    runs = Path(args.runs) / re.sub(r"[^\w.-]", "", name)  # a folder per task and change
+    runs = run_folder(args.runs, args.task, change)
     t0 = time.time()
     with ProcessPoolExecutor(args.threads, mp_context=multiprocessing.get_context("spawn")) as pool:  # one fold a core
         found = list(pool.map(run_fold, *zip(*[(args.task, config, i, args.folds, runs) for i in range(args.folds)])))
