@@ -71,12 +71,12 @@ def run_fold(task: str, config: dict, fold: int, k: int, runs: Path) -> dict:
             "wall_s": time.time() - t0}
 
 
-def combine(task: str, changes: list[dict], k: int, runs: str) -> list[dict]:
-    "Per fold: each setting's fold model alone and the equal mean of their predictions, on the held fold."
+def combine(task: str, changes: list[dict], k: int, runs: str) -> dict:
+    "The row of --combine: per fold, each setting's fold model alone and the equal mean of their predictions."
     folders = [run_folder(runs, task, change) for change in changes]
     if missing := [f"{f}/fold{i}" for f in folders for i in range(k) if not (f / f"fold{i}" / "model.pt").exists()]:
         sys.exit(f"error: no fold model in {missing[0]}: run cv.py --change for each setting first")
-    found = []
+    found, t0 = [], time.time()
     for i in range(k):
         data = fold_data(task, i, k)
         idx = {m: j for j, m in enumerate(data.ids)}
@@ -86,7 +86,12 @@ def combine(task: str, changes: list[dict], k: int, runs: str) -> list[dict]:
         mae = lambda T: tensor_metrics(T, truth, task)["mean_component_mae"]  # noqa: E731
         found.append({"fold": i, "n": len(S), "alone": [mae(T) for T in preds], "mae": mae(np.mean(preds, 0))})
         print(f"fold {i}: alone {', '.join(f'{x:.4g}' for x in found[-1]['alone'])}; mean {found[-1]['mae']:.4g}")
-    return found
+    alone = np.mean([f["alone"] for f in found], 0).tolist()
+    row = {"task": task, "combine": changes, "folds": found, "k": k, "mean_alone": alone,
+           "mean_mae": float(np.mean([f["mae"] for f in found])),
+           "configs": [json.loads((f / "fold0" / "results.json").read_text())["config"] for f in folders]}
+    print(f"mean over {k} folds: alone {', '.join(f'{x:.4g}' for x in alone)}; mean of them {row['mean_mae']:.4g}")
+    return {**row, "commit": git_commit(), "data_sha256_16": data_hash(task), "wall_s": time.time() - t0, **machine()}
 
 
 def main() -> None:
@@ -96,16 +101,7 @@ def main() -> None:
         "folds": {"type": int, "default": 5},
         "combine": {"default": "", "help": "JSON list of changes already cross-validated: their fold models' mean"}})
     if args.combine:
-        changes, t0 = json.loads(args.combine), time.time()
-        found = combine(args.task, changes, args.folds, args.runs)
-        alone = np.mean([f["alone"] for f in found], 0).tolist()
-        print(f"mean over {args.folds} folds: alone {', '.join(f'{x:.4g}' for x in alone)}; "
-              f"mean of them {np.mean([f['mae'] for f in found]):.4g}")
-        append_row("cv.jsonl", {"task": args.task, "combine": changes, "folds": found, "k": args.folds,
-                                "mean_alone": alone, "mean_mae": float(np.mean([f["mae"] for f in found])),
-                                "commit": git_commit(), "data_sha256_16": data_hash(args.task),
-                                "wall_s": time.time() - t0, **machine()})
-        return
+        return append_row("cv.jsonl", combine(args.task, json.loads(args.combine), args.folds, args.runs))
     change = json.loads(args.change)
     card = json.loads((ASSETS / f"{args.task}.json").read_text())
     config = {**card["training"]["config"], **change}

@@ -4,7 +4,8 @@ Every choice behind a shipped model (the run, the mix with its parts, the ionic 
 split first (ship_models.py, dielectric_parts.py, ionic_response.py). This last step retrains each of the model's
 own networks with the same settings on the training and validation crystals together, for its run's best epoch + 1
 (`refit_epochs`, 08_train), and reports the test split before and after with the chosen weights unchanged; parts
-that are other shipped models (electronic_dielectric) stay as they are. Appends a row to
+that are other shipped models (electronic_dielectric) stay as they are; a merged model (several runs' heads,
+ship_models.py) is refit run by run and merged again. Appends a row to
 benchmarks/results/refit.jsonl. With --ship, the refit files replace the shipped ones and the card gets their test
 figures and a `refit` entry (`training`); run the pipeline again from ship_models.py before choosing anything new,
 since a refit model has seen the validation crystals. Resumable: rerun the same command.
@@ -29,7 +30,7 @@ import torch
 
 from dielectric_parts import part_run, register_parts
 from record import append_row, git_commit, split_records
-from ship_models import TEST_KEYS, card_baselines
+from ship_models import TEST_KEYS, card_baselines, merged_model
 from summarize import latest_per_run, rows as result_rows
 from tensor_nb.cards import ASSETS, shipped_models
 from tensor_nb.checkpoint import load_model
@@ -51,13 +52,13 @@ def refit(before: dict) -> tuple[dict, Path]:
     return train(cfg, out, progress=True), out
 
 
-def model_run(card: dict) -> dict:
-    "The recorded row of a card's model: the newest run with the card's training config."
-    found = [r for r in latest_per_run(result_rows("blind.jsonl") + result_rows("backbone.jsonl"))
-             if r.get("config") == card["training"]["config"]]
-    if not found:
-        raise SettingError(f"no recorded run has the {card['task']} card's training config")
-    return found[-1]
+def model_runs(card: dict) -> list[dict]:
+    "The recorded rows of a card's model: the newest run with its training config, or with each of a merged model's."
+    rows = latest_per_run(result_rows("blind.jsonl") + result_rows("backbone.jsonl"))
+    configs = [m["config"] for m in card["training"].get("merged", [])] or [card["training"]["config"]]
+    if missing := [c for c in configs if not any(r.get("config") == c for r in rows)]:
+        raise SettingError(f"no recorded run has the {card['task']} card's training config {missing[0]}")
+    return [[r for r in rows if r.get("config") == c][-1] for c in configs]
 
 
 def main() -> None:
@@ -70,9 +71,16 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")  # the out-of-domain notes of the predictions below
     card = shipped_models()[check_name(args.task, "task", shipped_models())]
-    before = model_run(card)
-    after, out = refit(before)
+    befores = model_runs(card)
+    refits = [refit(b) for b in befores]
+    (after, out), before = refits[0], befores[0]
     files, epochs = {"model": (out / "model.pt", f"{args.task}.pt")}, {"model": after["config"]["refit_epochs"]}
+    if len(refits) > 1:  # a merged model (ship_models.py): the refit runs merged the same way
+        before = {**before, "test": merged_model(args.task, [Path(b["run_dir"]) / "model.pt" for b in befores],
+                                                 out / "merged_before.pt")[1]}
+        after = {**after, "test": merged_model(args.task, [o / "model.pt" for _, o in refits], out / "merged.pt")[1]}
+        files["model"], epochs["model"] = (out / "merged.pt", f"{args.task}.pt"), [
+            a["config"]["refit_epochs"] for a, _ in refits]
     row = {"task": args.task, "commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
            "n_train": {"before": before["n_train"], "refit": after["n_train"]},
            "test": {"model alone": {"before": before["test"]["mean_component_mae"],

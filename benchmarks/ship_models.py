@@ -5,6 +5,9 @@ benchmarks/results/blind.jsonl and backbone.jsonl that carry validation metrics,
 (the invariant CGCNN/CHGCNN stay baselines). Copies <run>/model.pt to tensor_nb/assets/<task>.pt and writes
 tensor_nb/assets/<task>.json. Only full-data runs (training fraction 1) are shipped, and for permittivities
 (dielectric kind) only runs that learn log(eps - 1), whose every principal value lies above the vacuum's 1.
+Where a task's settings were cross-validated (benchmarks/results/cv.jsonl), the settings come from there instead: those
+with the lowest k-fold mean component MAE, one setting or an equal mean of several (`cv.py --combine`); then each
+setting's run with the lowest validation MAE, and the runs of several merged into one file (`merge_models`).
 
     python benchmarks/ship_models.py [--tasks elastic,dielectric]
 """
@@ -14,15 +17,21 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
+from record import split_records
 from summarize import latest_per_run, rows as result_rows, run_name
 from tensor_nb.backbone import BACKBONES
-from tensor_nb.checkpoint import load_model, save_model
+from tensor_nb.checkpoint import load_model, merge_models, save_model
 from tensor_nb.conventions import tensor_kind
 from tensor_nb.data import get_task
 from tensor_nb.errors import ModelFileError
+from tensor_nb.metrics import tensor_metrics
 from tensor_nb.models import EQUIVARIANT_MODELS
+from tensor_nb.prediction import predict
 from tensor_nb.spd import SPD_FLOOR
 from tensor_nb.structures import VACUUM_GAP
 
@@ -173,6 +182,25 @@ def card_for(task: str, best: dict, candidates: list) -> dict:
     return card
 
 
+def merged_model(task: str, paths: list, out: Path) -> tuple:
+    "(the merged model, its test metrics) of model files merged into `out` (`merge_models`)."
+    merged = merge_models(paths, out)
+    records = split_records(task, "test")
+    T = predict([r.structure for r in records], task, model_path=out, progress=False)
+    return merged, tensor_metrics(T, np.stack([r.tensor for r in records]), get_task(task).kind)
+
+
+def merged_card(task: str, runs: list, candidates: list, out: Path) -> dict:
+    """Merge the runs' model files into `out` and return its card: the first run's, with the merged model's heads,
+    parameters and test metrics, and every run's settings (`training.merged`)."""
+    merged, test = merged_model(task, [Path(r["run_dir"]) / "model.pt" for r in runs], out)
+    card = card_for(task, {**runs[0], "test": test, "parameters": sum(r["parameters"] for r in runs)}, candidates)
+    card["ensemble_members"] = merged.meta["model_kw"]["members"]
+    card["training"]["merged"] = [{"run": run_name(r["run_dir"]), "command": r["command"], "config": r["config"],
+                                   "commit": r["commit"], "val": r["val"]["mean_component_mae"]} for r in runs]
+    return card
+
+
 def refuse_refit(task: str) -> None:
     """Exit with one line if the shipped `task` model was refit on the validation crystals (benchmarks/refit.py): a
     choice on validation figures needs the model before that."""
@@ -180,6 +208,32 @@ def refuse_refit(task: str) -> None:
     if card.get("training", {}).get("refit"):
         sys.exit(f"error: the shipped {task} model was refit on the validation crystals (benchmarks/refit.py); "
                  f"ship the chosen run again first: benchmarks/ship_models.py --tasks {task}")
+
+
+def same_settings(a: dict, b: dict) -> bool:
+    "Whether two training configs differ at most in their seed (keys added since filled with their defaults)."
+    from tensor_nb.train import TrainConfig
+    settings = lambda c: {k: v for k, v in asdict(TrainConfig(**c)).items() if k != "seed"}  # noqa: E731
+    return settings(a) == settings(b)
+
+
+def cv_choice(task: str, candidates: list) -> tuple[list, str] | None:
+    """(runs, card sentence) of the cross-validated settings of `task` with the lowest mean fold MAE (see above),
+    for each setting its candidate run with the lowest validation MAE; None if none were cross-validated."""
+    rows = [r for r in result_rows("cv.jsonl") if r["task"] == task]
+    if not rows:
+        return None
+    best = min(rows, key=lambda r: r["mean_mae"])
+    runs = []
+    for config in best.get("configs", [best.get("config")]):
+        if not (same := [r for r in candidates if same_settings(r["config"], config)]):
+            sys.exit(f"error: {task}: no run with the cross-validated settings {config}: train one with backbone.py")
+        runs.append(min(same, key=lambda r: r["val"]["mean_component_mae"]))
+    options = f"{len(rows)} settings and equal means of settings" if any("combine" in r for r in rows) else \
+        f"{len(rows)} settings"
+    return runs, (f"lowest {best['k']}-fold cross-validated mean component MAE ({best['mean_mae']:.4g}) among {options} "
+                  "(benchmarks/cv.py), then for each setting its run with the lowest validation MAE ("
+                  + ", ".join(f"{r['val']['mean_component_mae']:.4g}: {run_name(r['run_dir'])}" for r in runs) + ")")
 
 
 def loadable(run: dict) -> bool:
@@ -213,9 +267,15 @@ def main() -> None:
         if not candidates:
             print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
-        best = min(candidates, key=lambda r: r["val"]["mean_component_mae"])
-        shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
-        card = card_for(task, best, candidates)
+        chosen, by = cv_choice(task, candidates) or ([min(candidates, key=lambda r: r["val"]["mean_component_mae"])], "")
+        best = chosen[0]
+        if len(chosen) == 1:
+            shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
+            card = card_for(task, best, candidates)
+        else:
+            card = merged_card(task, chosen, candidates, assets / f"{task}.pt")
+        if by:
+            card["selected_by"] = by
         (assets / f"{task}.json").write_text(json.dumps(card, indent=1) + "\n")
         print(
             f"{task}: shipped {card['model']} (val {best['val']['mean_component_mae']:.4g}); test "

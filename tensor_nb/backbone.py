@@ -564,13 +564,20 @@ def replica(head: nn.Module) -> nn.Module:
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
-                 members: int = 1, shells: bool = False, mid_lmax: int | None = None, pool_late: bool = False):
+                 members: int = 1, shells: bool = False, mid_lmax: int | None = None,
+                 pool_late: bool | list[bool] = False):  # pool_late: for every head, or one flag per head
         super().__init__()
         _check_sizes(**{"members (heads)": members})
+        late = [check_flag(f, "pool_late") for f in
+                (pool_late if isinstance(pool_late, (list, tuple)) else [pool_late] * members)]
+        if len(late) != members:
+            raise SettingError(f"pool_late takes one flag or one per head ({members}), got {len(late)}")
+        if per_atom and any(late):
+            raise SettingError("pool_late is for crystal tensors: a per-atom head does not pool")
         self.spec, self.kind = backbone_spec(backbone), kind
         self.per_atom, self.finetune = check_flag(per_atom, "per_atom"), check_flag(finetune, "finetune")
         self.shells = check_flag(shells, "shells")
-        if shells and (per_atom or finetune or is_scalar(kind) or pool_late):
+        if shells and (per_atom or finetune or is_scalar(kind) or any(late)):
             raise SettingError("shells (ShellHead) are for crystal tensors on a frozen backbone, pooled first")
         self.sign = 1 if is_scalar(kind) else (-1) ** rank_of(kind)
         target = "1x0e" if is_scalar(kind) else tensor_irreps(kind)
@@ -578,8 +585,11 @@ class BackboneModel(nn.Module):
             mid_lmax = max(2, min(max(ir.l for _, ir in o3.Irreps(f)) for f in (self.spec.feature_irreps, target)))
         self.mid_lmax = mid_lmax  # checked by the head, as is mul
         first = (ShellHead(self.spec.feature_irreps, target, mul) if shells else
-                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom, self.mid_lmax, pool_late))
+                 BackboneHead(self.spec.feature_irreps, target, mul, per_atom, self.mid_lmax, late[0]))
         self.heads = nn.ModuleList([first] + [replica(first) for _ in range(members - 1)])
+        if not shells:
+            for head, flag in zip(self.heads, late):  # a flag of the forward pass: the same weights either way
+                head.pool_late = flag
         self.blocks, self._copies = None, {}
         if finetune:  # the trainable blocks are part of this model (and of its file)
             self.blocks = SevenNetBlocks(backbone, torch.float32)

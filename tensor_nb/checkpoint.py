@@ -24,7 +24,7 @@ from .spd import coefficients_to_tensors
 
 # %% auto 0
 __all__ = ['TARGET_SCALES', 'MODEL_FORMAT', 'IrrepScaler', 'save_model', 'build_from_meta', 'LoadedModel', 'model_file',
-           'load_model', 'load_encoder', 'model_tensors']
+           'load_model', 'load_encoder', 'model_tensors', 'merge_models']
 
 # %% ../nbs/07b_checkpoint.ipynb
 TARGET_SCALES = ("irrep", "global")
@@ -154,3 +154,33 @@ def model_tensors(coeffs: np.ndarray, meta: dict) -> np.ndarray:
     """Full tensors from a model's harmonic coefficients (..., dim), read as its file says: those of log(T - floor)
     with `log_target` (see `03b_spd`; files without `log_floor` predate it and mean log T), else those of T."""
     return coefficients_to_tensors(coeffs, meta["kind"], meta.get("log_target", False), meta.get("log_floor", 0.0))
+
+# %% ../nbs/07b_checkpoint.ipynb
+def merge_models(paths: list, out: str | Path) -> LoadedModel:
+    """Write to `out` one model file with every head of the frozen-backbone model files `paths` (two or more, same
+    task, backbone, target and training crystals; ModelFileError otherwise); returns it, loaded back."""
+    if not isinstance(paths, (list, tuple)) or len(paths) < 2:
+        raise SettingError(f"merge_models needs a list of two or more model files, got {paths!r:.80}")
+    loaded = [load_model(p) for p in paths]
+    first = loaded[0]
+    heads = [h for m in loaded for h in getattr(m.model, "heads", [])]
+    if any(not m.meta.get("backbone") or m.meta.get("finetune") or m.meta.get("model_kw", {}).get("shells")
+           for m in loaded):
+        raise ModelFileError("merge_models merges heads on a frozen backbone (no shells); "
+                             f"{', '.join(map(str, paths))} are not all such")
+    same = lambda m: ({k: v for k, v in m.meta.items() if k not in ("model_kw", "domain")},  # noqa: E731
+                      {k: v for k, v in m.meta["model_kw"].items() if k not in ("members", "pool_late")},
+                      m.meta.get("domain", {}).get("elements"))
+    for path, m in zip(paths[1:], loaded[1:]):
+        if same(m) != same(first) or not all(torch.equal(a, b) for a, b in zip(
+                (first.scaler.shift, first.scaler.scale), (m.scaler.shift, m.scaler.scale))):
+            raise ModelFileError(f"{path} does not merge with {paths[0]}: another task, backbone, target, head size or "
+                                 "training set")
+    late = [h.pool_late for h in heads]
+    meta = {**first.meta, "model_kw": {**same(first)[1], "members": len(heads),
+                                       **({"pool_late": late} if any(late) else {})},
+            "merged_from": [str(p) for p in paths]}
+    model = build_from_meta(meta)
+    model.heads.load_state_dict(torch.nn.ModuleList(heads).state_dict())
+    save_model(out, model, first.scaler, {k: v for k, v in meta.items() if k not in ("format", "num_elements")})
+    return load_model(out)

@@ -875,7 +875,7 @@ def _cases_found_by_sweeping_every_parameter():
     from tensor_nb.backbone import BackboneHead, BackboneModel, batch_graphs, even, node_features, self_products
     from tensor_nb.cache import cache_get, file_hash, writable_dir
     from tensor_nb.cards import ionic_blend, models_table
-    from tensor_nb.checkpoint import load_model
+    from tensor_nb.checkpoint import load_model, merge_models
     from tensor_nb.cli import main as cli_main
     from tensor_nb.data import (as_full, data_dir, load_task, read_records, recover_orientation, split_ids,
                                 training_subset, validate_tensor)
@@ -1022,6 +1022,7 @@ def _cases_found_by_sweeping_every_parameter():
         (lambda: BackboneHead("8x0e", "1x0e", mid_lmax=None), SettingError, "mid_lmax"),  # None + 1
         (lambda: BackboneModel("sevennet-0", "dielectric", per_atom="no"), SettingError, "per_atom"),  # read as True
         (lambda: BackboneHead("8x0e", "1x0e", pool_late="no"), SettingError, "pool_late"),  # read as True
+        (lambda: merge_models("a.pt", "b.pt"), SettingError, "two or more"),  # read letter by letter
         (lambda: BackboneModel("sevennet-0", "dielectric", per_atom=True, pool_late=True), SettingError,
          "pool_late"),  # a per-atom head has nothing to pool
         (lambda: BackboneModel("sevennet-0", "elastic", shells=True, pool_late=True), SettingError,
