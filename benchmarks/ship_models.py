@@ -211,10 +211,14 @@ def refuse_refit(task: str) -> None:
 
 
 def same_settings(a: dict, b: dict) -> bool:
-    "Whether two training configs differ at most in their seed (keys added since filled with their defaults)."
+    """Whether two training configs differ at most in their seed (keys added since filled with their defaults; a
+    config with an option removed since matches none)."""
     from tensor_nb.train import TrainConfig
-    settings = lambda c: {k: v for k, v in asdict(TrainConfig(**c)).items() if k != "seed"}  # noqa: E731
-    return settings(a) == settings(b)
+    try:
+        return ({k: v for k, v in asdict(TrainConfig(**a)).items() if k != "seed"}
+                == {k: v for k, v in asdict(TrainConfig(**b)).items() if k != "seed"})
+    except TypeError:
+        return False
 
 
 def cv_choice(task: str, candidates: list) -> tuple[list, str] | None:
@@ -229,10 +233,8 @@ def cv_choice(task: str, candidates: list) -> tuple[list, str] | None:
         if not (same := [r for r in candidates if same_settings(r["config"], config)]):
             sys.exit(f"error: {task}: no run with the cross-validated settings {config}: train one with backbone.py")
         runs.append(min(same, key=lambda r: r["val"]["mean_component_mae"]))
-    options = f"{len(rows)} settings and equal means of settings" if any("combine" in r for r in rows) else \
-        f"{len(rows)} settings"
-    return runs, (f"lowest {best['k']}-fold cross-validated mean component MAE ({best['mean_mae']:.4g}) among {options} "
-                  "(benchmarks/cv.py), then for each setting its run with the lowest validation MAE ("
+    return runs, (f"lowest {best['k']}-fold cross-validated mean component MAE ({best['mean_mae']:.4g}) among "
+                  f"{len(rows)} choices: settings or equal means of several (benchmarks/cv.py), then for each setting its run with the lowest validation MAE ("
                   + ", ".join(f"{r['val']['mean_component_mae']:.4g}: {run_name(r['run_dir'])}" for r in runs) + ")")
 
 
@@ -267,7 +269,8 @@ def main() -> None:
         if not candidates:
             print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
-        chosen, by = cv_choice(task, candidates) or ([min(candidates, key=lambda r: r["val"]["mean_component_mae"])], "")
+        by_val = min(candidates, key=lambda r: r["val"]["mean_component_mae"])
+        chosen, by = cv_choice(task, candidates) or ([by_val], "")
         best = chosen[0]
         if len(chosen) == 1:
             shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
