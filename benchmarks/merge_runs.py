@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from record import append_row, run_row, test_line
-from tensor_nb.checkpoint import load_model, save_model
+from tensor_nb.checkpoint import merge_models, save_model
 from tensor_nb.train import TrainConfig, evaluate, fit_bulk_prior, model_inputs, task_data
 
 
@@ -29,17 +29,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     t0 = time.time()
     results = [json.loads((Path(r) / "results.json").read_text()) for r in args.runs]
-    loaded = [load_model(Path(r) / "model.pt") for r in args.runs]
     if len({json.dumps({**r["config"], "seed": 0}, sort_keys=True) for r in results}) > 1:
         raise SystemExit("merge_runs: the runs differ in more than their seed")
-    if results[0]["config"].get("finetune"):
-        raise SystemExit("merge_runs: fine-tuned runs have their own backbone blocks; only frozen runs merge")
-    same = lambda a, b: torch.allclose(a, b, rtol=1e-6) if isinstance(a, torch.Tensor) else a == b  # summation order
-    if any(not all(same(v, loaded[0].scaler.state()[k]) for k, v in lm.scaler.state().items()) for lm in loaded):
-        raise SystemExit("merge_runs: the runs' target scalers differ")
-    model, scaler, meta = loaded[0].model, loaded[0].scaler, dict(loaded[0].meta)
-    model.heads = torch.nn.ModuleList(h for lm in loaded for h in lm.model.heads)
-    meta["model_kw"] = {**meta["model_kw"], "members": len(model.heads)}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    merged = merge_models([Path(r) / "model.pt" for r in args.runs], out / "model.pt")
+    model, scaler, meta = merged.model, merged.scaler, dict(merged.meta)
     config = TrainConfig(**{**results[0]["config"], "model_kw": meta["model_kw"]})
     data = task_data(config.task, progress=False)
     inputs = model_inputs(config, data, model, progress=False)
@@ -53,8 +48,6 @@ def main() -> None:
            "baselines": baselines, "bulk_prior": prior, "merged_from": [str(r) for r in args.runs],
            "parameters": sum(p.numel() for p in model.parameters()),
            "train_time_s": sum(r.get("train_time_s", 0.0) for r in results), "history": []}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     save_model(out / "model.pt", model, scaler, {**meta, **({"bulk_prior": prior} if prior else {})})
     (out / "results.json").write_text(json.dumps(res, indent=1))
     append_row("backbone.jsonl", run_row(res, out, t0, task=config.task, model=config.model, mode="freeze",

@@ -164,19 +164,19 @@ def merge_models(paths: list, out: str | Path) -> LoadedModel:
     loaded = [load_model(p) for p in paths]
     first = loaded[0]
     heads = [h for m in loaded for h in getattr(m.model, "heads", [])]
-    if any(not m.meta.get("backbone") or m.meta.get("finetune") or m.meta.get("model_kw", {}).get("shells")
-           for m in loaded):
-        raise ModelFileError("merge_models merges heads on a frozen backbone (no shells); "
-                             f"{', '.join(map(str, paths))} are not all such")
-    same = lambda m: ({k: v for k, v in m.meta.items() if k not in ("model_kw", "domain")},  # noqa: E731
+    if any(not m.meta.get("backbone") or m.meta.get("finetune") for m in loaded):
+        raise ModelFileError(f"merge_models merges heads on a frozen backbone; {', '.join(map(str, paths))} are not all "
+                             "such")
+    own = ("model_kw", "domain", "bulk_prior", "moduli_prior", "merged_from")  # a run's own, fitted after training
+    same = lambda m: ({k: v for k, v in m.meta.items() if k not in own},  # noqa: E731
                       {k: v for k, v in m.meta["model_kw"].items() if k not in ("members", "pool_late")},
                       m.meta.get("domain", {}).get("elements"))
     for path, m in zip(paths[1:], loaded[1:]):
-        if same(m) != same(first) or not all(torch.equal(a, b) for a, b in zip(
+        if same(m) != same(first) or not all(torch.allclose(a, b, rtol=1e-6) for a, b in zip(  # summation order
                 (first.scaler.shift, first.scaler.scale), (m.scaler.shift, m.scaler.scale))):
             raise ModelFileError(f"{path} does not merge with {paths[0]}: another task, backbone, target, head size or "
                                  "training set")
-    late = [h.pool_late for h in heads]
+    late = [getattr(h, "pool_late", False) for h in heads]  # ShellHeads pool first
     meta = {**first.meta, "model_kw": {**same(first)[1], "members": len(heads),
                                        **({"pool_late": late} if any(late) else {})},
             "merged_from": [str(p) for p in paths]}
