@@ -233,9 +233,10 @@ def cv_choice(task: str, candidates: list) -> tuple[list, str] | None:
         if not (same := [r for r in candidates if same_settings(r["config"], config)]):
             sys.exit(f"error: {task}: no run with the cross-validated settings {config}: train one with backbone.py")
         runs.append(min(same, key=lambda r: r["val"]["mean_component_mae"]))
+    picked = ", ".join(f"{r['val']['mean_component_mae']:.4g}: {run_name(r['run_dir'])}" for r in runs)
     return runs, (f"lowest {best['k']}-fold cross-validated mean component MAE ({best['mean_mae']:.4g}) among "
-                  f"{len(rows)} choices: settings or equal means of several (benchmarks/cv.py), then for each setting its run with the lowest validation MAE ("
-                  + ", ".join(f"{r['val']['mean_component_mae']:.4g}: {run_name(r['run_dir'])}" for r in runs) + ")")
+                  f"{len(rows)} choices, settings or equal means of several (benchmarks/cv.py); for each setting its "
+                  f"run with the lowest validation MAE ({picked})")
 
 
 def loadable(run: dict) -> bool:

@@ -165,8 +165,8 @@ def merge_models(paths: list, out: str | Path) -> LoadedModel:
     first = loaded[0]
     heads = [h for m in loaded for h in getattr(m.model, "heads", [])]
     if any(not m.meta.get("backbone") or m.meta.get("finetune") for m in loaded):
-        raise ModelFileError(f"merge_models merges heads on a frozen backbone; {', '.join(map(str, paths))} are not all "
-                             "such")
+        raise ModelFileError("merge_models merges heads on a frozen backbone; "
+                             f"{', '.join(map(str, paths))} are not all such")
     own = ("model_kw", "domain", "bulk_prior", "moduli_prior", "merged_from")  # a run's own, fitted after training
     same = lambda m: ({k: v for k, v in m.meta.items() if k not in own},  # noqa: E731
                       {k: v for k, v in m.meta["model_kw"].items() if k not in ("members", "pool_late")},
