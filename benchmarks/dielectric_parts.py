@@ -74,7 +74,7 @@ def part_run(runs: str, part: str) -> tuple[TrainConfig, Path]:
     "The training config of a part (the shipped dielectric model's settings) and its run folder under `runs`."
     shipped_config = json.loads((ASSETS / "dielectric.json").read_text())["training"]["config"]
     cfg = TrainConfig(**{**shipped_config, "task": f"dielectric_{part}_part"})
-    return cfg, Path(runs) / f"{cfg.model}_{part}_{cfg.seed}"
+    return cfg, Path(runs) / f"{cfg.model}_{part}_{cfg.seed}_{cfg.key()[:8]}"  # a folder per setting
 
 
 def main() -> None:
