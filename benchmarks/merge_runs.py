@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from record import append_row, run_row, test_line
+from ship_models import same_settings
 from tensor_nb.checkpoint import merge_models, save_model
 from tensor_nb.train import TrainConfig, evaluate, fit_bulk_prior, model_inputs, task_data
 
@@ -29,7 +30,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     t0 = time.time()
     results = [json.loads((Path(r) / "results.json").read_text()) for r in args.runs]
-    if len({json.dumps({**r["config"], "seed": 0}, sort_keys=True) for r in results}) > 1:
+    if not all(same_settings(r["config"], results[0]["config"]) for r in results):
         raise SystemExit("merge_runs: the runs differ in more than their seed")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
