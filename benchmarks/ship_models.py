@@ -282,7 +282,9 @@ def main() -> None:
             card["selected_by"] = by
         (assets / f"{task}.json").write_text(json.dumps(card, indent=1) + "\n")
         print(
-            f"{task}: shipped {card['model']} (val {best['val']['mean_component_mae']:.4g}); test "
+            f"{task}: shipped {card['model']} ("
+            + (f"val {best['val']['mean_component_mae']:.4g}" if len(chosen) == 1 else f"{len(chosen)} runs merged")
+            + "); test "
             f"{card['test']['mean_component_mae']:.4g} vs "
             + ", ".join(f"{k} {v:.4g}" for k, v in card["baselines"].items() if not isinstance(v, list))
         )
