@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .backbone import BACKBONES, BackboneModel
+from .backbone import BackboneModel
 from .cache import atomic_write_bytes
 from .conventions import is_scalar
 from .decompose import irreps_slices
 from .errors import ModelFileError, SettingError, as_path
 from .graphs import NUM_ELEMENTS, GraphSettings
-from .models import MODELS, build_model
+from .models import build_model
 from .moduli import ModuliHead, unpack_moduli_prior
 from .spd import coefficients_to_tensors
 

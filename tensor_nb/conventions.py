@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import TensorInputError, UnknownNameError, check_name, check_range, real_array, value_cache
+from .errors import TensorInputError, check_name, check_range, real_array, value_cache
 
 # %% auto 0
 __all__ = ['TENSOR_KINDS', 'VOIGT_PAIRS', 'TensorKind', 'tensor_kind', 'is_scalar', 'voigt_index', 'voigt_to_full',

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .conventions import full_to_voigt, tensor_kind, voigt_labels, voigt_to_full
+from .conventions import full_to_voigt, tensor_kind, voigt_labels
 from .errors import (PredictionWarning, SettingError, StructureError, TensorInputError, TensorNbError,
                               UnknownNameError, check_flag, check_range, check_text)
 from .examples import example_structures

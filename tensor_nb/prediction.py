@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import warnings
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,7 +20,7 @@ from .conventions import full_to_voigt
 from .decompose import change_of_basis, from_irreps, to_irreps
 from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
-from .graphs import GraphSettings, collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
+from .graphs import collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
 from .moduli import blend_moduli
 from .potential import apply_bulk_prior, ionic_dielectric

@@ -32,8 +32,8 @@ from .checkpoint import TARGET_SCALES, IrrepScaler, build_from_meta, load_encode
 from .data import TensorRecord, check_seed, dataset_splits, get_task, load_task, training_subset
 from .conventions import full_to_voigt
 from .decompose import from_irreps, rank_of, to_irreps
-from .errors import (DataError, SettingError, TrainingError, UnknownNameError, check_flag, check_name,
-                              check_out_dir, check_range, names_a_file)
+from .errors import (DataError, SettingError, TrainingError, check_flag, check_name, check_out_dir,
+                              check_range, names_a_file)
 from .graphs import GraphSettings, build_graphs, collate, collate_hypergraphs, crystal_hypergraph
 from .metrics import baseline_metrics, element_baseline, hill_moduli_torch, tensor_metrics
 from .models import MODELS, count_parameters

@@ -883,7 +883,7 @@ def _cases_found_by_sweeping_every_parameter():
                                      signed_permutations, symmetry_projector)
     from tensor_nb.graphs import (build_graphs, collate, crystal_graph, crystal_hypergraph, gaussian_expansion,
                                   neighbor_edges)
-    from tensor_nb.harmonics import e3nn_from_real, real_cg, real_from_complex
+    from tensor_nb.harmonics import e3nn_from_real, real_from_complex
     from tensor_nb.metrics import baseline_metrics, element_baseline, report, tensor_metrics
     from tensor_nb.models import build_model, cgcnn_model, equivariant_model, hidden_irreps
     from tensor_nb.moduli import ModuliHead
