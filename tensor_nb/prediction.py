@@ -60,7 +60,7 @@ def _parts(loaded: LoadedModel, task: str, model_path) -> dict | None:
     for part in entry["models"]:
         path = model_file(ASSETS / part["file"])
         models.append((_load(str(path), path.stat().st_mtime), part["shift"]))
-    if any(len(m.model.heads) != len(loaded.model.heads) or m.meta["kind"] != loaded.meta["kind"] for m, _ in models):
+    if any(m.meta["kind"] != loaded.meta["kind"] for m, _ in models):
         raise ModelFileError(f"the parts of the shipped {task} model do not match it: reinstall tensor_nb")
     return {"weight": entry["weight"], "models": models}
 
@@ -284,7 +284,10 @@ def _answer(loaded: LoadedModel, structures: list, labels: list[str], batch_size
                       "the model's own, less accurate (see 11_prediction): "
                       + _names([labels[i] for i in np.flatnonzero(no_prior)]), PredictionWarning, stacklevel=3)
     T = _tensors([c.mean(0) for c in coeffs] if spread else coeffs, structures, meta, symmetrize, parts)
-    return T, (_tensors(coeffs, structures, meta, symmetrize, parts) if spread else None), bool(judged)
+    if not spread:
+        return T, None, bool(judged)
+    paired = [coeffs[0]] + [c[np.arange(len(coeffs[0])) % len(c)] for c in coeffs[1:]]  # head i with part head i mod n
+    return T, _tensors(paired, structures, meta, symmetrize, parts), bool(judged)
 
 def predict(structures, task: str, output: str = "full", symmetrize: bool = True, model_path: str | None = None,
             batch_size: int = 16, progress: bool | None = None, dtype: torch.dtype = torch.float64,
