@@ -145,7 +145,7 @@ def ship(card: dict, files: dict, test: dict, row: dict, n_train: int, baselines
     card["data"]["n_train"] = n_train
     card["domain"]["elements"] = len(load_model(files["model"][0]).meta["domain"]["elements"])  # train + val now
     card["training"]["refit"] = {
-        "what": "the chosen settings trained again on the training and validation crystals together for the chosen "
+        "what": "the chosen settings trained again on the training and validation crystals together for each chosen "
                 "run's best epoch + 1 (08_train); every choice was made before, on validation figures of the runs "
                 "without refit (those above)", "epochs": row["epochs"], "commit": row["commit"],
         "test_before": {k: v["before"] for k, v in row["test"].items()}}

@@ -167,7 +167,7 @@ def merge_models(paths: list, out: str | Path) -> LoadedModel:
     if any(not m.meta.get("backbone") or m.meta.get("finetune") for m in loaded):
         raise ModelFileError("merge_models merges heads on a frozen backbone; "
                              f"{', '.join(map(str, paths))} are not all such")
-    own = ("model_kw", "domain", "bulk_prior", "moduli_prior", "merged_from")  # a run's own, fitted after training
+    own = ("model_kw", "domain", "bulk_prior", "moduli_prior")  # a run's own, fitted after training
     same = lambda m: ({k: v for k, v in m.meta.items() if k not in own},  # noqa: E731
                       {k: v for k, v in m.meta["model_kw"].items() if k not in ("members", "pool_late")},
                       m.meta.get("domain", {}).get("elements"))
@@ -178,8 +178,7 @@ def merge_models(paths: list, out: str | Path) -> LoadedModel:
                                  "training set")
     late = [getattr(h, "pool_late", False) for h in heads]  # ShellHeads pool first
     meta = {**first.meta, "model_kw": {**same(first)[1], "members": len(heads),
-                                       **({"pool_late": late} if any(late) else {})},
-            "merged_from": [str(p) for p in paths]}
+                                       **({"pool_late": late} if any(late) else {})}}
     model = build_from_meta(meta)
     model.heads.load_state_dict(torch.nn.ModuleList(heads).state_dict())
     save_model(out, model, first.scaler, {k: v for k, v in meta.items() if k not in ("format", "num_elements")})
