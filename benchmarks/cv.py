@@ -11,9 +11,11 @@ same command (each fold is a run folder under --runs).
 
     python benchmarks/cv.py --task dielectric [--change '{"lr": 0.004}'] [--folds 5]   # ~17 min on 2 cores
 
-With --combine, nothing trains: the fold models of settings already cross-validated (a JSON list of changes, {} for
-the card's own) predict their held folds (`predict`, symmetrised, float64), and the row reports each setting alone and
-the equal mean of their predictions, fold by fold: whether settings that tie alone gain as an ensemble.
+With --combine, nothing trains: the fold models of settings already cross-validated (a JSON list of changes to the
+card's settings, {} for its own) predict their held folds (`predict`, symmetrised, float64), and the row reports each
+setting alone and the equal mean of their predictions, fold by fold: whether settings that tie alone gain as an
+ensemble. Each setting's fold runs live in a folder named by its config's hash, so that they are found again after
+the card changes.
 
     python benchmarks/cv.py --task dielectric --combine '[{}, {"lr": 0.032}]'   # ~1 min per setting
 """
@@ -21,7 +23,6 @@ the equal mean of their predictions, fold by fold: whether settings that tie alo
 import hashlib
 import json
 import multiprocessing
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -52,9 +53,15 @@ def fold_data(task: str, fold: int, k: int) -> TaskData:
     return replace(data, splits={"train": [m for m in pool if m not in kept], "val": held, "test": held})
 
 
-def run_folder(runs: str, task: str, change: dict) -> Path:
-    "The folder of a task's and change's fold runs."
-    return Path(runs) / re.sub(r"[^\w.-]", "", "_".join([task] + [f"{k}{v}" for k, v in sorted(change.items())]))
+def settings(task: str, change: dict) -> dict:
+    "The training config of the task's shipped model (its card) with the fields in `change` replaced."
+    card = json.loads((ASSETS / f"{task}.json").read_text())
+    return {**card["training"]["config"], **change}
+
+
+def run_folder(runs: str, task: str, config: dict) -> Path:
+    "The folder of the fold runs of a training config: one per setting, whatever card it was changed from."
+    return Path(runs) / f"{task}_{TrainConfig(**config).key()[:12]}"
 
 
 def run_fold(task: str, config: dict, fold: int, k: int, runs: Path) -> dict:
@@ -73,7 +80,7 @@ def run_fold(task: str, config: dict, fold: int, k: int, runs: Path) -> dict:
 
 def combine(task: str, changes: list[dict], k: int, runs: str) -> dict:
     "The row of --combine: per fold, each setting's fold model alone and the equal mean of their predictions."
-    folders = [run_folder(runs, task, change) for change in changes]
+    folders = [run_folder(runs, task, settings(task, change)) for change in changes]
     if missing := [f"{f}/fold{i}" for f in folders for i in range(k) if not (f / f"fold{i}" / "model.pt").exists()]:
         sys.exit(f"error: no fold model in {missing[0]}: run cv.py --change for each setting first")
     found, t0 = [], time.time()
@@ -103,10 +110,9 @@ def main() -> None:
     if args.combine:
         return append_row("cv.jsonl", combine(args.task, json.loads(args.combine), args.folds, args.runs))
     change = json.loads(args.change)
-    card = json.loads((ASSETS / f"{args.task}.json").read_text())
-    config = {**card["training"]["config"], **change}
+    config = settings(args.task, change)
     TrainConfig(**config).check()  # a bad change is refused before any fold trains
-    runs = run_folder(args.runs, args.task, change)
+    runs = run_folder(args.runs, args.task, config)
     t0 = time.time()
     with ProcessPoolExecutor(args.threads, mp_context=multiprocessing.get_context("spawn")) as pool:  # one fold a core
         found = list(pool.map(run_fold, *zip(*[(args.task, config, i, args.folds, runs) for i in range(args.folds)])))
