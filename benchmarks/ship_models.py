@@ -227,6 +227,7 @@ def cv_choice(task: str, candidates: list) -> tuple[list, str] | None:
     rows = [r for r in result_rows("cv.jsonl") if r["task"] == task]
     if not rows:
         return None
+    rows = [r for r in rows if r["k"] == rows[-1]["k"]]  # figures of the same folds only (the newest rows' k)
     best = min(rows, key=lambda r: r["mean_mae"])
     runs = []
     for config in best.get("configs", [best.get("config")]):
