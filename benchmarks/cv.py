@@ -44,9 +44,8 @@ def hashed(ids: list[str]) -> list[str]:
     return sorted(ids, key=lambda m: hashlib.sha256(m.encode()).hexdigest())
 
 
-def fold_data(task: str, fold: int, k: int) -> TaskData:
-    "The task's data with fold `fold` of its training and validation crystals as validation (and test) split."
-    data = task_data(task, progress=False)
+def fold_data(data: TaskData, fold: int, k: int) -> TaskData:
+    "A task's data with fold `fold` of its training and validation crystals as validation (and test) split."
     pool = hashed(data.splits["train"] + data.splits["val"])
     held = pool[fold::k]  # fold i: every k-th id from the i-th
     kept = set(held)
@@ -67,7 +66,7 @@ def run_folder(runs: str, task: str, config: dict) -> Path:
 def run_fold(task: str, config: dict, fold: int, k: int, runs: Path) -> dict:
     "Train on every fold but `fold` of the task's training and validation crystals, validated on that one."
     torch.set_num_threads(1)
-    data = fold_data(task, fold, k)
+    data = fold_data(task_data(task, progress=False), fold, k)
     held = data.splits["val"]
     t0 = time.time()
     res = train(TrainConfig(**config), runs / f"fold{fold}", data=data, progress=False)
@@ -83,9 +82,9 @@ def combine(task: str, changes: list[dict], k: int, runs: str) -> dict:
     folders = [run_folder(runs, task, settings(task, change)) for change in changes]
     if missing := [f"{f}/fold{i}" for f in folders for i in range(k) if not (f / f"fold{i}" / "model.pt").exists()]:
         sys.exit(f"error: no fold model in {missing[0]}: run cv.py --change for each setting first")
-    found, t0 = [], time.time()
+    found, t0, every = [], time.time(), task_data(task, progress=False)
     for i in range(k):
-        data = fold_data(task, i, k)
+        data = fold_data(every, i, k)
         idx = {m: j for j, m in enumerate(data.ids)}
         held = [idx[m] for m in data.splits["val"]]
         S, truth = [data.structures[j] for j in held], np.stack([data.tensors[j] for j in held])

@@ -34,6 +34,7 @@ from tensor_nb.models import EQUIVARIANT_MODELS
 from tensor_nb.prediction import predict
 from tensor_nb.spd import SPD_FLOOR
 from tensor_nb.structures import VACUUM_GAP
+from tensor_nb.train import TrainConfig, model_inputs, task_data
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_KEYS = (
@@ -63,7 +64,6 @@ def bulk_prior_note(prior: dict | None) -> str:
 def elastic_model_inputs(path: str, backbone: bool = False) -> tuple:
     """(loaded model, task data, training config, model inputs, {split: rows}) of an elastic model file (on a backbone
     if `backbone`); exits with one line for any other."""
-    from tensor_nb.train import TrainConfig, model_inputs, task_data
     loaded = load_model(path)
     meta = loaded.meta
     if meta["kind"] != "elastic" or (backbone and not meta.get("backbone")):
@@ -213,7 +213,6 @@ def refuse_refit(task: str) -> None:
 def same_settings(a: dict, b: dict) -> bool:
     """Whether two training configs differ at most in their seed (keys added since filled with their defaults; a
     config with an option removed since matches none)."""
-    from tensor_nb.train import TrainConfig
     try:
         return ({k: v for k, v in asdict(TrainConfig(**a)).items() if k != "seed"}
                 == {k: v for k, v in asdict(TrainConfig(**b)).items() if k != "seed"})
