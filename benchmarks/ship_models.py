@@ -34,7 +34,7 @@ from tensor_nb.models import EQUIVARIANT_MODELS
 from tensor_nb.prediction import predict
 from tensor_nb.spd import SPD_FLOOR
 from tensor_nb.structures import VACUUM_GAP
-from tensor_nb.train import TrainConfig, model_inputs, task_data
+from tensor_nb.train import TrainConfig, evaluate, model_inputs, task_data
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_KEYS = (
@@ -78,7 +78,6 @@ def elastic_model_inputs(path: str, backbone: bool = False) -> tuple:
 def compare(loaded, inputs, data, splits: dict, train: list, variants: dict, row: dict) -> dict:
     """Evaluate a shipped elastic model's variants {name: (bulk_prior, meta)} on the splits {name: rows}; each
     result goes into row[f"{split}_{name}"] and a printed line. Returns the metrics of the last variant and split."""
-    from tensor_nb.train import evaluate
     for name, (prior, meta) in variants.items():
         for split, rows in splits.items():
             m, base = evaluate(loaded.model, inputs, data, loaded.scaler, rows, train, prior, meta)
