@@ -25,7 +25,7 @@ from .decompose import irreps as tensor_irreps, rank_of
 from .errors import SettingError, StructureError, TensorInputError, check_flag, check_name, check_range
 from .graphs import neighbor_edges, pool, structure_key
 from .harmonics import _MAX_L, as_irreps, wigner_D_batch
-from .models import _check_sizes
+from .models import _check_sizes, to_dtype
 from .structures import check_structure, structure_label, structure_list
 from .symmetry import exact_symmetric, improper_site_map, inversion_image, proper_orbits
 
@@ -670,7 +670,7 @@ class BackboneModel(nn.Module):
                 x, x_inv, batch = features[name]
                 inputs[name, m.shells] = (*(with_shells(x, x_inv, structures) if m.shells else (x, x_inv)), batch,
                                           len(structures), crystal_scalars(structures))
-        ys = [(m.to(dtype).members if members else m.to(dtype).forward)(*inputs[m.spec.name, m.shells])
+        ys = [getattr(to_dtype(m, dtype), "members" if members else "forward")(*inputs[m.spec.name, m.shells])
               for m in (self, *also)]
         y = ys if also else ys[0]
         if not invariants:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import torch
@@ -25,9 +26,9 @@ CUTOFF = GraphSettings().cutoff
 
 # %% auto 0
 __all__ = ['NUM_FEATURES', 'CUTOFF', 'LAYERS', 'MODELS', 'EQUIVARIANT_MODELS', 'hidden_irreps', 'uvu_tensor_product',
-           'concat_layout', 'segment_softmax', 'EdgeData', 'SEConvLayer', 'SEGNNLayer', 'SE3TransformerLayer',
-           'EquivariantEncoder', 'EquivariantHead', 'TensorModel', 'equivariant_model', 'CGCNNEncoder', 'MLPHead',
-           'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
+           'concat_layout', 'segment_softmax', 'EdgeData', 'to_dtype', 'SEConvLayer', 'SEGNNLayer',
+           'SE3TransformerLayer', 'EquivariantEncoder', 'EquivariantHead', 'TensorModel', 'equivariant_model',
+           'CGCNNEncoder', 'MLPHead', 'cgcnn_model', 'CHGCNNEncoder', 'chgcnn_model', 'build_model', 'count_parameters']
 
 # %% ../nbs/07_models.ipynb
 _MAX_SIZE = 1024
@@ -114,6 +115,18 @@ def gate_for(irreps_out: o3.Irreps) -> Gate:
         [torch.sigmoid] if gated else [],
         gated,
     )
+
+# %% ../nbs/07_models.ipynb
+_W3J = re.compile(r"(?:.*\.)?_w3j_(\d+)_(\d+)_(\d+)")
+"Names of the Wigner 3j buffers of e3nn's generated tensor-product code: _w3j_{l1}_{l2}_{l3}."
+
+def to_dtype(module: nn.Module, dtype: torch.dtype) -> nn.Module:
+    "`module.to(dtype)` with every e3nn Wigner 3j buffer set again from exact values in `dtype` (see above)."
+    module.to(dtype)
+    for name, buf in module.named_buffers():
+        if match := _W3J.fullmatch(name):
+            buf.copy_(o3.wigner_3j(*map(int, match.groups()), dtype=dtype))
+    return module
 
 # %% ../nbs/07_models.ipynb
 class SEConvLayer(nn.Module):

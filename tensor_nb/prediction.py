@@ -22,6 +22,7 @@ from .errors import (
     ModelFileError, PredictionWarning, SettingError, StructureError, UnknownNameError, check_flag, check_name)
 from .graphs import collate, collate_hypergraphs, crystal_graph, crystal_hypergraph
 from .metrics import is_stable
+from .models import to_dtype
 from .moduli import blend_moduli
 from .potential import apply_bulk_prior, ionic_dielectric
 from .spd import SPD_FLOOR, spd_map
@@ -126,10 +127,10 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
             elif model.hypergraph:
                 batch = collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings, validated=True)
                                              for s in chunk])
-                y = model.to(dtype)(batch.to_dtype(dtype))
+                y = to_dtype(model, dtype)(batch.to_dtype(dtype))
             else:
                 batch = collate([crystal_graph(s, loaded.graph_settings, dtype, validated=True) for s in chunk])
-                y = model.to(dtype)(batch.to_dtype(dtype))
+                y = to_dtype(model, dtype)(batch.to_dtype(dtype))
         out.append([m.scaler.inverse(v).double().numpy() for m, v in zip([loaded, *extra], y if extra else [y])])
     coeffs, z = [np.concatenate(c, axis=-2) for c in zip(*out)], (np.concatenate(summaries) if summaries else None)
     if bulk_prior and (prior := meta.get("bulk_prior")):
