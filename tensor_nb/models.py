@@ -120,12 +120,22 @@ def gate_for(irreps_out: o3.Irreps) -> Gate:
 _W3J = re.compile(r"(?:.*\.)?_w3j_(\d+)_(\d+)_(\d+)")
 "Names of the Wigner 3j buffers of e3nn's generated tensor-product code: _w3j_{l1}_{l2}_{l3}."
 
+def _first_w3j(module: nn.Module) -> torch.Tensor | None:
+    "The module's first Wigner 3j buffer (`_W3J`), None without one."
+    return next((buf for name, buf in module.named_buffers() if _W3J.fullmatch(name)), None)
+
 def to_dtype(module: nn.Module, dtype: torch.dtype) -> nn.Module:
-    "`module.to(dtype)` with every e3nn Wigner 3j buffer set again from exact values in `dtype` (see above)."
+    """`module.to(dtype)` with every e3nn Wigner 3j buffer set again from exact values in `dtype` (see above); a module
+    that it set so and that has not been cast since (every cast makes new buffers) is returned as it is."""
+    first = _first_w3j(module)
+    if first is not None and getattr(module, "_exact_w3j", None) == (dtype, first.data_ptr()):
+        return module
     module.to(dtype)
     for name, buf in module.named_buffers():
         if match := _W3J.fullmatch(name):
             buf.copy_(o3.wigner_3j(*map(int, match.groups()), dtype=dtype))
+    if first is not None:
+        module._exact_w3j = (dtype, _first_w3j(module).data_ptr())
     return module
 
 # %% ../nbs/07_models.ipynb
