@@ -120,22 +120,21 @@ def gate_for(irreps_out: o3.Irreps) -> Gate:
 _W3J = re.compile(r"(?:.*\.)?_w3j_(\d+)_(\d+)_(\d+)")
 "Names of the Wigner 3j buffers of e3nn's generated tensor-product code: _w3j_{l1}_{l2}_{l3}."
 
-def _first_w3j(module: nn.Module) -> torch.Tensor | None:
-    "The module's first Wigner 3j buffer (`_W3J`), None without one."
-    return next((buf for name, buf in module.named_buffers() if _W3J.fullmatch(name)), None)
+def _exact_w3j(name: str, dtype: torch.dtype) -> torch.Tensor | None:
+    "The exact value in `dtype` of the Wigner 3j buffer called `name`; None for any other name."
+    match = _W3J.fullmatch(name)
+    return None if match is None else o3.wigner_3j(*map(int, match.groups()), dtype=dtype)
 
 def to_dtype(module: nn.Module, dtype: torch.dtype) -> nn.Module:
-    """`module.to(dtype)` with every e3nn Wigner 3j buffer set again from exact values in `dtype` (see above); a module
-    that it set so and that has not been cast since (every cast makes new buffers) is returned as it is."""
-    first = _first_w3j(module)
-    if first is not None and getattr(module, "_exact_w3j", None) == (dtype, first.data_ptr()):
+    """`module.to(dtype)` with every e3nn Wigner 3j buffer set again from exact values in `dtype` (see above); returned
+    as it is where its first such buffer already holds them (casts and loaded weights change them all)."""
+    first = next(((name, buf) for name, buf in module.named_buffers() if _W3J.fullmatch(name)), None)
+    if first is not None and first[1].dtype == dtype and torch.equal(first[1], _exact_w3j(first[0], dtype)):
         return module
     module.to(dtype)
     for name, buf in module.named_buffers():
-        if match := _W3J.fullmatch(name):
-            buf.copy_(o3.wigner_3j(*map(int, match.groups()), dtype=dtype))
-    if first is not None:
-        module._exact_w3j = (dtype, _first_w3j(module).data_ptr())
+        if (exact := _exact_w3j(name, dtype)) is not None:
+            buf.copy_(exact)
     return module
 
 # %% ../nbs/07_models.ipynb
