@@ -647,7 +647,7 @@ class BackboneModel(nn.Module):
 
     def forward_structures(self, structures: list, dtype: torch.dtype = torch.float64, invariants: bool = False,
                            members: bool = False, also: tuple = ()) -> torch.Tensor | list | tuple:
-        """Normalised coefficients of structures, the whole backbone run in `dtype` (float64: equivariant to ~1e-9);
+        """Normalised coefficients of structures, the whole backbone run in `dtype` (float64: equivariant to ~1e-13);
         with `members`, every head's (members, N, dim) instead of their mean; with `invariants`, also each crystal's
         mean invariant features, with the norms of the l > 0 channels (see `invariant_summary`). Each structure is
         first moved onto its exact symmetry (`exact_symmetric`), so that the orbit and inversion shortcuts apply.
