@@ -24,13 +24,7 @@ from tensor_nb.conventions import rotate_tensor
 from tensor_nb.errors import PredictionWarning
 from tensor_nb.examples import example_structures
 from tensor_nb.prediction import predict
-
-
-def transformed(s, Q):
-    "The crystal with every position sent through the orthogonal Q (an improper Q: -Q, then inversion)."
-    if np.linalg.det(Q) > 0:
-        return type(s)(type(s.lattice)(s.lattice.matrix @ Q.T), s.species, s.frac_coords)
-    return type(s)(type(s.lattice)(s.lattice.matrix @ (-Q).T), s.species, -s.frac_coords)
+from tensor_nb.structures import transformed_structure
 
 
 def main() -> None:
@@ -49,7 +43,7 @@ def main() -> None:
             for Q in (q := Rotation.random(random_state=k).as_matrix(), -q):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", PredictionWarning)
-                    a, b = np.asarray(predict(s, task)), np.asarray(predict(transformed(s, Q), task))
+                    a, b = np.asarray(predict(s, task)), np.asarray(predict(transformed_structure(s, Q), task))
                 scale = max(np.abs(a).max(), card["test"]["mean_component_mae"])
                 worst = max(worst, float(np.abs(rotate_tensor(a, Q, 2 if card.get("per_atom") else None) - b).max()
                                          / scale))

@@ -128,8 +128,9 @@ def _exact_w3j(name: str, dtype: torch.dtype) -> torch.Tensor | None:
 def to_dtype(module: nn.Module, dtype: torch.dtype) -> nn.Module:
     """`module.to(dtype)` with every e3nn Wigner 3j buffer set again from exact values in `dtype` (see above); returned
     as it is where its first such buffer already holds them (casts and loaded weights change them all)."""
-    first = next(((name, buf) for name, buf in module.named_buffers() if _W3J.fullmatch(name)), None)
-    if first is not None and first[1].dtype == dtype and torch.equal(first[1], _exact_w3j(first[0], dtype)):
+    exact = ((buf, _exact_w3j(name, dtype)) for name, buf in module.named_buffers())
+    first = next(((buf, value) for buf, value in exact if value is not None), None)
+    if first is not None and first[0].dtype == dtype and torch.equal(*first):
         return module
     module.to(dtype)
     for name, buf in module.named_buffers():

@@ -124,12 +124,10 @@ def _coefficients(loaded: LoadedModel, structures: list, batch_size: int, progre
                 y, z = model.forward_structures(chunk, dtype, invariants=True, members=members,
                                                 also=tuple(m.model for m in extra))
                 summaries.append(z)
-            elif model.hypergraph:
-                batch = collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings, validated=True)
-                                             for s in chunk])
-                y = to_dtype(model, dtype)(batch.to_dtype(dtype))
             else:
-                batch = collate([crystal_graph(s, loaded.graph_settings, dtype, validated=True) for s in chunk])
+                batch = (collate_hypergraphs([crystal_hypergraph(s, loaded.graph_settings, validated=True)
+                                              for s in chunk]) if model.hypergraph else
+                         collate([crystal_graph(s, loaded.graph_settings, dtype, validated=True) for s in chunk]))
                 y = to_dtype(model, dtype)(batch.to_dtype(dtype))
         out.append([m.scaler.inverse(v).double().numpy() for m, v in zip([loaded, *extra], y if extra else [y])])
     coeffs, z = [np.concatenate(c, axis=-2) for c in zip(*out)], (np.concatenate(summaries) if summaries else None)

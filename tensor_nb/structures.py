@@ -17,10 +17,11 @@ import numpy as np
 
 from .errors import StructureError, as_path, check_text
 from .examples import EXAMPLE_CELLS, example_structure
+from .harmonics import orthogonal_matrix
 
 # %% auto 0
 __all__ = ['VACUUM_GAP', 'structure_label', 'check_structure', 'structure_list', 'validate_structure', 'vacuum_gap',
-           'read_structures', 'is_structure_text', 'as_structures', 'as_structure']
+           'transformed_structure', 'read_structures', 'is_structure_text', 'as_structures', 'as_structure']
 
 # %% ../nbs/04a_structures.ipynb
 MIN_BOND_FRACTION = 0.5
@@ -165,6 +166,13 @@ def vacuum_gap(s) -> tuple[float, int]:
     gaps = np.diff(np.vstack([f, f[:1] + 1]), axis=0).max(0) * _plane_spacings(np.asarray(s.lattice.matrix))
     return float(gaps.max()), int(gaps.argmax())
 
+
+# %% ../nbs/04a_structures.ipynb
+def transformed_structure(structure, Q) -> object:
+    "The crystal with every position and lattice vector sent through the orthogonal 3x3 matrix Q (see above)."
+    s, Q = check_structure(structure), orthogonal_matrix(Q, "Q")
+    sign = 1.0 if np.linalg.det(Q) > 0 else -1.0
+    return type(s)(type(s.lattice)(np.asarray(s.lattice.matrix) @ (sign * Q).T), s.species, sign * s.frac_coords)
 
 # %% ../nbs/04a_structures.ipynb
 def _ase_structures(path: Path) -> list | None:

@@ -16,20 +16,12 @@ from tensor_nb.conventions import full_to_voigt, rotate_tensor
 from tensor_nb.decompose import irreps_slices
 from tensor_nb.errors import PredictionWarning
 from tensor_nb.examples import example_structures
+from tensor_nb.structures import transformed_structure as transformed
 from tensor_nb.symmetry import independent_components, symmetry_residual
 
 prediction = importlib.import_module("tensor_nb.prediction")
 CARDS = shipped_models()
 GRAPH_TASKS = [t for t, c in CARDS.items() if not c.get("per_atom")]
-
-
-def transformed(s, Q):
-    "The crystal with every position sent through the orthogonal matrix Q (an improper Q: -Q, then inversion)."
-    if np.linalg.det(Q) > 0:
-        out = s.copy()
-        out.lattice = type(s.lattice)(s.lattice.matrix @ Q.T)
-        return out
-    return type(s)(type(s.lattice)(s.lattice.matrix @ (-Q).T), s.species, -s.frac_coords)
 
 
 def test_top_level_api():

@@ -8,6 +8,7 @@ from scipy.spatial.transform import Rotation
 
 from tensor_nb.examples import example_structures
 from tensor_nb.harmonics import wigner_D, wigner_D_batch
+from tensor_nb.structures import transformed_structure
 from tensor_nb.symmetry import polar_optical_modes, proper_orbits, symmetric_displacements
 
 EXAMPLES = example_structures()
@@ -82,9 +83,8 @@ def test_crystals_move_onto_their_exact_symmetry_covariantly(task, data_dir):
         assert len(set(proper_orbits(x)[0].tolist())) <= len(set(proper_orbits(s, 1e-5)[0].tolist()))
         for det in (1, -1):
             Q = Rotation.random(random_state=k).as_matrix() * det
-            turn = lambda c: type(c)(type(c.lattice)(c.lattice.matrix @ (det * Q).T), c.species,  # noqa: E731
-                                     det * c.frac_coords)
-            assert np.allclose(exact_symmetric(turn(s)).cart_coords, turn(x).cart_coords, atol=1e-9)
+            assert np.allclose(exact_symmetric(transformed_structure(s, Q)).cart_coords,
+                               transformed_structure(x, Q).cart_coords, atol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
