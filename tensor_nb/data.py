@@ -298,7 +298,9 @@ def _crystal_info(structure, symprec: float) -> tuple[np.ndarray, str, str]:
     "(point-group operations, point-group symbol, crystal system) of a structure."
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     ops = operations_of(structure, symprec)  # first: it checks symprec before spglib sees it
-    sga = SpacegroupAnalyzer(structure, symprec=symprec)
+    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every call from pymatgen
+        warnings.simplefilter("ignore", DeprecationWarning)
+        sga = SpacegroupAnalyzer(structure, symprec=symprec)
     return ops, sga.get_point_group_symbol(), sga.get_crystal_system()
 
 def make_record(record: dict, task: Task, symprec: float = SYMPREC, frame_tol: float = 1e-2) -> TensorRecord:
