@@ -34,7 +34,8 @@ __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_W
            'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'fast_convolution', 'sevennet_graph', 'batch_graphs',
            'orbit_edges', 'from_orbits', 'SevenNetBlocks', 'rotate_features', 'batch_orbits', 'self_products', 'even',
            'crystal_scalars', 'BackboneHead', 'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead',
-           'inverted_features', 'blocks_dtype', 'node_features', 'replica', 'BackboneModel', 'invariant_summary']
+           'inverted_features', 'blocks_dtype', 'node_features', 'replica', 'heads_at_once', 'BackboneModel',
+           'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -563,6 +564,28 @@ def replica(head: nn.Module) -> nn.Module:
     return new
 
 # %% ../nbs/07a_backbone.ipynb
+def heads_at_once(heads: list[nn.Module], *args) -> list[torch.Tensor]:
+    """Every head's output on the same inputs `args`, in order. Without autograd, heads of one class and `pool_late`
+    flag run together, vectorised over their stacked weights; with it (training), one after the other."""
+    if torch.is_grad_enabled() or len(heads) < 2:
+        return [head(*args) for head in heads]
+    groups: dict = {}
+    for i, head in enumerate(heads):
+        groups.setdefault((type(head), getattr(head, "pool_late", None)), []).append(i)
+    out = [None] * len(heads)
+    for members in groups.values():
+        template = _shared_code_copy(heads[members[0]])
+        shared = tuple(f"{name}.{key}." if name else f"{key}." for name, m in template.named_modules()
+                       for key in getattr(m, "__codegen__", ()))  # generated code: one copy, the same in every head
+        own = [{k: v for k, v in (*heads[i].named_parameters(), *heads[i].named_buffers())
+                if not k.startswith(shared)} for i in members]
+        stacked = {k: torch.stack([w[k] for w in own]) for k in own[0]}
+        run = torch.func.vmap(lambda weights: torch.func.functional_call(template, weights, args))
+        for i, y in zip(members, run(stacked)):
+            out[i] = y
+    return out
+
+# %% ../nbs/07a_backbone.ipynb
 class BackboneModel(nn.Module):
     "A tensor (or per-atom tensor, or scalar) model on a pretrained backbone; see above."
     def __init__(self, backbone: str, kind: str, mul: int = 16, per_atom: bool = False, finetune: bool = False,
@@ -618,7 +641,7 @@ class BackboneModel(nn.Module):
         scalars = None if scalars is None else torch.cat([scalars, scalars])
         n = len(x) if self.per_atom else num_graphs
         return torch.stack([self._average(y[:n], y[n:], batch, num_graphs)
-                            for y in (head(both, twice, 2 * num_graphs, scalars) for head in self.heads)])
+                            for y in heads_at_once(self.heads, both, twice, 2 * num_graphs, scalars)])
 
     def forward(self, x: torch.Tensor, x_inv: torch.Tensor, batch: torch.Tensor, num_graphs: int,
                 scalars: torch.Tensor | None = None) -> torch.Tensor:
