@@ -565,13 +565,14 @@ def replica(head: nn.Module) -> nn.Module:
 
 # %% ../nbs/07a_backbone.ipynb
 def heads_at_once(heads: list[nn.Module], *args) -> list[torch.Tensor]:
-    """Every head's output on the same inputs `args`, in order. Without autograd, heads of one class and `pool_late`
-    flag run together, vectorised over their stacked weights; with it (training), one after the other."""
+    """Every head's output on the same inputs `args`, in order. Without autograd, heads of one class, `pool_late` flag
+    and weight shapes run together, vectorised over their stacked weights; with it (training), one after the other."""
     if torch.is_grad_enabled() or len(heads) < 2:
         return [head(*args) for head in heads]
     groups: dict = {}
     for i, head in enumerate(heads):
-        groups.setdefault((type(head), getattr(head, "pool_late", None)), []).append(i)
+        shapes = tuple(tuple(p.shape) for p in head.parameters())
+        groups.setdefault((type(head), getattr(head, "pool_late", None), shapes), []).append(i)
     out = [None] * len(heads)
     for members in groups.values():
         template = _shared_code_copy(heads[members[0]])
