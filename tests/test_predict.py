@@ -554,3 +554,21 @@ def test_tensors_that_symmetry_forbids_are_exact_zeros_without_running_the_model
     assert seen == ["ZnO", "BaTiO3", "ZnO", "BaTiO3"]
     assert not T[[0, 2]].any() and not std[[0, 2]].any()
     assert np.abs(T[[1, 3]] - np.array(alone)).max() < 1e-12 and np.abs(T[[1, 3]]).max() > 0.01
+
+
+@pytest.mark.parametrize("task", ["dielectric", "elastic", "born_charges"])
+def test_heads_at_once_gives_each_heads_own_answer(task, monkeypatch):
+    """The heads of a shipped model run together without autograd (`heads_at_once`): the answer is the one of the
+    heads run one by one, for pooled heads and heads pooling late (dielectric), ShellHeads (elastic) and per-atom
+    heads (born_charges), with every head's spread."""
+    backbone = importlib.import_module("tensor_nb.backbone")
+    crystals = [example_structures()[k] for k in ("ZnO", "alpha-quartz", "BaTiO3")]
+    kw = {"bulk_prior": False} if task == "elastic" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PredictionWarning)
+        together = tensor_nb.predict(crystals, task, spread=True, **kw)
+        monkeypatch.setattr(backbone, "heads_at_once", lambda heads, *args: [h(*args) for h in heads])
+        alone = tensor_nb.predict(crystals, task, spread=True, **kw)
+    for a, b in zip(together, alone):
+        a, b = (np.concatenate([np.ravel(x) for x in v]) if isinstance(v, list) else np.ravel(v) for v in (a, b))
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max())
