@@ -171,9 +171,13 @@ def _fast_forward(self, data: dict) -> dict:
     for (b, d3, k), M in zip(self._plan, Ms):
         _, mul, d1 = blocks[b].shape
         M = M.reshape(n, d1, d3)
-        weighted = blocks[b] * weights[k][:, :, None]
-        # an outer product for scalar inputs (d1 = 1): broadcasting is 2-10x as fast as a batched product there
-        message = weighted * M if d1 == 1 else torch.bmm(weighted, M)
+        w = weights[k][:, :, None]  # applied to the smaller side of the product (see above)
+        if d1 == 1:  # an outer product: broadcasting is 2-10x as fast as a batched product with inner dimension 1
+            message = blocks[b] * w * M
+        elif d3 < d1:
+            message = torch.bmm(blocks[b], M) * w
+        else:
+            message = torch.bmm(blocks[b] * w, M)
         out.append(x.new_zeros(len(x), mul * d3).index_add_(0, dst, message.reshape(n, mul * d3)))
     data[self.key_x] = torch.cat(out, 1).div(self.denominator)
     return data
