@@ -2,9 +2,10 @@
 
 For each shipped backbone model given (default: dielectric, whose 20 heads pool at two points, and elastic, whose
 heads are ShellHeads), computes the float64 backbone features of its first N test crystals once, then times the
-heads alone, grouped by `pool_late` flag: a Python loop over the heads, as `BackboneModel.members` ran them before,
-against `heads_at_once` (median of ROUNDS calls each, interleaved), and the largest difference of their outputs
-relative to the largest output. Appends a row per model to benchmarks/results/heads_speed.jsonl.
+heads alone, in the groups that run together (`head_groups`): a Python loop over the heads, as
+`BackboneModel.members` ran them before, against `heads_at_once` (median of ROUNDS calls each, interleaved), and the
+largest difference of their outputs relative to the largest output. Appends a row per model to
+benchmarks/results/heads_speed.jsonl.
 
     python benchmarks/heads_speed.py [--n 16] [--tasks dielectric,elastic]
 """
@@ -16,8 +17,8 @@ import numpy as np
 import torch
 
 from record import append_row, git_commit, machine, split_records
-from tensor_nb.backbone import batch_graphs, batch_orbits, crystal_scalars, heads_at_once, inverted_features
-from tensor_nb.backbone import sevennet_graph, with_shells
+from tensor_nb.backbone import batch_graphs, batch_orbits, crystal_scalars, head_groups, heads_at_once
+from tensor_nb.backbone import inverted_features, sevennet_graph, with_shells
 from tensor_nb.models import to_dtype
 from tensor_nb.prediction import get_model
 from tensor_nb.symmetry import exact_symmetric
@@ -57,16 +58,14 @@ def main() -> None:
             n = len(structures)
             inputs = (torch.cat([x, x_inv]), torch.cat([g["batch"], g["batch"] + n]), 2 * n,
                       torch.cat([crystal_scalars(structures)] * 2))
-            groups = {}
-            for head in model.heads:
-                groups.setdefault(getattr(head, "pool_late", None), []).append(head)
             row = {"task": task, "n": n, "heads": len(model.heads), "threads": args.threads, "commit": git_commit(),
                    **machine(), "groups": []}
-            for flag, heads in groups.items():
+            for members in head_groups(model.heads):
+                heads = [model.heads[i] for i in members]
                 loop = torch.stack([h(*inputs) for h in heads])
                 together = torch.stack(heads_at_once(heads, *inputs))
                 row["groups"].append({
-                    "pool_late": flag, "heads": len(heads),
+                    "pool_late": getattr(heads[0], "pool_late", None), "heads": len(heads),
                     "loop_ms": median_ms(lambda: [h(*inputs) for h in heads]),
                     "at_once_ms": median_ms(lambda: heads_at_once(heads, *inputs)),
                     "max_rel_diff": float((together - loop).abs().max() / loop.abs().max())})

@@ -34,8 +34,8 @@ __all__ = ['BACKBONES', 'FEATURE_VERSION', 'CRYSTAL_SCALARS', 'SHELLS', 'SHELL_W
            'BackboneSpec', 'backbone_spec', 'sevennet_modules', 'fast_convolution', 'sevennet_graph', 'batch_graphs',
            'orbit_edges', 'from_orbits', 'SevenNetBlocks', 'rotate_features', 'batch_orbits', 'self_products', 'even',
            'crystal_scalars', 'BackboneHead', 'shell_irreps', 'shell_harmonics', 'with_shells', 'ShellHead',
-           'inverted_features', 'blocks_dtype', 'node_features', 'replica', 'heads_at_once', 'BackboneModel',
-           'invariant_summary']
+           'inverted_features', 'blocks_dtype', 'node_features', 'replica', 'head_groups', 'heads_at_once',
+           'BackboneModel', 'invariant_summary']
 
 # %% ../nbs/07a_backbone.ipynb
 @dataclass(frozen=True)
@@ -568,17 +568,21 @@ def replica(head: nn.Module) -> nn.Module:
     return new
 
 # %% ../nbs/07a_backbone.ipynb
-def heads_at_once(heads: list[nn.Module], *args) -> list[torch.Tensor]:
-    """Every head's output on the same inputs `args`, in order. Without autograd, heads of one class, `pool_late` flag
-    and weight shapes run together, vectorised over their stacked weights; with it (training), one after the other."""
-    if torch.is_grad_enabled() or len(heads) < 2:
-        return [head(*args) for head in heads]
+def head_groups(heads: list[nn.Module]) -> list[list[int]]:
+    "Indices of the heads that can run together: one class, `pool_late` flag and weight shapes, in order of appearance."
     groups: dict = {}
     for i, head in enumerate(heads):
         shapes = tuple(tuple(p.shape) for p in head.parameters())
         groups.setdefault((type(head), getattr(head, "pool_late", None), shapes), []).append(i)
+    return list(groups.values())
+
+def heads_at_once(heads: list[nn.Module], *args) -> list[torch.Tensor]:
+    """Every head's output on the same inputs `args`, in order. Without autograd, each of `head_groups` runs together,
+    vectorised over its stacked weights; with it (training), the heads run one after the other."""
+    if torch.is_grad_enabled() or len(heads) < 2:
+        return [head(*args) for head in heads]
     out = [None] * len(heads)
-    for members in groups.values():
+    for members in head_groups(heads):
         template = _shared_code_copy(heads[members[0]])
         shared = tuple(f"{name}.{key}." if name else f"{key}." for name, m in template.named_modules()
                        for key in getattr(m, "__codegen__", ()))  # generated code: one copy, the same in every head
