@@ -106,7 +106,8 @@ def card_baselines(baselines: dict) -> dict:
 
 
 def card_for(task: str, best: dict, candidates: list) -> dict:
-    "The model card of a shipped run (see the keys below); read with `tensor_nb.prediction.shipped_models`."
+    """The model card of a shipped run (see the keys below), chosen among `candidates` (every recorded run); read with
+    `tensor_nb.prediction.shipped_models`."""
     t = get_task(task)
     meta = load_model(Path(best["run_dir"]) / "model.pt").meta
     domain = meta.get("domain", {})
@@ -254,29 +255,32 @@ def main() -> None:
     rows = latest_per_run(result_rows("blind.jsonl") + result_rows("backbone.jsonl"))
     assets = ROOT / "tensor_nb" / "assets"
     for task in args.tasks.split(","):
-        candidates = [
+        recorded = [
             r
             for r in rows
             if r["task"] == task
             and "val" in r
             and r.get("fraction", 1.0) == 1.0
             and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
-            and loadable(r)
         ]
         floor = SPD_FLOOR["dielectric"]
-        if get_task(task).kind == "dielectric" and (bounded := [r for r in candidates if r.get("log_floor") == floor]):
-            candidates = bounded  # a permittivity below the vacuum's is impossible: only log(eps - 1) models
+        if get_task(task).kind == "dielectric" and (bounded := [r for r in recorded if r.get("log_floor") == floor]):
+            recorded = bounded  # a permittivity below the vacuum's is impossible: only log(eps - 1) models
+        candidates = [r for r in recorded if loadable(r)]
         if not candidates:
             print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
         by_val = min(candidates, key=lambda r: r["val"]["mean_component_mae"])
+        if missing := [r for r in recorded if r["val"]["mean_component_mae"] < by_val["val"]["mean_component_mae"]]:
+            sys.exit(f"error: {task}: {len(missing)} recorded runs have a lower validation MAE than the best run on "
+                     f"this machine, but no model file here (e.g. {run_name(missing[0]['run_dir'])}): retrain them")
         chosen, by = cv_choice(task, candidates) or ([by_val], "")
         best = chosen[0]
         if len(chosen) == 1:
             shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
-            card = card_for(task, best, candidates)
+            card = card_for(task, best, recorded)
         else:
-            card = merged_card(task, chosen, candidates, assets / f"{task}.pt")
+            card = merged_card(task, chosen, recorded, assets / f"{task}.pt")
         if by:
             card["selected_by"] = by
         (assets / f"{task}.json").write_text(json.dumps(card, indent=1) + "\n")
