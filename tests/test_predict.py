@@ -180,7 +180,7 @@ def test_zincblende_crystals_are_piezoelectric():
 
 
 def test_textbook_piezoelectrics_get_the_sign_of_e33(data_dir):
-    "ZnO, AlN, GaN and LiNbO3: e33 of the sign the data give (the issue's check; the sizes are 1-50 % of DFT's)."
+    "ZnO, AlN, GaN and LiNbO3: e33 of the sign the data give (the issue's check; the sizes are 1-61 % of DFT's)."
     from tensor_nb.data import load_task
 
     if "piezoelectric" not in CARDS:
