@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-path", help="a model.pt from `tensor-nb train` instead of the shipped model")
     p.add_argument("--no-symmetrize", action="store_true", help="skip averaging over the crystal's point group")
     p.add_argument("--float32", action="store_true",
-                   help="run the model in float32: up to 2x as fast, the same tensors to ~4e-5 (relative; piezo 4e-4)")
+                   help="run the model in float32: up to 2x as fast, the same tensors to ~4e-5 (relative; piezo 6e-4)")
     p.add_argument("--spread", action="store_true",
                    help="also print the standard deviation of the heads of an ensemble model")
     p.add_argument("--ionic", action="store_true",

@@ -302,7 +302,7 @@ def predict(structures, task: str, output: str = "full", symmetrize: bool = True
     positive definite (Born-unstable) or a dielectric one has an eigenvalue below 1.
     With `spread` (models with several heads), returns (prediction, standard deviation of the heads' predictions),
     the second of the same shape as the first.
-    dtype=torch.float32 runs up to 2x as fast, to ~4e-5 (piezoelectric: 4e-4) of a crystal's largest float64 component.
+    dtype=torch.float32 runs up to 2x as fast, to ~4e-5 (piezoelectric: 6e-4) of a crystal's largest float64 component.
     ionic=True (dielectric): blends in the SevenNet-0 ionic estimate where the potential finds the crystal stable
     (`ionic_dielectric` of 07c_potential): more accurate on the test split, but seconds per crystal (cached).
     bulk_prior=False (elastic): skips the potential's relaxed-ion bulk modulus, most of the time a new crystal takes:
