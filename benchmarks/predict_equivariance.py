@@ -63,5 +63,6 @@ def main() -> None:
         print(f"{task}: {worst[0]:.1e} ({worst[1]}, {len(structures)} crystals)")
     append_row("predict_equivariance.jsonl", row)
 
+
 if __name__ == "__main__":
     main()

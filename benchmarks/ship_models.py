@@ -271,10 +271,11 @@ def main() -> None:
             print(f"{task}: no equivariant run with validation metrics on this machine")
             continue
         by_val = min(candidates, key=lambda r: r["val"]["mean_component_mae"])
-        if missing := [r for r in recorded if r["val"]["mean_component_mae"] < by_val["val"]["mean_component_mae"]]:
+        chosen, by = cv_choice(task, candidates) or ([by_val], "")
+        missing = [r for r in recorded if r["val"]["mean_component_mae"] < by_val["val"]["mean_component_mae"]]
+        if missing and not by:
             sys.exit(f"error: {task}: {len(missing)} recorded runs have a lower validation MAE than the best run on "
                      f"this machine, but no model file here (e.g. {run_name(missing[0]['run_dir'])}): retrain them")
-        chosen, by = cv_choice(task, candidates) or ([by_val], "")
         best = chosen[0]
         if len(chosen) == 1:
             shutil.copy(Path(best["run_dir"]) / "model.pt", assets / f"{task}.pt")
