@@ -14,11 +14,12 @@ from scipy.constants import electron_volt, elementary_charge, epsilon_0
 from torch import nn
 from tqdm.auto import tqdm
 
-from .backbone import _BUILD_LOCK, _checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits, orbit_edges
-from .backbone import sevennet_graph, sevennet_modules
+from .backbone import _BUILD_LOCK, _checkpoint, backbone_spec, batch_graphs, batch_orbits, from_orbits
+from .backbone import orbit_edges, sevennet_graph, sevennet_modules
 from .cache import cache_get, cache_get_torch, cache_key, cache_put, cache_put_torch
 from .decompose import from_irreps, to_irreps
-from .errors import SettingError, TensorInputError, check_flag, check_name, check_range, finite_array, real_array
+from .errors import SettingError, TensorInputError, check_flag, check_name, check_range, finite_array
+from .errors import real_array
 from .graphs import structure_key
 from .metrics import tensor_metrics
 from .structures import structure_list, validate_structure
