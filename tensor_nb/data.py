@@ -25,7 +25,7 @@ from .decompose import from_irreps, symmetry_violation, to_irreps
 from .errors import (DataError, SettingError, StructureError, TensorInputError, UnknownNameError, as_path,
                               check_flag, check_name, check_range, check_text, parse_decimal, parse_json, real_array)
 from .structures import check_structure, validate_structure
-from .symmetry import SYMPREC, operations_of, symmetry_residual, symmetrize_sites
+from .symmetry import SYMPREC, operations_of, quiet_spglib, symmetry_residual, symmetrize_sites
 
 # %% auto 0
 __all__ = ['TASKS', 'FRAMES', 'ASR_TOL', 'EXCLUDE_FLAGS', 'CACHE_VERSION', 'MP_FIELDS', 'data_dir', 'list_snapshots',
@@ -298,8 +298,7 @@ def _crystal_info(structure, symprec: float) -> tuple[np.ndarray, str, str]:
     "(point-group operations, point-group symbol, crystal system) of a structure."
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     ops = operations_of(structure, symprec)  # first: it checks symprec before spglib sees it
-    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every call from pymatgen
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with quiet_spglib():
         sga = SpacegroupAnalyzer(structure, symprec=symprec)
     return ops, sga.get_point_group_symbol(), sga.get_crystal_system()
 

@@ -166,14 +166,15 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     from tensor_nb.cards import ionic_label, parts_label, shipped_models
     from tensor_nb.prediction import predict
     from tensor_nb.structures import validate_structure
-    from tensor_nb.symmetry import SYMPREC
+    from tensor_nb.symmetry import SYMPREC, quiet_spglib
     from tensor_nb.widgets import born_charge_table_html
 
     check_flag(ionic, "ionic")
     check_text(name, "name")
     if dft is not None and not isinstance(dft, dict):
         raise SettingError(f"dft must be None or a dict {{task: full Cartesian tensor}}, got {type(dft).__name__}")
-    sga = SpacegroupAnalyzer(validate_structure(structure), symprec=SYMPREC)  # spglib crashes on NaN
+    with quiet_spglib():
+        sga = SpacegroupAnalyzer(validate_structure(structure), symprec=SYMPREC)  # spglib crashes on NaN
     parts = [
         html.H2(
             f"{name}: {structure.composition.reduced_formula}, {sga.get_space_group_symbol()} "

@@ -315,7 +315,7 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from tensor_nb.cards import shipped_models
     from tensor_nb.prediction import predict
-    from tensor_nb.symmetry import SYMPREC
+    from tensor_nb.symmetry import SYMPREC, quiet_spglib
 
     check_text(name, "name")
     cards = shipped_models()
@@ -327,7 +327,8 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     for task in tasks or ():
         check_name(task, "task", cards)
     structure = as_structure(structure, name or None)  # a Structure, its dict, a file, CIF text or an example name
-    sga = SpacegroupAnalyzer(structure, symprec=SYMPREC)
+    with quiet_spglib():
+        sga = SpacegroupAnalyzer(structure, symprec=SYMPREC)
     out = {
         "name": name or structure.composition.reduced_formula,
         "formula": structure.composition.reduced_formula,

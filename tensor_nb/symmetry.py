@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections import OrderedDict
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -21,8 +22,8 @@ from .structures import _check_cell, check_structure, structure_list
 
 # %% auto 0
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
-           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'space_group_operations', 'operations_of',
-           'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
+           'character_table', 'mulliken_labels', 'l_character', 'split_l', 'quiet_spglib', 'space_group_operations',
+           'operations_of', 'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
            'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
            'symmetrize_sites', 'polar_optical_modes', 'improper_site_map', 'inversion_image', 'proper_orbits',
            'exact_symmetric', 'symmetric_displacements', 'voigt_mask']
@@ -312,11 +313,17 @@ def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray, i
         while len(_CELL_OPERATIONS) > _CELL_CACHE_SIZE:
             _CELL_OPERATIONS.popitem(last=False)
 
+@contextmanager
+def quiet_spglib():
+    "No DeprecationWarning from spglib 2.x, which announces a change of its error handling on calls (pymatgen's too)."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
 def _spglib(function: str, cell: tuple, symprec: float, structure, what: str, **kw):
     "spglib.<function>(cell, symprec) without its deprecation notes; StructureError naming `what` where it finds none."
     import spglib
-    with warnings.catch_warnings():  # spglib 2.x announces a change of its error handling on every failure
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with quiet_spglib():
         found = getattr(spglib, function)(cell, symprec=symprec, **kw)
     if found is None:
         raise StructureError(f"{structure.composition.reduced_formula}: spglib could not find {what} "
