@@ -162,23 +162,21 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     """The page of one crystal: every shipped model's prediction with tables, summaries, decomposition and caveats.
     ionic=True: the dielectric section blends in the potential's ionic response (`predict(..., ionic=True)`)."""
     from dash import html
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from tensor_nb.cards import ionic_label, parts_label, shipped_models
     from tensor_nb.prediction import predict
     from tensor_nb.structures import validate_structure
-    from tensor_nb.symmetry import SYMPREC, quiet_spglib
+    from tensor_nb.symmetry import symmetry_symbols
     from tensor_nb.widgets import born_charge_table_html
 
     check_flag(ionic, "ionic")
     check_text(name, "name")
     if dft is not None and not isinstance(dft, dict):
         raise SettingError(f"dft must be None or a dict {{task: full Cartesian tensor}}, got {type(dft).__name__}")
-    with quiet_spglib():
-        sga = SpacegroupAnalyzer(validate_structure(structure), symprec=SYMPREC)  # spglib crashes on NaN
+    space_group, point_group = symmetry_symbols(validate_structure(structure))  # the group of the tensors' symmetry
     parts = [
         html.H2(
-            f"{name}: {structure.composition.reduced_formula}, {sga.get_space_group_symbol()} "
-            f"(point group {sga.get_point_group_symbol()})",
+            f"{name}: {structure.composition.reduced_formula}, {space_group} "
+            f"(point group {point_group})",
             id="crystal-title",
         ),
         html.P(FRAME_NOTE + "; tensors are symmetrised to the crystal's point group.", className="src"),

@@ -312,10 +312,9 @@ FRAME_NOTE = (
 def material_report(structure, name: str = "", measured: dict | None = None, tasks: list | None = None) -> dict:
     """Predictions of the shipped models for one crystal (anything `as_structure` reads), with summaries,
     decompositions, measurements and caveats."""
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from tensor_nb.cards import shipped_models
     from tensor_nb.prediction import predict
-    from tensor_nb.symmetry import SYMPREC, quiet_spglib
+    from tensor_nb.symmetry import symmetry_symbols
 
     check_text(name, "name")
     cards = shipped_models()
@@ -327,13 +326,12 @@ def material_report(structure, name: str = "", measured: dict | None = None, tas
     for task in tasks or ():
         check_name(task, "task", cards)
     structure = as_structure(structure, name or None)  # a Structure, its dict, a file, CIF text or an example name
-    with quiet_spglib():
-        sga = SpacegroupAnalyzer(structure, symprec=SYMPREC)
+    space_group, point_group = symmetry_symbols(structure)  # the group whose operations symmetrise the tensors
     out = {
         "name": name or structure.composition.reduced_formula,
         "formula": structure.composition.reduced_formula,
-        "space_group": sga.get_space_group_symbol(),
-        "point_group": sga.get_point_group_symbol(),
+        "space_group": space_group,
+        "point_group": point_group,
         "frame": FRAME_NOTE,
         "predictions": {},
     }

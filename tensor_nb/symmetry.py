@@ -23,10 +23,10 @@ from .structures import _check_cell, check_structure, structure_list
 # %% auto 0
 __all__ = ['POINT_GROUPS', 'CRYSTAL_SYSTEMS', 'SYMPREC', 'SITE_MAP_TOL', 'ORBIT_BUDGET', 'point_group_operations',
            'character_table', 'mulliken_labels', 'l_character', 'split_l', 'quiet_spglib', 'space_group_operations',
-           'operations_of', 'check_group', 'group_projector', 'symmetrize', 'symmetrize_many', 'symmetry_residual',
-           'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping', 'site_operations',
-           'symmetrize_sites', 'polar_optical_modes', 'improper_site_map', 'inversion_image', 'proper_orbits',
-           'exact_symmetric', 'symmetric_displacements', 'voigt_mask']
+           'operations_of', 'check_group', 'symmetry_symbols', 'group_projector', 'symmetrize', 'symmetrize_many',
+           'symmetry_residual', 'independent_components', 'allowed_irreps', 'is_polar', 'atom_mapping',
+           'site_operations', 'symmetrize_sites', 'polar_optical_modes', 'improper_site_map', 'inversion_image',
+           'proper_orbits', 'exact_symmetric', 'symmetric_displacements', 'voigt_mask']
 
 # %% ../nbs/04_pointgroups.ipynb
 POINT_GROUPS: tuple[str, ...] = (
@@ -389,6 +389,15 @@ def _group_defect(ops: bytes, tol: float) -> str:
     if (np.abs(products - ops.reshape(1, -1, 9)).max(-1).min(-1) > tol).any():
         return "the operations are not closed under multiplication (not a group)"
     return ""
+
+# %% ../nbs/04_pointgroups.ipynb
+def symmetry_symbols(structure, symprec: float = SYMPREC) -> tuple[str, str]:
+    """(space group, point group) Hermann-Mauguin symbols of a crystal from spglib at `symprec`, the search that gives
+    `operations_of` its operations; StructureError where spglib finds none."""
+    cell = _cell_key(_check_cell(structure), check_range(symprec, "symprec (A)", 0, low_open=True))
+    cell = (np.frombuffer(cell[0]).reshape(3, 3), np.frombuffer(cell[1]).reshape(-1, 3), list(cell[2]))
+    data = _spglib("get_symmetry_dataset", cell, symprec, structure, "the symmetry")
+    return data.international, data.pointgroup
 
 # %% ../nbs/04_pointgroups.ipynb
 def group_projector(ops: np.ndarray, rank: int) -> np.ndarray:

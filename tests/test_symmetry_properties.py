@@ -9,7 +9,8 @@ from scipy.spatial.transform import Rotation
 from tensor_nb.examples import example_structures
 from tensor_nb.harmonics import wigner_D, wigner_D_batch
 from tensor_nb.structures import transformed_structure
-from tensor_nb.symmetry import polar_optical_modes, proper_orbits, symmetric_displacements
+from tensor_nb.symmetry import operations_of, point_group_operations, polar_optical_modes, proper_orbits
+from tensor_nb.symmetry import symmetric_displacements, symmetry_symbols
 
 EXAMPLES = example_structures()
 
@@ -54,6 +55,19 @@ def test_orbit_maps_are_symmetry_operations(name, cells, seed):
         spread = shift - shift[0]
         assert np.abs(spread - np.round(spread)).max() < 1e-6  # one translation for every atom: an operation
     assert (rep == proper_orbits(EXAMPLES[name] * cells)[0]).all()  # the same orbits in every frame
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(sorted(EXAMPLES)), shear=st.sampled_from([0.0, 0.3, 1.0, 3.0]), seed=st.integers(0, 2**16))
+def test_named_group_is_the_group_of_the_operations(name, shear, seed):
+    """The point group that reports name (`symmetry_symbols`) has as many operations as symmetrisation uses, also for
+    a cell sheared by a few degrees (which pymatgen's 5-degree tolerance would still call the unsheared group)."""
+    s = EXAMPLES[name].copy()
+    a, b, c, alpha, beta, gamma = s.lattice.parameters
+    s.lattice = type(s.lattice).from_parameters(a, b, c, alpha + shear, beta, gamma)
+    s = turned(s, seed)
+    assert len(operations_of(s)) == len(point_group_operations(symmetry_symbols(s)[1]))
+    assert symmetry_symbols(s) == symmetry_symbols(EXAMPLES[name]) or shear > 0  # a rotation changes no symbol
 
 
 @settings(max_examples=40, deadline=None)
