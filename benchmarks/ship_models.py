@@ -262,6 +262,7 @@ def main() -> None:
             and "val" in r
             and r.get("fraction", 1.0) == 1.0
             and (r["model"] in EQUIVARIANT_MODELS or r["model"] in BACKBONES)
+            and not r.get("extra_train")  # experiments: refit.py and the cards know the task's own data only
         ]
         floor = SPD_FLOOR["dielectric"]
         if get_task(task).kind == "dielectric" and (bounded := [r for r in recorded if r.get("log_floor") == floor]):

@@ -74,7 +74,7 @@ def learning_curves(all_rows: list) -> list:
 def head_label(r: dict) -> str:
     """A backbone run's variant: mode, members, auxiliary moduli, bulk prior, shells, mid_lmax, log target, loss, width,
     a frozen-backbone head's learning rate, weight decay, moving average of the weights (rows of an option tried and
-    removed)."""
+    removed), another task's training data."""
     members = r["config"]["model_kw"].get("members", 1)
     return (f"{r['model']} head, {r['mode']}" + (f", {members} members" if members > 1 else "")
             + (", + binary moduli" if r["config"].get("moduli_weight") else "")
@@ -88,7 +88,8 @@ def head_label(r: dict) -> str:
             + (f", width {r['config']['model_kw']['mul']}" if r["config"]["model_kw"].get("mul", 16) != 16 else "")
             + (f", learning rate {lr:g}" if (lr := r["config"]["lr"]) != HEAD["lr"] and r["mode"] == "freeze" else "")
             + (f", weight decay {wd:g}" if (wd := r["config"]["weight_decay"]) != HEAD["weight_decay"] else "")
-            + (f", weights averaged (decay {r['config']['ema']:g})" if r["config"].get("ema") else ""))
+            + (f", weights averaged (decay {r['config']['ema']:g})" if r["config"].get("ema") else "")
+            + (f", + {r['extra_train']} in training" if r.get("extra_train") else ""))
 
 
 def full_data(r: dict) -> bool:
