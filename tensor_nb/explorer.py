@@ -175,8 +175,7 @@ def crystal_panel(structure, name: str, dft: dict | None = None, ionic: bool = F
     space_group, point_group = symmetry_symbols(validate_structure(structure))  # the group of the tensors' symmetry
     parts = [
         html.H2(
-            f"{name}: {structure.composition.reduced_formula}, {space_group} "
-            f"(point group {point_group})",
+            f"{name}: {structure.composition.reduced_formula}, {space_group} (point group {point_group})",
             id="crystal-title",
         ),
         html.P(FRAME_NOTE + "; tensors are symmetrised to the crystal's point group.", className="src"),
