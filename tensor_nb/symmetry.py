@@ -306,6 +306,10 @@ def _cell_key(structure, symprec: float) -> tuple:
     f = np.ascontiguousarray(structure.frac_coords, dtype=np.float64)
     return L.tobytes(), f.tobytes(), tuple(structure.atomic_numbers), float(symprec)
 
+def _spglib_cell(key: tuple) -> tuple:
+    "The (lattice, fractional positions, atomic numbers) cell that spglib reads, from a `_cell_key`."
+    return np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2])
+
 def _remember_operations(key: tuple, operations: tuple[np.ndarray, np.ndarray, int]) -> None:
     with _CELL_LOCK:  # the explorer's server predicts in threads
         _CELL_OPERATIONS[key] = operations
@@ -338,8 +342,7 @@ def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray,
     key = _cell_key(_check_cell(structure), symprec)
     operations = _CELL_OPERATIONS.get(key)
     if operations is None:
-        cell = (np.frombuffer(key[0]).reshape(3, 3), np.frombuffer(key[1]).reshape(-1, 3), list(key[2]))
-        data = _spglib("get_symmetry_dataset", cell, symprec, structure, "the symmetry")
+        data = _spglib("get_symmetry_dataset", _spglib_cell(key), symprec, structure, "the symmetry")
         operations = (data.rotations, data.translations, len(point_group_operations(data.pointgroup)))
     _remember_operations(key, operations)
     return operations
@@ -394,9 +397,8 @@ def _group_defect(ops: bytes, tol: float) -> str:
 def symmetry_symbols(structure, symprec: float = SYMPREC) -> tuple[str, str]:
     """(space group, point group) Hermann-Mauguin symbols of a crystal from spglib at `symprec`, the search that gives
     `operations_of` its operations; StructureError where spglib finds none."""
-    cell = _cell_key(_check_cell(structure), check_range(symprec, "symprec (A)", 0, low_open=True))
-    cell = (np.frombuffer(cell[0]).reshape(3, 3), np.frombuffer(cell[1]).reshape(-1, 3), list(cell[2]))
-    data = _spglib("get_symmetry_dataset", cell, symprec, structure, "the symmetry")
+    key = _cell_key(_check_cell(structure), check_range(symprec, "symprec (A)", 0, low_open=True))
+    data = _spglib("get_symmetry_dataset", _spglib_cell(key), symprec, structure, "the symmetry")
     return data.international, data.pointgroup
 
 # %% ../nbs/04_pointgroups.ipynb
