@@ -5,8 +5,7 @@ heads are ShellHeads), takes the heads' inputs from one float64 `forward_structu
 (caught on their way into `heads_at_once`), then times the heads alone, in the groups that run together
 (`head_groups`): a Python loop over the heads, as `BackboneModel.members` ran them before, against `heads_at_once`
 (median of ROUNDS calls each, interleaved), and the largest difference of their outputs relative to the largest
-output. Appends a row per model to
-benchmarks/results/heads_speed.jsonl.
+output. Appends a row per model to benchmarks/results/heads_speed.jsonl.
 
     python benchmarks/heads_speed.py [--n 16] [--tasks dielectric,elastic]
 """

@@ -334,17 +334,24 @@ def _spglib(function: str, cell: tuple, symprec: float, structure, what: str, **
                              f"(symprec {symprec})", reason="no symmetry")
     return found
 
+def _cell_dataset(key: tuple, symprec: float, structure) -> tuple:
+    """(spglib's symmetry dataset, its operations as `_cell_operations` gives them) of the cell `key` (`_cell_key`);
+    the operations are remembered (a report names the group, then predicts: one search). StructureError if spglib
+    finds none."""
+    data = _spglib("get_symmetry_dataset", _spglib_cell(key), symprec, structure, "the symmetry")
+    operations = (data.rotations, data.translations, len(point_group_operations(data.pointgroup)))
+    _remember_operations(key, operations)
+    return data, operations
+
 def _cell_operations(structure, symprec: float) -> tuple[np.ndarray, np.ndarray, int]:
     """(W, w, order of the crystal's point group) of a cell: cached, else from spglib; StructureError if spglib finds
     none. The order is the whole point group's, also where the cell's basis hides some of its rotations (see
     `polar_optical_modes`)."""
     check_range(symprec, "symprec (A)", 0, low_open=True)  # spglib crashes the process on a negative one
     key = _cell_key(_check_cell(structure), symprec)
-    operations = _CELL_OPERATIONS.get(key)
-    if operations is None:
-        data = _spglib("get_symmetry_dataset", _spglib_cell(key), symprec, structure, "the symmetry")
-        operations = (data.rotations, data.translations, len(point_group_operations(data.pointgroup)))
-    _remember_operations(key, operations)
+    if (operations := _CELL_OPERATIONS.get(key)) is None:
+        return _cell_dataset(key, symprec, structure)[1]
+    _remember_operations(key, operations)  # used last: kept longest
     return operations
 
 def space_group_operations(structure, symprec: float = SYMPREC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -398,7 +405,7 @@ def symmetry_symbols(structure, symprec: float = SYMPREC) -> tuple[str, str]:
     """(space group, point group) Hermann-Mauguin symbols of a crystal from spglib at `symprec`, the search that gives
     `operations_of` its operations; StructureError where spglib finds none."""
     key = _cell_key(_check_cell(structure), check_range(symprec, "symprec (A)", 0, low_open=True))
-    data = _spglib("get_symmetry_dataset", _spglib_cell(key), symprec, structure, "the symmetry")
+    data = _cell_dataset(key, symprec, structure)[0]
     return data.international, data.pointgroup
 
 # %% ../nbs/04_pointgroups.ipynb
